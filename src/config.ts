@@ -1,0 +1,114 @@
+// Owns every setting the app reads: parsed from the environment once, all problems reported together.
+import { z } from 'zod';
+
+const e164 = z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 phone number such as +14255550123');
+const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+const optional = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
+
+const rawSettings = z.object({
+  ACS_CONNECTION_STRING: optional(
+    z.string().regex(/^endpoint=https?:\/\/[^;]+;accesskey=[^;]+$/i, 'must look like endpoint=https://...;accesskey=...'),
+  ),
+  ACS_ENDPOINT: optional(httpUrl),
+  CALLBACK_BASE_URL: httpUrl,
+  COGNITIVE_SERVICES_ENDPOINT: httpUrl,
+  TABLES_CONNECTION_STRING: optional(z.string().min(1)),
+  TABLES_ENDPOINT: optional(httpUrl),
+  CALL_STATE_TABLE_NAME: optional(
+    z.string().regex(/^[A-Za-z][A-Za-z0-9]{2,62}$/, 'must be 3-63 letters or digits, starting with a letter'),
+  ),
+  OPERATOR_PHONE_NUMBER: e164,
+  HOTLINE_PHONE_NUMBER: optional(e164),
+  HOTLINE_FLOW_FILE: optional(z.string().min(1)),
+  PSEUDONYM_KEY: z
+    .string()
+    .refine((value) => Buffer.from(value, 'base64').length >= 32, 'must be at least 32 random bytes, base64-encoded'),
+  CALLBACK_AUTH: optional(z.enum(['jwt', 'disabled'])),
+  ACS_CALLBACK_AUDIENCE: optional(z.string().min(1)),
+  ACS_OPENID_CONFIGURATION_URL: optional(httpUrl),
+  ACS_CALLBACK_ISSUER: optional(z.string().min(1)),
+});
+
+export type CallbackAuthSettings =
+  | { readonly mode: 'jwt'; readonly audience: string; readonly issuer: string; readonly openIdConfigurationUrl: string }
+  | { readonly mode: 'disabled' };
+
+export interface Settings {
+  readonly acs:
+    | { readonly kind: 'connectionString'; readonly connectionString: string; readonly endpoint: string }
+    | { readonly kind: 'managedIdentity'; readonly endpoint: string };
+  readonly callbackBaseUrl: string;
+  readonly cognitiveServicesEndpoint: string;
+  readonly tables:
+    | { readonly kind: 'connectionString'; readonly connectionString: string; readonly tableName: string }
+    | { readonly kind: 'managedIdentity'; readonly endpoint: string; readonly tableName: string };
+  readonly operatorPhoneNumber: string;
+  /** The number callers dial; only used to label telemetry, never required to run. */
+  readonly hotlinePhoneNumber: string | undefined;
+  readonly flowFile: string | undefined;
+  readonly pseudonymKey: Buffer;
+  readonly callbackAuth: CallbackAuthSettings;
+}
+
+export const ACS_ISSUER = 'https://acscallautomation.communication.azure.com';
+export const ACS_OPENID_CONFIGURATION_URL = `${ACS_ISSUER}/calling/.well-known/acsopenidconfiguration`;
+export const DEFAULT_TABLE_NAME = 'callstate';
+
+/** One error naming every setting that is missing or malformed, so a deploy is fixed in one pass. */
+export class SettingsError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid settings:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'SettingsError';
+  }
+}
+
+export function loadSettings(env: Readonly<Record<string, string | undefined>>): Settings {
+  const parsed = rawSettings.safeParse(env);
+  const problems: string[] = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.code === "invalid_type" && issue.message.endsWith("received undefined") ? "is required" : issue.message}`);
+  if (!parsed.success) throw new SettingsError(problems);
+  const raw = parsed.data;
+
+  if (!raw.ACS_CONNECTION_STRING === !raw.ACS_ENDPOINT) {
+    problems.push('ACS_CONNECTION_STRING / ACS_ENDPOINT: set exactly one (a connection string locally, the endpoint with managed identity in Azure)');
+  }
+  if (!raw.TABLES_CONNECTION_STRING === !raw.TABLES_ENDPOINT) {
+    problems.push('TABLES_CONNECTION_STRING / TABLES_ENDPOINT: set exactly one (UseDevelopmentStorage=true locally, the table endpoint in Azure)');
+  }
+  const authMode = raw.CALLBACK_AUTH ?? 'jwt';
+  if (authMode === 'jwt' && !raw.ACS_CALLBACK_AUDIENCE) {
+    problems.push('ACS_CALLBACK_AUDIENCE: is required while CALLBACK_AUTH is jwt (the ACS resource\'s immutable resource id)');
+  }
+  if (problems.length > 0) throw new SettingsError(problems);
+
+  const tableName = raw.CALL_STATE_TABLE_NAME ?? DEFAULT_TABLE_NAME;
+  return {
+    acs: raw.ACS_CONNECTION_STRING
+      ? {
+          kind: 'connectionString',
+          connectionString: raw.ACS_CONNECTION_STRING,
+          endpoint: /endpoint=([^;]+)/i.exec(raw.ACS_CONNECTION_STRING)?.[1] ?? '',
+        }
+      : { kind: 'managedIdentity', endpoint: raw.ACS_ENDPOINT ?? '' },
+    callbackBaseUrl: raw.CALLBACK_BASE_URL.replace(/\/+$/, ''),
+    cognitiveServicesEndpoint: raw.COGNITIVE_SERVICES_ENDPOINT,
+    tables: raw.TABLES_CONNECTION_STRING
+      ? { kind: 'connectionString', connectionString: raw.TABLES_CONNECTION_STRING, tableName }
+      : { kind: 'managedIdentity', endpoint: raw.TABLES_ENDPOINT ?? '', tableName },
+    operatorPhoneNumber: raw.OPERATOR_PHONE_NUMBER,
+    hotlinePhoneNumber: raw.HOTLINE_PHONE_NUMBER,
+    flowFile: raw.HOTLINE_FLOW_FILE,
+    pseudonymKey: Buffer.from(raw.PSEUDONYM_KEY, 'base64'),
+    callbackAuth:
+      authMode === 'jwt'
+        ? {
+            mode: 'jwt',
+            audience: raw.ACS_CALLBACK_AUDIENCE ?? '',
+            issuer: raw.ACS_CALLBACK_ISSUER ?? ACS_ISSUER,
+            openIdConfigurationUrl: raw.ACS_OPENID_CONFIGURATION_URL ?? ACS_OPENID_CONFIGURATION_URL,
+          }
+        : { mode: 'disabled' },
+  };
+}
