@@ -1,0 +1,272 @@
+// Owns the hotline's behaviour: given the flow, a call's state and one event, the next state and actions.
+// Pure: no I/O, no clock (times come from the events), no SDK types.
+import type { Flow, Menu, PromptRef, RepromptReason, RouteCondition, Step } from '../flow/flow-schema';
+import type { CallAction, CallMilestone, RecognizeSpec, SpokenPrompt } from './call-action';
+import type { CallEvent, RecognizeFailureReason, RecognizedInput } from './call-event';
+import { isWaitingFor, MAX_PATH_LENGTH, type CallOutcome, type CallPhase, type CallState } from './call-state';
+import { resolvePrompt } from './prompts';
+
+export type Decision =
+  | { readonly kind: 'ignore'; readonly reason: string }
+  | {
+      readonly kind: 'transition';
+      readonly state: CallState;
+      readonly actions: readonly CallAction[];
+      readonly milestones: readonly CallMilestone[];
+    };
+
+interface Transition {
+  readonly state: CallState;
+  readonly actions: readonly CallAction[];
+  readonly milestones: readonly CallMilestone[];
+}
+
+const ignore = (reason: string): Decision => ({ kind: 'ignore', reason });
+const transition = (t: Transition): Decision => ({ kind: 'transition', ...t });
+const withMilestones = (t: Transition, ...milestones: CallMilestone[]): Transition => ({
+  ...t,
+  milestones: [...milestones, ...t.milestones],
+});
+
+export function decide(flow: Flow, state: CallState, event: CallEvent): Decision {
+  const phase = state.phase;
+  if (phase.name === 'ended') return ignore('call already ended');
+
+  switch (event.type) {
+    case 'callDisconnected':
+      return transition(endCall(state, event.at, outcomeOnDisconnect(phase)));
+
+    case 'callConnected':
+      if (phase.name !== 'connecting') return ignore('already connected');
+      return transition(runStep(flow, { ...state, connectedAt: event.at }, { menu: flow.start }));
+
+    case 'recognizeCompleted': {
+      if (phase.name !== 'awaitingInput' || !isWaitingFor(phase, event.operationContext)) return ignore('stale recognize result');
+      return transition(onRecognized(flow, state, phase, event));
+    }
+
+    case 'recognizeFailed': {
+      if (phase.name !== 'awaitingInput' || !isWaitingFor(phase, event.operationContext)) return ignore('stale recognize result');
+      const failed: CallMilestone = {
+        name: 'RecognizeFailed',
+        menuId: phase.menuId,
+        reason: event.reason,
+        subCode: event.subCode,
+        attempt: phase.attempt,
+      };
+      if (event.reason === 'promptFailed') {
+        return transition(withMilestones(apologizeAndEnd(flow, { ...state, lastFailure: 'promptFailed' }), failed));
+      }
+      return transition(withMilestones(retryOrFallBack(flow, state, phase, event.reason), failed));
+    }
+
+    case 'recognizeCanceled': {
+      if (phase.name !== 'awaitingInput' || !isWaitingFor(phase, event.operationContext)) return ignore('stale recognize cancel');
+      const canceled: CallMilestone = { name: 'RecognizeFailed', menuId: phase.menuId, reason: 'canceled', subCode: 8508, attempt: phase.attempt };
+      return transition(withMilestones(retryOrFallBack(flow, state, phase, 'canceled'), canceled));
+    }
+
+    case 'playCompleted':
+      if (phase.name !== 'playing' || !isWaitingFor(phase, event.operationContext)) return ignore('stale play result');
+      return transition(phase.then === 'hangUp' ? hangUp(state, phase.outcome) : runStep(flow, state, phase.then));
+
+    case 'playFailed':
+      if (phase.name !== 'playing' || !isWaitingFor(phase, event.operationContext)) return ignore('stale play result');
+      return transition(
+        phase.onFailure === 'apologize'
+          ? apologizeAndEnd(flow, { ...state, lastFailure: 'playFailed' })
+          : hangUp({ ...state, lastFailure: 'playFailed' }, phase.outcome),
+      );
+
+    case 'transferAccepted':
+      if (phase.name !== 'transferring' || !isWaitingFor(phase, event.operationContext)) return ignore('stale transfer result');
+      // ACS hands the caller to the operator and drops our leg; CallDisconnected follows.
+      return transition({ state: { ...state, phase: { name: 'transferred' } }, actions: [], milestones: [] });
+
+    case 'transferFailed':
+      if (phase.name !== 'transferring' || !isWaitingFor(phase, event.operationContext)) return ignore('stale transfer result');
+      return transition(
+        withMilestones(apologizeAndEnd(flow, { ...state, lastFailure: 'transferFailed' }), { name: 'TransferFailed', subCode: event.subCode }),
+      );
+
+    case 'stalled':
+      return onStalled(flow, state, phase, event.operationContext);
+  }
+}
+
+/** The watchdog's answer to a call whose awaited result never came (a crash after saving, a lost callback). */
+function onStalled(flow: Flow, state: CallState, phase: Exclude<CallPhase, { name: 'ended' }>, operationContext: string | undefined): Decision {
+  if ('operationContext' in phase && !isWaitingFor(phase, operationContext)) return ignore('call moved on since the watchdog looked');
+  switch (phase.name) {
+    case 'connecting':
+      return transition(hangUp(state, 'failed'));
+    case 'awaitingInput':
+      // Counted as an attempt, so a call that keeps stalling still reaches its fallback.
+      return transition(retryOrFallBack(flow, state, phase, 'noInput'));
+    case 'playing':
+      return transition(phase.then === 'hangUp' ? hangUp(state, phase.outcome) : runStep(flow, state, phase.then));
+    case 'transferring':
+      return transition(apologizeAndEnd(flow, { ...state, lastFailure: 'transferFailed' }));
+    case 'transferred':
+    case 'hangingUp':
+      return transition(hangUp(state, phase.name === 'transferred' ? 'transferred' : phase.outcome));
+  }
+}
+
+function onRecognized(
+  flow: Flow,
+  state: CallState,
+  phase: Extract<CallPhase, { name: 'awaitingInput' }>,
+  event: Extract<CallEvent, { type: 'recognizeCompleted' }>,
+): Transition {
+  const menu = requireMenu(flow, phase.menuId);
+  const heard: CallState = {
+    ...state,
+    language: event.language ?? state.language,
+    sentiment: event.sentiment ?? state.sentiment,
+    collected: { ...state.collected, [phase.menuId]: event.input },
+    lastFailure: undefined,
+  };
+  const completed: CallMilestone = {
+    name: 'RecognizeCompleted',
+    menuId: phase.menuId,
+    inputType: event.input.kind === 'choice' ? 'choices' : event.input.kind,
+    subCode: event.subCode,
+    attempt: phase.attempt,
+    language: event.language,
+    sentiment: event.sentiment,
+    confidence: event.input.kind === 'dtmf' ? undefined : event.input.confidence,
+  };
+  const route = menu.routes.find((candidate) => matches(candidate.when, event.input, event.sentiment));
+  if (!route) {
+    // Heard clearly but not an option here: a wrong key or an unknown phrase, reprompted like one.
+    const reason: RepromptReason = event.input.kind === 'dtmf' ? 'wrongKey' : 'noMatch';
+    return withMilestones(retryOrFallBack(flow, heard, phase, reason), completed);
+  }
+  return withMilestones(runStep(flow, heard, route.then), completed);
+}
+
+function matches(when: RouteCondition, input: RecognizedInput, sentiment: string | undefined): boolean {
+  if ('any' in when) return true;
+  if ('sentiment' in when) return sentiment === when.sentiment;
+  if ('tones' in when) return input.kind === 'dtmf' && input.tones === when.tones;
+  if ('choice' in when) return input.kind === 'choice' && input.label === when.choice;
+  return input.kind === 'speech' && containsPhrase(input.text, when.phrase);
+}
+
+const words = (text: string) => ` ${text.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ').trim()} `;
+const containsPhrase = (text: string, phrase: string) => words(text).includes(words(phrase));
+
+function retryOrFallBack(
+  flow: Flow,
+  state: CallState,
+  phase: Extract<CallPhase, { name: 'awaitingInput' }>,
+  reason: Exclude<RecognizeFailureReason, 'promptFailed'> | RepromptReason,
+): Transition {
+  const menu = requireMenu(flow, phase.menuId);
+  const failed: CallState = { ...state, lastFailure: reason === 'other' ? state.lastFailure : reason };
+  if (phase.attempt < (menu.maxAttempts ?? flow.maxAttempts)) {
+    return enterMenu(flow, failed, phase.menuId, phase.attempt + 1, reason === 'other' ? undefined : reason);
+  }
+  return runStep(flow, failed, menu.onMaxAttempts ?? flow.onMaxAttempts);
+}
+
+function runStep(flow: Flow, state: CallState, step: Step): Transition {
+  if ('menu' in step) return enterMenu(flow, state, step.menu, 1, undefined);
+  if ('say' in step) return play(flow, state, [step.say], { then: step.next, onFailure: 'apologize', outcome: 'completed' });
+  if ('transfer' in step) {
+    const sequence = state.sequence + 1;
+    const operationContext = `transfer:${sequence}`;
+    const menuId = state.phase.name === 'awaitingInput' ? state.phase.menuId : undefined;
+    return {
+      state: { ...state, sequence, phase: { name: 'transferring', operationContext, menuId } },
+      actions: [{ type: 'transferToOperator', operationContext }],
+      milestones: [{ name: 'TransferStarted', menuId, target: step.transfer }],
+    };
+  }
+  return play(flow, state, [flow.goodbye], { then: 'hangUp', onFailure: 'hangUp', outcome: 'completed' });
+}
+
+function enterMenu(flow: Flow, state: CallState, menuId: string, attempt: number, reprompt: RepromptReason | undefined): Transition {
+  const menu = requireMenu(flow, menuId);
+  const sequence = state.sequence + 1;
+  const operationContext = `${menu.input.operationContext ?? menuId}:${attempt}:${sequence}`;
+  const repromptRef = reprompt === undefined ? undefined : (menu.reprompts?.[reprompt] ?? flow.reprompts[reprompt]);
+  const prompts: SpokenPrompt[] = [...(repromptRef ? [repromptRef] : []), menu.prompt].map((ref) => speak(flow, state, ref));
+  const path = attempt === 1 ? [...state.path, menuId].slice(-MAX_PATH_LENGTH) : state.path;
+  return {
+    state: {
+      ...state,
+      sequence,
+      path,
+      phase: { name: 'awaitingInput', menuId, attempt, inputType: menu.input.type, operationContext },
+    },
+    actions: [{ type: 'recognize', operationContext, prompts, input: recognizeSpec(menu, state.language) }],
+    milestones: [{ name: 'MenuEntered', menuId, attempt }],
+  };
+}
+
+/** Speech is recognised in the caller's language unless the menu pins one. */
+function recognizeSpec(menu: Menu, callLanguage: string): RecognizeSpec {
+  const input = menu.input;
+  if (input.type === 'dtmf') return input;
+  return { ...input, speechLanguage: input.speechLanguage ?? callLanguage };
+}
+
+function play(
+  flow: Flow,
+  state: CallState,
+  refs: readonly PromptRef[],
+  next: { then: Step | 'hangUp'; onFailure: 'apologize' | 'hangUp'; outcome: CallOutcome },
+): Transition {
+  const sequence = state.sequence + 1;
+  const operationContext = `play:${sequence}`;
+  return {
+    state: { ...state, sequence, phase: { name: 'playing', operationContext, ...next } },
+    actions: [{ type: 'play', operationContext, prompts: refs.map((ref) => speak(flow, state, ref)) }],
+    milestones: [],
+  };
+}
+
+/** Something failed that the caller cannot fix: say so and say goodbye, never leave them in silence. */
+function apologizeAndEnd(flow: Flow, state: CallState): Transition {
+  return play(flow, state, [flow.apology, flow.goodbye], { then: 'hangUp', onFailure: 'hangUp', outcome: 'failed' });
+}
+
+function hangUp(state: CallState, outcome: CallOutcome): Transition {
+  return { state: { ...state, phase: { name: 'hangingUp', outcome } }, actions: [{ type: 'hangUp' }], milestones: [] };
+}
+
+function endCall(state: CallState, at: string, outcome: CallOutcome): Transition {
+  const durationMs = state.connectedAt === undefined ? undefined : Math.max(0, Date.parse(at) - Date.parse(state.connectedAt));
+  return {
+    state: { ...state, phase: { name: 'ended', outcome } },
+    actions: [],
+    milestones: [{ name: 'CallEnded', outcome, lastMenuId: state.path.at(-1), durationMs: Number.isNaN(durationMs) ? undefined : durationMs }],
+  };
+}
+
+function outcomeOnDisconnect(phase: Exclude<CallPhase, { name: 'ended' }>): CallOutcome {
+  switch (phase.name) {
+    case 'transferring':
+    case 'transferred':
+      return 'transferred';
+    case 'hangingUp':
+      return phase.outcome;
+    case 'playing':
+      // Hanging up during the goodbye is a finished call, not an abandoned one.
+      return phase.then === 'hangUp' ? phase.outcome : 'abandoned';
+    case 'connecting':
+    case 'awaitingInput':
+      return 'abandoned';
+  }
+}
+
+const speak = (flow: Flow, state: CallState, ref: PromptRef) => resolvePrompt(flow, ref, state);
+
+function requireMenu(flow: Flow, menuId: string): Menu {
+  const menu = flow.menus[menuId];
+  // Only reachable with a flow that skipped validation or a state row from an older flow.
+  if (!menu) throw new Error(`Flow has no menu "${menuId}"`);
+  return menu;
+}

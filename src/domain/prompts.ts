@@ -1,0 +1,59 @@
+// Owns turning a flow prompt into what the caller hears: language fallback, voice, and {{menu}} answers.
+import type { Flow, Prompt, PromptRef } from '../flow/flow-schema';
+import type { SpokenPrompt } from './call-action';
+import type { RecognizedInput } from './call-event';
+
+type Localized = string | Readonly<Record<string, string>>;
+
+/** The caller's language when the prompt has it, else the flow's default: never silence. */
+function pick(value: Localized, language: string, fallback: string): { text: string; language: string } {
+  if (typeof value === 'string') return { text: value, language: fallback };
+  const own = value[language];
+  if (own !== undefined) return { text: own, language };
+  return { text: value[fallback] ?? Object.values(value)[0] ?? '', language: fallback };
+}
+
+/** How an earlier answer is read back: digits one by one, so TTS does not say "one thousand". */
+function spoken(input: RecognizedInput | undefined): string {
+  if (!input) return '';
+  switch (input.kind) {
+    case 'dtmf':
+      return [...input.tones].join(' ');
+    case 'choice':
+      return input.label;
+    case 'speech':
+      return input.text;
+  }
+}
+
+const escapeXml = (text: string) =>
+  text.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c] ?? c);
+
+function fillIn(text: string, collected: Readonly<Record<string, RecognizedInput>>, escape: (s: string) => string): string {
+  return text.replace(/\{\{\s*([A-Za-z][A-Za-z0-9_-]*)\s*\}\}/g, (_, menuId: string) => escape(spoken(collected[menuId])));
+}
+
+export interface PromptContext {
+  readonly language: string;
+  readonly collected: Readonly<Record<string, RecognizedInput>>;
+}
+
+export function resolvePrompt(flow: Flow, ref: PromptRef, context: PromptContext): SpokenPrompt {
+  const prompt: Prompt | undefined = typeof ref === 'string' ? flow.messages[ref] : ref;
+  // The validator guarantees named messages exist; an empty text still beats throwing mid-call.
+  if (!prompt) return { kind: 'text', text: '', voice: flow.voices[flow.defaultLanguage] ?? '', language: flow.defaultLanguage };
+  const fallback = flow.defaultLanguage;
+  if ('audioUrl' in prompt) return { kind: 'file', url: pick(prompt.audioUrl, context.language, fallback).text };
+  if ('ssml' in prompt) {
+    const chosen = pick(prompt.ssml, context.language, fallback);
+    return { kind: 'ssml', ssml: fillIn(chosen.text, context.collected, escapeXml), language: chosen.language };
+  }
+  const chosen = pick(prompt.text, context.language, fallback);
+  const voice = prompt.voice === undefined ? flow.voices[chosen.language] : pick(prompt.voice, chosen.language, fallback).text;
+  return {
+    kind: 'text',
+    text: fillIn(chosen.text, context.collected, (s) => s),
+    voice: voice ?? flow.voices[fallback] ?? '',
+    language: chosen.language,
+  };
+}

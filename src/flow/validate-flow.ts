@@ -1,0 +1,191 @@
+// Owns flow checking: shape and seed ranges (schema), then references, duplicates and reachability.
+import { readFile } from 'node:fs/promises';
+import defaultFlowJson from './default-flow.json';
+import { flowSchema, type Flow, type Menu, type Prompt, type PromptRef, type Step } from './flow-schema';
+
+export interface FlowProblem {
+  /** Where the problem is, e.g. `menus.main.input.interToneTimeoutSeconds`. */
+  readonly path: string;
+  readonly message: string;
+}
+
+export type FlowParseResult = { readonly ok: true; readonly flow: Flow } | { readonly ok: false; readonly problems: readonly FlowProblem[] };
+
+export class FlowError extends Error {
+  constructor(
+    readonly source: string,
+    readonly problems: readonly FlowProblem[],
+  ) {
+    super(`Flow ${source} has ${problems.length} problem(s):\n${problems.map((p) => `  - ${p.path}: ${p.message}`).join('\n')}`);
+    this.name = 'FlowError';
+  }
+}
+
+/** Loads and checks a flow file, or the bundled default hotline when no file is given. */
+export async function loadFlow(file?: string): Promise<Flow> {
+  if (file === undefined) return checked('the default flow', defaultFlowJson);
+  let json: unknown;
+  try {
+    json = JSON.parse(await readFile(file, 'utf8'));
+  } catch (error) {
+    throw new FlowError(file, [{ path: '(file)', message: error instanceof Error ? error.message : String(error) }]);
+  }
+  return checked(file, json);
+}
+
+function checked(source: string, json: unknown): Flow {
+  const result = parseFlow(json);
+  if (!result.ok) throw new FlowError(source, result.problems);
+  return result.flow;
+}
+
+export function parseFlow(json: unknown): FlowParseResult {
+  const parsed = flowSchema.safeParse(json);
+  if (!parsed.success) {
+    return {
+      ok: false,
+      problems: parsed.error.issues.map((issue) => ({ path: issue.path.join('.') || '(root)', message: issue.message })),
+    };
+  }
+  const problems = checkReferences(parsed.data);
+  return problems.length === 0 ? { ok: true, flow: parsed.data } : { ok: false, problems };
+}
+
+const TEMPLATE = /\{\{\s*([A-Za-z][A-Za-z0-9_-]*)\s*\}\}/g;
+
+function checkReferences(flow: Flow): FlowProblem[] {
+  const problems: FlowProblem[] = [];
+  const report = (where: string, message: string) => problems.push({ path: where, message });
+  const menuIds = new Set(Object.keys(flow.menus));
+
+  const checkPrompt = (where: string, prompt: Prompt) => {
+    const languages = new Set<string>();
+    for (const value of Object.values(prompt)) {
+      if (typeof value === 'object') for (const lang of Object.keys(value)) languages.add(lang);
+    }
+    if (languages.size > 0 && !languages.has(flow.defaultLanguage)) {
+      report(where, `has no ${flow.defaultLanguage} version; the default language is the fallback for every prompt`);
+    }
+    if ('text' in prompt && prompt.voice === undefined) {
+      const spoken = languages.size > 0 ? [...languages] : [flow.defaultLanguage];
+      for (const lang of spoken) {
+        if (!flow.voices[lang]) report(where, `is text in ${lang} but voices has no ${lang} voice`);
+      }
+    }
+    const texts = 'text' in prompt ? prompt.text : 'ssml' in prompt ? prompt.ssml : undefined;
+    for (const text of typeof texts === 'string' ? [texts] : Object.values(texts ?? {})) {
+      for (const match of text.matchAll(TEMPLATE)) {
+        if (!menuIds.has(match[1] ?? '')) report(where, `refers to {{${match[1]}}}, which is not a menu`);
+      }
+    }
+  };
+  const checkPromptRef = (where: string, ref: PromptRef) => {
+    if (typeof ref !== 'string') checkPrompt(where, ref);
+    else if (!flow.messages[ref]) report(where, `names message "${ref}", which messages does not define`);
+  };
+  const checkStep = (where: string, step: Step) => {
+    if ('menu' in step && !menuIds.has(step.menu)) report(`${where}.menu`, `names menu "${step.menu}", which does not exist`);
+    if ('say' in step) {
+      checkPromptRef(`${where}.say`, step.say);
+      checkStep(`${where}.next`, step.next);
+    }
+  };
+
+  if (!menuIds.has(flow.start)) report('start', `names menu "${flow.start}", which does not exist`);
+  if (!flow.voices[flow.defaultLanguage]) report('voices', `has no voice for the default language ${flow.defaultLanguage}`);
+  for (const [name, prompt] of Object.entries(flow.messages)) checkPrompt(`messages.${name}`, prompt);
+  for (const [reason, ref] of Object.entries(flow.reprompts)) if (ref) checkPromptRef(`reprompts.${reason}`, ref);
+  checkPromptRef('goodbye', flow.goodbye);
+  checkPromptRef('apology', flow.apology);
+  checkStep('onMaxAttempts', flow.onMaxAttempts);
+
+  for (const [id, menu] of Object.entries(flow.menus)) {
+    const where = `menus.${id}`;
+    checkPromptRef(`${where}.prompt`, menu.prompt);
+    for (const [reason, ref] of Object.entries(menu.reprompts ?? {})) if (ref) checkPromptRef(`${where}.reprompts.${reason}`, ref);
+    if (menu.onMaxAttempts) checkStep(`${where}.onMaxAttempts`, menu.onMaxAttempts);
+    checkInput(where, menu, report);
+    menu.routes.forEach((route, index) => checkStep(`${where}.routes.${index}.then`, route.then));
+  }
+
+  for (const id of unreachableMenus(flow)) report(`menus.${id}`, `cannot be reached from the start menu "${flow.start}"`);
+  return problems;
+}
+
+function checkInput(where: string, menu: Menu, report: (where: string, message: string) => void): void {
+  const input = menu.input;
+  const speaks = input.type !== 'dtmf';
+  const keys = input.type === 'dtmf' || input.type === 'speechOrDtmf';
+
+  if (input.type === 'choices') {
+    const labels = new Set<string>();
+    const tones = new Set<string>();
+    const phrases = new Map<string, string>();
+    input.choices.forEach((choice, index) => {
+      const at = `${where}.input.choices.${index}`;
+      if (labels.has(choice.label)) report(`${at}.label`, `repeats the label "${choice.label}"`);
+      labels.add(choice.label);
+      if (choice.tone !== undefined) {
+        if (tones.has(choice.tone)) report(`${at}.tone`, `repeats the key ${choice.tone}, already used by another choice`);
+        tones.add(choice.tone);
+      }
+      for (const phrase of choice.phrases) {
+        const key = phrase.trim().toLowerCase();
+        const owner = phrases.get(key);
+        if (owner !== undefined && owner !== choice.label) report(`${at}.phrases`, `repeats the phrase "${phrase}" of choice "${owner}"`);
+        phrases.set(key, choice.label);
+      }
+    });
+  }
+  if (keys) {
+    const stop = new Set<string>(input.stopTones);
+    for (const tone of input.stopTones) {
+      if (input.stopTones.indexOf(tone) !== input.stopTones.lastIndexOf(tone)) report(`${where}.input.stopTones`, `repeats the key ${tone}`);
+    }
+    menu.routes.forEach((route, index) => {
+      if (!('tones' in route.when)) return;
+      const at = `${where}.routes.${index}.when.tones`;
+      if (route.when.tones.length > input.maxTonesToCollect) {
+        report(at, `"${route.when.tones}" is longer than maxTonesToCollect (${input.maxTonesToCollect})`);
+      }
+      if ([...route.when.tones].some((key) => stop.has(key))) report(at, `"${route.when.tones}" contains a stop tone, which ACS never reports`);
+    });
+  }
+
+  const seen = new Set<string>();
+  menu.routes.forEach((route, index) => {
+    const at = `${where}.routes.${index}.when`;
+    const signature = JSON.stringify(route.when);
+    if (seen.has(signature)) report(at, `repeats the condition ${signature}; only the first can ever match`);
+    seen.add(signature);
+    const when = route.when;
+    if ('tones' in when && !keys) report(at, `routes on keys, but a ${input.type} menu does not collect keys`);
+    if ('choice' in when) {
+      if (input.type !== 'choices') report(at, `routes on a choice, but the menu is ${input.type}, not choices`);
+      else if (!input.choices.some((c) => c.label === when.choice)) report(at, `names choice "${when.choice}", which the menu does not offer`);
+    }
+    if ('phrase' in when && input.type !== 'speech' && input.type !== 'speechOrDtmf') {
+      report(at, `routes on a phrase, but a ${input.type} menu does not return free speech`);
+    }
+    if ('sentiment' in when && !(speaks && input.enableSentimentAnalysis)) {
+      report(at, 'routes on sentiment, but the menu does not enable sentiment analysis');
+    }
+  });
+}
+
+function unreachableMenus(flow: Flow): string[] {
+  const reached = new Set<string>();
+  const visitStep = (step: Step) => {
+    if ('menu' in step) visitMenu(step.menu);
+    if ('say' in step) visitStep(step.next);
+  };
+  const visitMenu = (id: string) => {
+    const menu = flow.menus[id];
+    if (reached.has(id) || !menu) return;
+    reached.add(id);
+    menu.routes.forEach((route) => visitStep(route.then));
+    visitStep(menu.onMaxAttempts ?? flow.onMaxAttempts);
+  };
+  visitMenu(flow.start);
+  return Object.keys(flow.menus).filter((id) => !reached.has(id));
+}
