@@ -1,5 +1,5 @@
 // Starts one in-memory Azurite for the whole test run and tells the tests where it is.
-import type { TestProject } from 'vitest/node';
+import type { TestProject } from 'vitest/node' with { 'resolution-mode': 'import' };
 import { startAzurite } from '../../tools/local/azurite';
 
 declare module 'vitest' {
