@@ -1,5 +1,5 @@
 // Owns flow checking: shape and seed ranges (schema), then references, duplicates and reachability.
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import defaultFlowJson from './default-flow.json';
 import { flowSchema, type Flow, type Menu, type Prompt, type PromptRef, type Step } from './flow-schema';
 
@@ -22,11 +22,11 @@ export class FlowError extends Error {
 }
 
 /** Loads and checks a flow file, or the bundled default hotline when no file is given. */
-export async function loadFlow(file?: string): Promise<Flow> {
+export function loadFlow(file?: string): Flow {
   if (file === undefined) return checked('the default flow', defaultFlowJson);
   let json: unknown;
   try {
-    json = JSON.parse(await readFile(file, 'utf8'));
+    json = JSON.parse(readFileSync(file, 'utf8'));
   } catch (error) {
     throw new FlowError(file, [{ path: '(file)', message: error instanceof Error ? error.message : String(error) }]);
   }

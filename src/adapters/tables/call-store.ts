@@ -30,8 +30,8 @@ export interface IncomingCallClaim {
 }
 
 /** Table keys forbid `/ \ # ?` and control characters; ids from the wire are checked before use. */
-const SAFE_KEY = /^[^/\\#?\u0000-\u001f\u007f-\u009f]{1,512}$/;
-export const isSafeKey = (value: string) => SAFE_KEY.test(value);
+const FORBIDDEN_KEY_CHARACTER = /[/\\#?\p{Cc}]/u;
+export const isSafeKey = (value: string) => value.length > 0 && value.length <= 512 && !FORBIDDEN_KEY_CHARACTER.test(value);
 
 interface StateEntity {
   state: string;

@@ -1,0 +1,214 @@
+// Owns every request the app makes to ACS Call Automation: answer, and each decided action as an SDK call.
+import { AsyncLocalStorage } from 'node:async_hooks';
+import {
+  CallAutomationClient,
+  type CallMediaRecognizeChoiceOptions,
+  type CallMediaRecognizeDtmfOptions,
+  type CallMediaRecognizeSpeechOptions,
+  type CallMediaRecognizeSpeechOrDtmfOptions,
+  type DtmfTone,
+  type FileSource,
+  type SsmlSource,
+  type TextSource,
+} from '@azure/communication-call-automation';
+import { createIdentifierFromRawId, type PhoneNumberIdentifier } from '@azure/communication-common';
+import type { TokenCredential } from '@azure/core-auth';
+import type { PipelinePolicy } from '@azure/core-rest-pipeline';
+import type { CallAction, RecognizeSpec, SpokenPrompt } from '../../domain/call-action';
+import type { ToneKey } from '../../flow/flow-schema';
+
+/** The only api-version that carries language identification and sentiment analysis (SDK 1.6.0 cannot). */
+export const PREVIEW_API_VERSION = '2025-08-15-preview';
+
+const TONE_WORDS: Record<ToneKey, string> = {
+  '0': 'zero', '1': 'one', '2': 'two', '3': 'three', '4': 'four', '5': 'five', '6': 'six', '7': 'seven', '8': 'eight', '9': 'nine',
+  '*': 'asterisk', '#': 'pound', A: 'a', B: 'b', C: 'c', D: 'd',
+};
+export const toneWord = (key: ToneKey) => TONE_WORDS[key] as DtmfTone;
+const KEY_BY_WORD = new Map(Object.entries(TONE_WORDS).map(([key, word]) => [word, key]));
+/** Tones arrive as words ("one", "pound"); unknown words become "?" so a route can never match them by accident. */
+export const toneKeys = (words: readonly string[]) => words.map((word) => KEY_BY_WORD.get(word.toLowerCase()) ?? '?').join('');
+
+interface PreviewFields {
+  speechLanguages?: readonly string[];
+  enableSentimentAnalysis?: boolean;
+}
+/** Preview fields of the Recognize being sent in this async context, read by the pipeline policy below. */
+const previewFields = new AsyncLocalStorage<PreviewFields>();
+
+/**
+ * Adds the preview Recognize fields the SDK drops, and switches that request (only) to the preview api-version.
+ * Runs per call before the HMAC policy, so the signature covers the rewritten URL and body.
+ */
+const recognizePreviewPolicy: PipelinePolicy = {
+  name: 'hotlineRecognizePreview',
+  sendRequest: (request, next) => {
+    const fields = previewFields.getStore();
+    if (fields && request.url.includes(':recognize') && typeof request.body === 'string') {
+      const body = JSON.parse(request.body) as { recognizeOptions?: Record<string, unknown> };
+      body.recognizeOptions = { ...body.recognizeOptions, ...fields };
+      request.body = JSON.stringify(body);
+      const url = new URL(request.url);
+      url.searchParams.set('api-version', PREVIEW_API_VERSION);
+      request.url = url.toString();
+    }
+    return next(request);
+  },
+};
+
+export interface AcsConnection {
+  readonly endpoint: string;
+  readonly connectionString?: string;
+  readonly credential?: TokenCredential;
+}
+
+export interface AnswerRequest {
+  readonly incomingCallContext: string;
+  readonly callbackUrl: string;
+  readonly cognitiveServicesEndpoint: string;
+  readonly operationContext: string;
+}
+
+/** Answering must fit in the 30 s ring window, so retries are few and short. */
+const RETRY_OPTIONS = { maxRetries: 2, retryDelayInMs: 300, maxRetryDelayInMs: 1_000 };
+
+export class AcsCallAutomation {
+  private readonly client: CallAutomationClient;
+
+  constructor(
+    connection: AcsConnection,
+    private readonly operatorPhoneNumber: string,
+    private readonly hotlinePhoneNumber: string | undefined,
+  ) {
+    const options = {
+      retryOptions: RETRY_OPTIONS,
+      additionalPolicies: [{ policy: recognizePreviewPolicy, position: 'perCall' as const }],
+      // Plain http is only ever the local emulator; the SDK refuses it otherwise.
+      allowInsecureConnection: isLoopbackHttp(connection.endpoint),
+    };
+    this.client = connection.connectionString
+      ? new CallAutomationClient(connection.connectionString, options)
+      : new CallAutomationClient(connection.endpoint, requireCredential(connection.credential), options);
+  }
+
+  async answer(request: AnswerRequest): Promise<{ callConnectionId: string }> {
+    const result = await this.client.answerCall(request.incomingCallContext, request.callbackUrl, {
+      callIntelligenceOptions: { cognitiveServicesEndpoint: request.cognitiveServicesEndpoint },
+      operationContext: request.operationContext,
+    });
+    return { callConnectionId: result.callConnectionProperties.callConnectionId ?? '' };
+  }
+
+  async execute(callConnectionId: string, callerRawId: string, action: CallAction): Promise<void> {
+    const connection = this.client.getCallConnection(callConnectionId);
+    switch (action.type) {
+      case 'recognize': {
+        const caller = createIdentifierFromRawId(callerRawId);
+        const options = recognizeOptions(action.input, action.operationContext, action.prompts);
+        const preview = previewOf(action.input);
+        const send = () => connection.getCallMedia().startRecognizing(caller, options);
+        await (preview ? previewFields.run(preview, send) : send());
+        return;
+      }
+      case 'play':
+        await connection.getCallMedia().playToAll(action.prompts.map(playSource), { operationContext: action.operationContext });
+        return;
+      case 'transferToOperator': {
+        const operator: PhoneNumberIdentifier = { phoneNumber: this.operatorPhoneNumber };
+        await connection.transferCallToParticipant(operator, {
+          operationContext: action.operationContext,
+          ...(this.hotlinePhoneNumber ? { sourceCallIdNumber: { phoneNumber: this.hotlinePhoneNumber } } : {}),
+        });
+        return;
+      }
+      case 'hangUp':
+        // For everyone: a 1:1 IVR call has nobody left to talk to.
+        await connection.hangUp(true);
+        return;
+    }
+  }
+}
+
+function previewOf(input: RecognizeSpec): PreviewFields | undefined {
+  if (input.type === 'dtmf') return undefined;
+  const fields: PreviewFields = {
+    ...(input.speechLanguages ? { speechLanguages: input.speechLanguages } : {}),
+    ...(input.enableSentimentAnalysis ? { enableSentimentAnalysis: true } : {}),
+  };
+  return Object.keys(fields).length > 0 ? fields : undefined;
+}
+
+function playSource(prompt: SpokenPrompt): TextSource | SsmlSource | FileSource {
+  switch (prompt.kind) {
+    case 'text':
+      return { kind: 'textSource', text: prompt.text, voiceName: prompt.voice, sourceLocale: prompt.language };
+    case 'ssml':
+      return { kind: 'ssmlSource', ssmlText: prompt.ssml };
+    case 'file':
+      return { kind: 'fileSource', url: prompt.url };
+  }
+}
+
+type RecognizeOptions =
+  | CallMediaRecognizeDtmfOptions
+  | CallMediaRecognizeChoiceOptions
+  | CallMediaRecognizeSpeechOptions
+  | CallMediaRecognizeSpeechOrDtmfOptions;
+
+/** Every parameter is sent explicitly, so the seeds' defaults apply rather than the SDK's (it defaults end silence to 2 s). */
+function recognizeOptions(input: RecognizeSpec, operationContext: string, prompts: readonly SpokenPrompt[]): RecognizeOptions {
+  const common = {
+    playPrompts: prompts.map(playSource),
+    initialSilenceTimeoutInSeconds: input.initialSilenceTimeoutSeconds,
+    interruptPrompt: input.interruptPrompt,
+    interruptCallMediaOperation: input.interruptCallMediaOperation,
+    operationContext,
+  };
+  const speech = (spec: Exclude<RecognizeSpec, { type: 'dtmf' }>) => ({
+    ...(spec.speechLanguage ? { speechLanguage: spec.speechLanguage } : {}),
+    ...(spec.speechModelEndpointId ? { speechRecognitionModelEndpointId: spec.speechModelEndpointId } : {}),
+  });
+  switch (input.type) {
+    case 'dtmf':
+      return {
+        kind: 'callMediaRecognizeDtmfOptions',
+        ...common,
+        maxTonesToCollect: input.maxTonesToCollect,
+        interToneTimeoutInSeconds: input.interToneTimeoutSeconds,
+        stopDtmfTones: input.stopTones.map(toneWord),
+      };
+    case 'choices':
+      return {
+        kind: 'callMediaRecognizeChoiceOptions',
+        ...common,
+        ...speech(input),
+        choices: input.choices.map((choice) => ({
+          label: choice.label,
+          phrases: [...choice.phrases],
+          ...(choice.tone ? { tone: toneWord(choice.tone) } : {}),
+        })),
+      };
+    case 'speech':
+      return { kind: 'callMediaRecognizeSpeechOptions', ...common, ...speech(input), endSilenceTimeoutInSeconds: input.endSilenceTimeoutSeconds };
+    case 'speechOrDtmf':
+      return {
+        kind: 'callMediaRecognizeSpeechOrDtmfOptions',
+        ...common,
+        ...speech(input),
+        endSilenceTimeoutInSeconds: input.endSilenceTimeoutSeconds,
+        maxTonesToCollect: input.maxTonesToCollect,
+        interToneTimeoutInSeconds: input.interToneTimeoutSeconds,
+        stopDtmfTones: input.stopTones.map(toneWord),
+      };
+  }
+}
+
+export function isLoopbackHttp(url: string): boolean {
+  const { protocol, hostname } = new URL(url);
+  return protocol === 'http:' && (hostname === '127.0.0.1' || hostname === 'localhost' || hostname === '[::1]');
+}
+
+function requireCredential(credential: TokenCredential | undefined): TokenCredential {
+  if (!credential) throw new Error('ACS endpoint given without a credential');
+  return credential;
+}

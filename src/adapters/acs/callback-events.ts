@@ -1,0 +1,163 @@
+// Owns reading ACS callback bodies: the CloudEvent array checked, each event mapped to the app's own terms.
+// The SDK's parseCallAutomationEvent reads only element [0] and throws on unknown types, so it is not used.
+import { z } from 'zod';
+import type { CallEvent, RecognizeFailureReason, RecognizedInput } from '../../domain/call-event';
+import { SENTIMENTS, type Sentiment } from '../../flow/flow-schema';
+import { isSafeKey } from '../tables/call-store';
+import { toneKeys } from './call-automation';
+
+const PREFIX = 'Microsoft.Communication.';
+
+const cloudEvent = z.object({
+  id: z.string().min(1).refine(isSafeKey, 'has characters a table key cannot hold'),
+  type: z.string().min(1),
+  time: z.string().optional(),
+  data: z.looseObject({
+    callConnectionId: z.string().min(1).refine(isSafeKey, 'has characters a table key cannot hold'),
+    correlationId: z.string().optional(),
+    operationContext: z.string().nullish(),
+    resultInformation: z.looseObject({ code: z.number().optional(), subCode: z.number().optional() }).nullish(),
+  }),
+});
+const callbackBody = z.array(cloudEvent).min(1, 'must hold at least one event').max(100, 'must hold at most 100 events');
+
+export interface CallbackEvent {
+  readonly id: string;
+  /** The type without the `Microsoft.Communication.` prefix, for logs and metrics. */
+  readonly type: string;
+  readonly callConnectionId: string;
+  readonly correlationId: string | undefined;
+  /** `undefined` for events the hotline does not act on (PlayStarted, ParticipantsUpdated, unknown types). */
+  readonly event: CallEvent | undefined;
+  readonly known: boolean;
+}
+
+export type ParsedCallbacks = { readonly ok: true; readonly events: readonly CallbackEvent[] } | { readonly ok: false; readonly error: string };
+
+export function parseCallbackBody(json: unknown, receivedAt: string): ParsedCallbacks {
+  if (!Array.isArray(json)) return { ok: false, error: 'body must be a JSON array of CloudEvents' };
+  const parsed = callbackBody.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const [index, ...field] = issue?.path ?? [];
+    const where = index === undefined ? 'body' : [`events[${String(index)}]`, ...field.map(String)].join('.');
+    return { ok: false, error: `${where}: ${issue?.message ?? 'invalid'}` };
+  }
+  return {
+    ok: true,
+    events: parsed.data.map((raw) => {
+      const type = raw.type.startsWith(PREFIX) ? raw.type.slice(PREFIX.length) : raw.type;
+      const event = toCallEvent(type, raw.data, raw.time ?? receivedAt);
+      return {
+        id: raw.id,
+        type,
+        callConnectionId: raw.data.callConnectionId,
+        correlationId: raw.data.correlationId,
+        event: event === 'informational' || event === 'unknown' ? undefined : event,
+        known: event !== 'unknown',
+      };
+    }),
+  };
+}
+
+type EventData = z.output<typeof cloudEvent>['data'];
+
+/** Events ACS sends that the hotline receives but does not need to act on. */
+const INFORMATIONAL = new Set(['PlayStarted', 'PlayCanceled', 'ParticipantsUpdated', 'AnswerFailed']);
+
+function toCallEvent(type: string, data: EventData, at: string): CallEvent | 'informational' | 'unknown' {
+  const operationContext = data.operationContext ?? undefined;
+  const subCode = data.resultInformation?.subCode ?? 0;
+  switch (type) {
+    case 'CallConnected':
+      return { type: 'callConnected', at };
+    case 'CallDisconnected':
+      return { type: 'callDisconnected', at, subCode };
+    case 'RecognizeCompleted': {
+      // 8532 (inter-digit timeout) is documented both as Completed and as Failed; either way the number is incomplete.
+      if (subCode === 8532) return { type: 'recognizeFailed', at, operationContext, subCode, reason: 'incompleteDigits' };
+      const input = recognizedInput(data);
+      if (!input) return { type: 'recognizeFailed', at, operationContext, subCode, reason: 'other' };
+      return { type: 'recognizeCompleted', at, operationContext, subCode, input, ...previewResults(data) };
+    }
+    case 'RecognizeFailed':
+      return { type: 'recognizeFailed', at, operationContext, subCode, reason: failureReason(subCode) };
+    case 'RecognizeCanceled':
+      return { type: 'recognizeCanceled', at, operationContext };
+    case 'PlayCompleted':
+      return { type: 'playCompleted', at, operationContext };
+    case 'PlayFailed':
+      return { type: 'playFailed', at, operationContext, subCode };
+    case 'CallTransferAccepted':
+      return { type: 'transferAccepted', at, operationContext };
+    case 'CallTransferFailed':
+      return { type: 'transferFailed', at, operationContext, subCode };
+    default:
+      return INFORMATIONAL.has(type) ? 'informational' : 'unknown';
+  }
+}
+
+function failureReason(subCode: number): RecognizeFailureReason {
+  switch (subCode) {
+    case 8510:
+      return 'noInput';
+    case 8532:
+      return 'incompleteDigits';
+    case 8534:
+      return 'wrongKey';
+    case 8547:
+      return 'noMatch';
+    case 8563:
+    case 8570:
+      return 'speechNotRecognized';
+    case 8511:
+      return 'promptFailed';
+    default:
+      return 'other';
+  }
+}
+
+const choiceResult = z.object({ label: z.string().min(1), recognizedPhrase: z.string().nullish(), confidence: z.number().nullish() });
+const speechResult = z.object({ speech: z.string(), confidence: z.number().nullish() });
+const dtmfResult = z.object({ tones: z.array(z.string()) });
+
+/**
+ * A DTMF press in a choices menu arrives with `choiceResult` (and, in the Java fixture, recognitionType "dtmf"),
+ * so choiceResult wins whenever it is present.
+ */
+function recognizedInput(data: EventData): RecognizedInput | undefined {
+  const choice = choiceResult.safeParse(data['choiceResult']);
+  if (choice.success) {
+    return {
+      kind: 'choice',
+      label: choice.data.label,
+      ...(choice.data.recognizedPhrase ? { phrase: choice.data.recognizedPhrase } : {}),
+      ...(typeof choice.data.confidence === 'number' ? { confidence: choice.data.confidence } : {}),
+    };
+  }
+  const speech = speechResult.safeParse(data['speechResult']);
+  if (speech.success) {
+    return { kind: 'speech', text: speech.data.speech, ...(typeof speech.data.confidence === 'number' ? { confidence: speech.data.confidence } : {}) };
+  }
+  const dtmf = dtmfResult.safeParse(data['dtmfResult']);
+  if (dtmf.success) return { kind: 'dtmf', tones: toneKeys(dtmf.data.tones) };
+  return undefined;
+}
+
+const languageTag = /^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/;
+
+/** Preview fields, read leniently: a missing or malformed one is dropped, never fatal. */
+function previewResults(data: EventData): { language: string | undefined; sentiment: Sentiment | undefined } {
+  const result = (data['choiceResult'] ?? data['speechResult']) as Record<string, unknown> | null | undefined;
+  if (typeof result !== 'object' || result === null) return { language: undefined, sentiment: undefined };
+  const language = result['languageIdentified'];
+  const analysis = result['sentimentAnalysisResult'];
+  const sentiment =
+    typeof analysis === 'object' && analysis !== null && 'sentiment' in analysis && typeof analysis.sentiment === 'string'
+      ? analysis.sentiment.toLowerCase()
+      : undefined;
+  return {
+    language: typeof language === 'string' && languageTag.test(language) ? language : undefined,
+    sentiment: SENTIMENTS.find((known) => known === sentiment),
+  };
+}

@@ -1,0 +1,70 @@
+// Owns wiring: settings in, a ready Hotline and callback authenticator out. The only place adapters meet.
+import { TableClient } from '@azure/data-tables';
+import { DefaultAzureCredential } from '@azure/identity';
+import { AcsCallAutomation, isLoopbackHttp } from '../adapters/acs/call-automation';
+import { CallbackAuthenticator } from '../adapters/acs/callback-auth';
+import { CallerIdentity } from '../adapters/privacy/caller-identity';
+import { CallStore } from '../adapters/tables/call-store';
+import type { Settings } from '../config';
+import type { Flow } from '../flow/flow-schema';
+import { loadFlow } from '../flow/validate-flow';
+import { Hotline } from './hotline';
+import { systemClock, type CallControl, type Clock, type Telemetry } from './ports';
+
+export const CALLBACK_ROUTE = 'callbacks';
+
+export interface App {
+  readonly hotline: Hotline;
+  /** `undefined` when callback authentication is explicitly disabled. */
+  readonly authenticator: CallbackAuthenticator | undefined;
+  readonly table: TableClient;
+}
+
+export interface Overrides {
+  readonly flow?: Flow;
+  readonly calls?: CallControl;
+  readonly clock?: Clock;
+}
+
+export function createApp(settings: Settings, telemetry: Telemetry, overrides: Overrides = {}): App {
+  const credential = settings.acs.kind === 'managedIdentity' || settings.tables.kind === 'managedIdentity' ? new DefaultAzureCredential() : undefined;
+  const table =
+    settings.tables.kind === 'connectionString'
+      ? TableClient.fromConnectionString(settings.tables.connectionString, settings.tables.tableName, {
+          allowInsecureConnection: /UseDevelopmentStorage=true|=http:\/\/(127\.0\.0\.1|localhost)[:/]/i.test(settings.tables.connectionString),
+          retryOptions: STORAGE_RETRY,
+        })
+      : new TableClient(settings.tables.endpoint, settings.tables.tableName, requireCredential(credential), {
+          allowInsecureConnection: isLoopbackHttp(settings.tables.endpoint),
+          retryOptions: STORAGE_RETRY,
+        });
+  const calls =
+    overrides.calls ??
+    new AcsCallAutomation(
+      settings.acs.kind === 'connectionString'
+        ? { endpoint: settings.acs.endpoint, connectionString: settings.acs.connectionString }
+        : { endpoint: settings.acs.endpoint, credential: requireCredential(credential) },
+      settings.operatorPhoneNumber,
+      settings.hotlinePhoneNumber,
+    );
+  const hotline = new Hotline({
+    flow: overrides.flow ?? loadFlow(settings.flowFile),
+    store: new CallStore(table),
+    calls,
+    callers: new CallerIdentity(settings.pseudonymKey),
+    telemetry,
+    clock: overrides.clock ?? systemClock,
+    callbackUrl: `${settings.callbackBaseUrl}/api/${CALLBACK_ROUTE}`,
+    cognitiveServicesEndpoint: settings.cognitiveServicesEndpoint,
+  });
+  const authenticator = settings.callbackAuth.mode === 'jwt' ? new CallbackAuthenticator(settings.callbackAuth) : undefined;
+  return { hotline, authenticator, table };
+}
+
+/** Storage retries must fit inside a callback's few seconds: short and few. */
+const STORAGE_RETRY = { maxRetries: 2, retryDelayInMs: 100, maxRetryDelayInMs: 800 };
+
+function requireCredential<T>(credential: T | undefined): T {
+  if (credential === undefined) throw new Error('a managed identity credential was expected');
+  return credential;
+}

@@ -1,0 +1,72 @@
+// Owns the HTTP trigger ACS posts callbacks to: size cap, authentication, parsing, then the shell.
+import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { parseCallbackBody } from '../adapters/acs/callback-events';
+import { statusOf } from '../adapters/tables/call-store';
+import type { App } from '../app/composition-root';
+import type { Telemetry } from '../app/ports';
+import { invocationLog } from './invocation-log';
+
+/** ACS callbacks are a few KiB; anything far larger is refused before it is read into memory. */
+export const MAX_CALLBACK_BYTES = 64 * 1024;
+
+const json = (status: number, body: unknown): HttpResponseInit => ({ status, jsonBody: body });
+
+export function callbackHandler(app: () => Promise<App>, telemetry: Telemetry) {
+  return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
+    const log = invocationLog(context);
+    const reject = (status: number, reason: 'auth' | 'malformed' | 'tooLarge' | 'unavailable', error: string) => {
+      telemetry.trackEvent('CallbackRejected', { reason, status: String(status) });
+      log.warn('callback rejected', { status, reason: error });
+      return json(status, { error });
+    };
+
+    const { authenticator, hotline } = await app();
+    if (authenticator) {
+      const auth = await authenticator.verify(request.headers.get('authorization'));
+      if (!auth.ok) return reject(auth.status, auth.status === 401 ? 'auth' : 'unavailable', auth.status === 401 ? 'unauthorized' : auth.reason);
+    }
+
+    const body = await readCapped(request, MAX_CALLBACK_BYTES);
+    if (body === undefined) return reject(413, 'tooLarge', `body is larger than ${MAX_CALLBACK_BYTES} bytes`);
+    let parsedJson: unknown;
+    try {
+      parsedJson = JSON.parse(body);
+    } catch {
+      return reject(400, 'malformed', 'body is not valid JSON');
+    }
+    const parsed = parseCallbackBody(parsedJson, new Date().toISOString());
+    if (!parsed.ok) return reject(400, 'malformed', parsed.error);
+
+    try {
+      const outcomes = await hotline.handleCallbacks(parsed.events, log);
+      return json(200, { outcomes });
+    } catch (error) {
+      // Storage trouble is worth a redelivery; the event markers make the retry safe.
+      const status = statusOf(error);
+      const transient = status === undefined || status >= 500 || status === 408 || status === 429;
+      log.error('callback processing failed', { status, error: error instanceof Error ? error.message : String(error) });
+      return json(transient ? 503 : 500, { error: transient ? 'temporarily unavailable, retry' : 'internal error' });
+    }
+  };
+}
+
+/** Reads at most `limit` bytes; `undefined` once the body is larger, without buffering the rest. */
+async function readCapped(request: HttpRequest, limit: number): Promise<string | undefined> {
+  const declared = Number(request.headers.get('content-length') ?? NaN);
+  if (declared > limit) return undefined;
+  if (!request.body) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = request.body.getReader() as ReadableStreamDefaultReader<Uint8Array>;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel();
+      return undefined;
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}

@@ -1,0 +1,31 @@
+// Owns the Event Grid trigger: IncomingCall in, answered (once) or recorded as not answered.
+import type { EventGridEvent, InvocationContext } from '@azure/functions';
+import { parseIncomingCall } from '../adapters/acs/incoming-call';
+import type { App } from '../app/composition-root';
+import { invocationLog } from './invocation-log';
+
+/**
+ * Returns normally for everything a retry cannot fix (other event types, malformed events, expired or
+ * duplicate calls, failed answers) so Event Grid does not redeliver; throws only when storage is down
+ * before the call was claimed, where a redelivery may still be in time.
+ */
+export function incomingCallHandler(app: () => Promise<App>) {
+  return async (event: EventGridEvent, context: InvocationContext): Promise<void> => {
+    const log = invocationLog(context);
+    const parsed = parseIncomingCall(event as unknown as Record<string, unknown>, new Date().toISOString());
+    switch (parsed.kind) {
+      case 'otherEvent':
+        log.info('event ignored', { eventType: parsed.eventType });
+        return;
+      case 'malformed':
+        log.error('malformed IncomingCall ignored', { error: parsed.error });
+        return;
+      case 'incomingCall': {
+        const { hotline } = await app();
+        const outcome = await hotline.handleIncomingCall(parsed.call, log);
+        log.info('incoming call handled', { callKey: parsed.call.correlationId, outcome });
+        return;
+      }
+    }
+  };
+}
