@@ -177,7 +177,7 @@ function runStep(flow: Flow, state: CallState, step: Step): Transition {
   if ('transfer' in step) {
     const sequence = state.sequence + 1;
     const operationContext = `transfer:${sequence}`;
-    const menuId = state.phase.name === 'awaitingInput' ? state.phase.menuId : undefined;
+    const menuId = state.path.at(-1);
     return {
       state: { ...state, sequence, phase: { name: 'transferring', operationContext, menuId } },
       actions: [{ type: 'transferToOperator', operationContext }],
