@@ -67,7 +67,10 @@ export function loadSettings(env: Readonly<Record<string, string | undefined>>):
   const parsed = rawSettings.safeParse(env);
   const problems: string[] = parsed.success
     ? []
-    : parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.code === "invalid_type" && issue.message.endsWith("received undefined") ? "is required" : issue.message}`);
+    : parsed.error.issues.map((issue) => {
+        const name = issue.path.join('.');
+        return `${name}: ${env[name] === undefined || env[name] === '' ? 'is required' : issue.message}`;
+      });
   if (!parsed.success) throw new SettingsError(problems);
   const raw = parsed.data;
 

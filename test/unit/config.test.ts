@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { loadSettings, SettingsError } from '../../src/config';
+
+const key = Buffer.alloc(32, 7).toString('base64');
+const local = {
+  ACS_CONNECTION_STRING: `endpoint=http://127.0.0.1:4001/;accesskey=${key}`,
+  CALLBACK_BASE_URL: 'http://127.0.0.1:7071/',
+  COGNITIVE_SERVICES_ENDPOINT: 'https://example-ai.cognitiveservices.azure.com/',
+  TABLES_CONNECTION_STRING: 'UseDevelopmentStorage=true',
+  OPERATOR_PHONE_NUMBER: '+14255550100',
+  PSEUDONYM_KEY: key,
+  ACS_CALLBACK_AUDIENCE: '00000000-0000-0000-0000-000000000001',
+};
+
+describe('loadSettings', () => {
+  it('reads local settings with defaults for the optional ones', () => {
+    const settings = loadSettings(local);
+    expect(settings.acs).toEqual({ kind: 'connectionString', connectionString: local.ACS_CONNECTION_STRING, endpoint: 'http://127.0.0.1:4001/' });
+    expect(settings.callbackBaseUrl).toBe('http://127.0.0.1:7071');
+    expect(settings.tables).toEqual({ kind: 'connectionString', connectionString: 'UseDevelopmentStorage=true', tableName: 'callstate' });
+    expect(settings.callbackAuth).toEqual({
+      mode: 'jwt',
+      audience: local.ACS_CALLBACK_AUDIENCE,
+      issuer: 'https://acscallautomation.communication.azure.com',
+      openIdConfigurationUrl: 'https://acscallautomation.communication.azure.com/calling/.well-known/acsopenidconfiguration',
+    });
+  });
+
+  it('reads Azure settings: endpoints with managed identity', () => {
+    const { ACS_CONNECTION_STRING: _a, TABLES_CONNECTION_STRING: _t, ...rest } = local;
+    const settings = loadSettings({ ...rest, ACS_ENDPOINT: 'https://acs.communication.azure.com', TABLES_ENDPOINT: 'https://st.table.core.windows.net' });
+    expect(settings.acs).toEqual({ kind: 'managedIdentity', endpoint: 'https://acs.communication.azure.com' });
+    expect(settings.tables).toMatchObject({ kind: 'managedIdentity', endpoint: 'https://st.table.core.windows.net' });
+  });
+
+  it('turns callback authentication off only when told to', () => {
+    const { ACS_CALLBACK_AUDIENCE: _, ...rest } = local;
+    expect(loadSettings({ ...rest, CALLBACK_AUTH: 'disabled' }).callbackAuth).toEqual({ mode: 'disabled' });
+  });
+
+  it('names every missing or malformed setting in one error', () => {
+    let error: unknown;
+    try {
+      loadSettings({ ...local, CALLBACK_BASE_URL: 'not a url', OPERATOR_PHONE_NUMBER: '555-0100', PSEUDONYM_KEY: 'c2hvcnQ=', COGNITIVE_SERVICES_ENDPOINT: undefined });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(SettingsError);
+    expect((error as SettingsError).problems).toEqual([
+      expect.stringMatching(/^CALLBACK_BASE_URL: /),
+      expect.stringMatching(/^COGNITIVE_SERVICES_ENDPOINT: is required/),
+      expect.stringMatching(/^OPERATOR_PHONE_NUMBER: must be an E\.164/),
+      expect.stringMatching(/^PSEUDONYM_KEY: must be at least 32 random bytes/),
+    ]);
+  });
+
+  it('requires exactly one way to reach ACS and Table Storage', () => {
+    expect(() => loadSettings({ ...local, ACS_ENDPOINT: 'https://acs.communication.azure.com', TABLES_CONNECTION_STRING: undefined })).toThrow(
+      /ACS_CONNECTION_STRING \/ ACS_ENDPOINT: set exactly one[\s\S]*TABLES_CONNECTION_STRING \/ TABLES_ENDPOINT: set exactly one/,
+    );
+  });
+
+  it('requires the audience while callback authentication is on', () => {
+    expect(() => loadSettings({ ...local, ACS_CALLBACK_AUDIENCE: '' })).toThrow(/ACS_CALLBACK_AUDIENCE: is required while CALLBACK_AUTH is jwt/);
+  });
+});

@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { parseFlow, type FlowProblem } from '../../src/flow/validate-flow';
+
+/** A small valid flow that each case breaks in one place. */
+const base = () => ({
+  voices: { 'en-US': 'en-US-NancyNeural' },
+  start: 'main',
+  goodbye: { text: 'Bye.' },
+  apology: { text: 'Sorry.' },
+  menus: {
+    main: {
+      prompt: { text: 'Press 1 or say sales.' },
+      input: { type: 'choices', choices: [{ label: 'sales', phrases: ['sales'], tone: '1' }] },
+      routes: [{ when: { choice: 'sales' }, then: { menu: 'pin' } }],
+    },
+    pin: {
+      prompt: { text: 'Enter your PIN.' },
+      input: { type: 'dtmf', maxTonesToCollect: 4 },
+      routes: [{ when: { any: true }, then: { goodbye: true } }],
+    },
+  },
+});
+type Draft = ReturnType<typeof base> & Record<string, unknown>;
+
+const problemsOf = (change: (flow: Draft) => void): FlowProblem[] => {
+  const flow = base() as Draft;
+  change(flow);
+  const result = parseFlow(flow);
+  return result.ok ? [] : [...result.problems];
+};
+const menu = (flow: Draft, id: 'main' | 'pin') => flow.menus[id] as Record<string, unknown> & { input: Record<string, unknown> };
+
+describe('parseFlow', () => {
+  it('accepts a valid flow and fills in the seeds\' defaults', () => {
+    const result = parseFlow(base());
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.flow.defaultLanguage).toBe('en-US');
+    expect(result.flow.menus['pin']?.input).toEqual({
+      type: 'dtmf',
+      maxTonesToCollect: 4,
+      interToneTimeoutSeconds: 2,
+      initialSilenceTimeoutSeconds: 5,
+      stopTones: [],
+      interruptPrompt: true,
+      interruptCallMediaOperation: true,
+    });
+    expect(result.flow.menus['main']?.input).toMatchObject({ initialSilenceTimeoutSeconds: 5, enableSentimentAnalysis: false });
+  });
+
+  it.each<[string, (flow: Draft) => void, string, RegExp]>([
+    ['inter-tone timeout under 1 s', (f) => (menu(f, 'pin').input['interToneTimeoutSeconds'] = 0.5), 'menus.pin.input.interToneTimeoutSeconds', /1/],
+    ['inter-tone timeout over 60 s', (f) => (menu(f, 'pin').input['interToneTimeoutSeconds'] = 61), 'menus.pin.input.interToneTimeoutSeconds', /60/],
+    ['DTMF initial silence over 300 s', (f) => (menu(f, 'pin').input['initialSilenceTimeoutSeconds'] = 301), 'menus.pin.input.initialSilenceTimeoutSeconds', /300/],
+    ['negative initial silence', (f) => (menu(f, 'pin').input['initialSilenceTimeoutSeconds'] = -1), 'menus.pin.input.initialSilenceTimeoutSeconds', /0/],
+    ['choices initial silence over 20 s', (f) => (menu(f, 'main').input['initialSilenceTimeoutSeconds'] = 21), 'menus.main.input.initialSilenceTimeoutSeconds', /20/],
+    ['no tones to collect', (f) => (menu(f, 'pin').input['maxTonesToCollect'] = 0), 'menus.pin.input.maxTonesToCollect', /1/],
+    ['missing maxTonesToCollect', (f) => delete menu(f, 'pin').input['maxTonesToCollect'], 'menus.pin.input.maxTonesToCollect', /./],
+    ['five languages for choices', (f) => (menu(f, 'main').input['speechLanguages'] = ['en-US', 'es-ES', 'fr-FR', 'de-DE', 'it-IT']), 'menus.main.input.speechLanguages', /at most 4/],
+    ['an unknown input type', (f) => (menu(f, 'pin').input['type'] = 'telepathy'), 'menus.pin.input.type', /./],
+    ['an unknown parameter', (f) => (menu(f, 'pin').input['interToneTimeout'] = 3), 'menus.pin.input', /interToneTimeout/],
+    ['a bad stop tone', (f) => (menu(f, 'pin').input['stopTones'] = ['pound']), 'menus.pin.input.stopTones.0', /./],
+    ['a choice without phrases', (f) => (menu(f, 'main').input['choices'] = [{ label: 'sales', phrases: [] }]), 'menus.main.input.choices.0.phrases', /./],
+    ['an unknown menu target', (f) => (menu(f, 'main')['routes'] = [{ when: { choice: 'sales' }, then: { menu: 'nowhere' } }]), 'menus.main.routes.0.then.menu', /nowhere/],
+    ['an unknown start', (f) => (f.start = 'lobby'), 'start', /lobby/],
+    ['an unknown message', (f) => (menu(f, 'pin')['prompt'] = 'missing'), 'menus.pin.prompt', /missing/],
+    ['a duplicate choice key', (f) => (menu(f, 'main').input['choices'] = [{ label: 'sales', phrases: ['sales'], tone: '1' }, { label: 'help', phrases: ['help'], tone: '1' }]), 'menus.main.input.choices.1.tone', /key 1/],
+    ['a duplicate choice label', (f) => (menu(f, 'main').input['choices'] = [{ label: 'sales', phrases: ['a'] }, { label: 'sales', phrases: ['b'] }]), 'menus.main.input.choices.1.label', /sales/],
+    ['a duplicate route', (f) => (menu(f, 'pin')['routes'] = [{ when: { any: true }, then: { goodbye: true } }, { when: { any: true }, then: { goodbye: true } }]), 'menus.pin.routes.1.when', /only the first/],
+    ['a route on an unoffered choice', (f) => (menu(f, 'main')['routes'] = [{ when: { choice: 'billing' }, then: { menu: 'pin' } }]), 'menus.main.routes.0.when', /billing/],
+    ['keys routed in a choices menu', (f) => (menu(f, 'main')['routes'] = [{ when: { tones: '1' }, then: { menu: 'pin' } }]), 'menus.main.routes.0.when', /does not collect keys/],
+    ['a key route longer than maxTonesToCollect', (f) => (menu(f, 'pin')['routes'] = [{ when: { tones: '12345' }, then: { goodbye: true } }]), 'menus.pin.routes.0.when.tones', /maxTonesToCollect/],
+    ['sentiment routing without analysis', (f) => (menu(f, 'main')['routes'] = [{ when: { sentiment: 'negative' }, then: { menu: 'pin' } }]), 'menus.main.routes.0.when', /sentiment/],
+    ['an unreachable menu', (f) => (f.menus = { ...f.menus, orphan: menu(base() as Draft, 'pin') }), 'menus.orphan', /cannot be reached/],
+    ['a prompt language without a voice', (f) => (menu(f, 'pin')['prompt'] = { text: { 'en-US': 'PIN', 'de-DE': 'PIN bitte' } }), 'menus.pin.prompt', /de-DE/],
+    ['a template naming no menu', (f) => (menu(f, 'pin')['prompt'] = { text: 'You chose {{nothing}}' }), 'menus.pin.prompt', /nothing/],
+  ])('reports %s with the menu and field at fault', (_, change, path, message) => {
+    const problems = problemsOf(change);
+    expect(problems).toContainEqual({ path, message: expect.stringMatching(message) as string });
+  });
+
+  it('reports every problem at once', () => {
+    const problems = problemsOf((f) => {
+      f.start = 'lobby';
+      menu(f, 'pin')['prompt'] = 'missing';
+      menu(f, 'main')['routes'] = [{ when: { choice: 'billing' }, then: { menu: 'nowhere' } }];
+    });
+    expect(problems.map((p) => p.path)).toEqual(expect.arrayContaining(['start', 'menus.pin.prompt', 'menus.main.routes.0.when', 'menus.main.routes.0.then.menu']));
+  });
+
+  it('allows 10 identification languages for speech but not 11', () => {
+    const languages = ['en-US', 'es-ES', 'fr-FR', 'de-DE', 'it-IT', 'pt-BR', 'ja-JP', 'zh-CN', 'hi-IN', 'nl-NL', 'sv-SE'];
+    const speechMenu = (count: number) => (f: Draft) =>
+      (f.menus.pin = { prompt: { text: 'Talk' }, input: { type: 'speech', speechLanguages: languages.slice(0, count) }, routes: [{ when: { any: true }, then: { goodbye: true } }] } as never);
+    expect(problemsOf(speechMenu(10))).toEqual([]);
+    expect(problemsOf(speechMenu(11))).toContainEqual({ path: 'menus.pin.input.speechLanguages', message: expect.stringMatching(/at most 10/) as string });
+  });
+});
