@@ -1,0 +1,10 @@
+// Runs only the offline infra checks, without the app's global setup (Azurite etc.), so they stay fast.
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    root: new URL('../..', import.meta.url).pathname,
+    include: ['test/infra/**/*.test.ts'],
+    testTimeout: 20_000,
+  },
+});
