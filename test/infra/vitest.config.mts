@@ -3,7 +3,6 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    root: new URL('../..', import.meta.url).pathname,
     include: ['test/infra/**/*.test.ts'],
     testTimeout: 20_000,
   },
