@@ -32,11 +32,11 @@ var workbookTemplate = replace(loadTextContent('../workbook/hotline.workbook.jso
 var workbookJson = reduce(
   items(queries),
   workbookTemplate,
-  (json, query) =>
+  (filled, entry) =>
     replace(
-      json,
-      '{{query:${query.key}}}',
-      replace(replace(replace(replace(replace(query.value, '\\', '\\\\'), '"', '\\"'), '\t', '\\t'), '\r', ''), '\n', '\\n')
+      filled,
+      '{{query:${entry.key}}}',
+      replace(replace(replace(replace(replace(entry.value, '\\', '\\\\'), '"', '\\"'), '\t', '\\t'), '\r', ''), '\n', '\\n')
     )
 )
 
