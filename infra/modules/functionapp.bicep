@@ -1,0 +1,128 @@
+// The Flex Consumption function app (Node 22), its plan and its app settings. The identity is
+// created by main.bicep first so its roles exist before the app starts.
+
+param location string
+param planName string
+param functionAppName string
+
+@description('Resource id of the user-assigned identity the app runs as.')
+param identityId string
+
+@description('Client id of that identity (for AzureWebJobsStorage and DefaultAzureCredential).')
+param identityClientId string
+
+param storageAccountName string
+
+@description('URL of the blob container that receives the deployment package.')
+param deploymentContainerUrl string
+
+param appInsightsConnectionString string
+
+@description('Settings the app reads (src/config.ts), already resolved by main.bicep.')
+param acsEndpoint string
+param acsImmutableResourceId string
+param cognitiveServicesEndpoint string
+param tablesEndpoint string
+param callStateTableName string
+param operatorPhoneNumber string
+param hotlinePhoneNumber string
+
+@secure()
+param pseudonymKey string
+
+@description('Instances kept warm for the IncomingCall trigger; 0 = pure consumption (cold starts add ring time).')
+@minValue(0)
+param alwaysReadyInstances int = 0
+
+@allowed([512, 2048, 4096])
+param instanceMemoryMB int = 2048
+
+@minValue(40)
+@maxValue(1000)
+param maximumInstanceCount int = 40
+
+param tags object = {}
+
+resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
+  name: planName
+  location: location
+  tags: tags
+  kind: 'functionapp'
+  sku: {
+    name: 'FC1'
+    tier: 'FlexConsumption'
+  }
+  properties: {
+    reserved: true
+  }
+}
+
+resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
+  name: functionAppName
+  location: location
+  tags: tags
+  kind: 'functionapp,linux'
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: { '${identityId}': {} }
+  }
+  properties: {
+    serverFarmId: plan.id
+    httpsOnly: true
+    siteConfig: {
+      minTlsVersion: '1.2'
+    }
+    functionAppConfig: {
+      deployment: {
+        storage: {
+          type: 'blobContainer'
+          value: deploymentContainerUrl
+          authentication: {
+            type: 'UserAssignedIdentity'
+            userAssignedIdentityResourceId: identityId
+          }
+        }
+      }
+      scaleAndConcurrency: {
+        instanceMemoryMB: instanceMemoryMB
+        maximumInstanceCount: maximumInstanceCount
+        alwaysReady: alwaysReadyInstances > 0 ? [ { name: 'function:incomingCall', instanceCount: alwaysReadyInstances } ] : []
+      }
+      runtime: {
+        name: 'node'
+        version: '22'
+      }
+    }
+  }
+}
+
+// A child resource rather than siteConfig.appSettings, so CALLBACK_BASE_URL can use the app's own
+// host name. Flex takes no FUNCTIONS_WORKER_RUNTIME / FUNCTIONS_EXTENSION_VERSION / WEBSITE_* settings.
+resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
+  parent: functionApp
+  name: 'appsettings'
+  properties: {
+    // Functions runtime: identity-based host storage and telemetry.
+    AzureWebJobsStorage__accountName: storageAccountName
+    AzureWebJobsStorage__credential: 'managedidentity'
+    AzureWebJobsStorage__clientId: identityClientId
+    APPLICATIONINSIGHTS_CONNECTION_STRING: appInsightsConnectionString
+    // Lets DefaultAzureCredential in the app pick the user-assigned identity.
+    AZURE_CLIENT_ID: identityClientId
+    // The app's settings (src/config.ts); managed identity everywhere, so no connection strings.
+    ACS_ENDPOINT: acsEndpoint
+    CALLBACK_BASE_URL: 'https://${functionApp.properties.defaultHostName}'
+    COGNITIVE_SERVICES_ENDPOINT: cognitiveServicesEndpoint
+    TABLES_ENDPOINT: tablesEndpoint
+    CALL_STATE_TABLE_NAME: callStateTableName
+    OPERATOR_PHONE_NUMBER: operatorPhoneNumber
+    HOTLINE_PHONE_NUMBER: hotlinePhoneNumber
+    PSEUDONYM_KEY: pseudonymKey
+    CALLBACK_AUTH: 'jwt'
+    ACS_CALLBACK_AUDIENCE: acsImmutableResourceId
+  }
+}
+
+output functionAppId string = functionApp.id
+output functionAppName string = functionApp.name
+output defaultHostName string = functionApp.properties.defaultHostName

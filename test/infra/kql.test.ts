@@ -1,0 +1,75 @@
+// Every infra/queries/*.kql parses and analyses cleanly with the Kusto language service, against the
+// Application Insights columns it uses; and the queries only read the events the app emits.
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { repoRoot } from './support/bicep';
+import { kqlResultColumns, kqlSemanticDiagnostics, kqlSyntaxDiagnostics } from './support/kusto';
+
+const queriesDir = path.join(repoRoot, 'infra/queries');
+const queryFiles = readdirSync(queriesDir).filter((name) => name.endsWith('.kql')).sort();
+const read = (name: string): string => readFileSync(path.join(queriesDir, name), 'utf8');
+
+/** The custom events the app emits (name = event name in customEvents). */
+const appEvents = [
+  'CallReceived',
+  'CallAnswered',
+  'CallNotAnswered',
+  'MenuEntered',
+  'RecognizeCompleted',
+  'RecognizeFailed',
+  'TransferStarted',
+  'TransferFailed',
+  'CallEnded',
+  'CallbackRejected',
+  'CallStuck',
+];
+
+describe('KQL queries', () => {
+  it('has the queries the workbook and alerts need', () => {
+    expect(queryFiles).toEqual(
+      expect.arrayContaining([
+        'calls-per-hour.kql',
+        'call-outcomes.kql',
+        'recognize-failures-by-menu.kql',
+        'time-to-answer.kql',
+        'menu-drop-off.kql',
+        'languages.kql',
+        'sentiment.kql',
+        'alert-answer-failures.kql',
+        'alert-recognize-failure-rate.kql',
+        'alert-callback-errors.kql',
+        'alert-calls-stuck.kql',
+      ]),
+    );
+  });
+
+  it('the analyser does report unknown columns (guards against a check that passes everything)', () => {
+    expect(kqlSyntaxDiagnostics('customEvents | where (name == 1')).not.toEqual([]);
+    expect(kqlSemanticDiagnostics("customEvents | where nmae == 'CallEnded'")).not.toEqual([]);
+  });
+
+  it.each(queryFiles)('%s parses without diagnostics', (name) => {
+    expect(kqlSyntaxDiagnostics(read(name))).toEqual([]);
+  });
+
+  it.each(queryFiles)('%s analyses cleanly against the App Insights schema', (name) => {
+    expect(kqlSemanticDiagnostics(read(name))).toEqual([]);
+  });
+
+  it.each(queryFiles)('%s names only events the app emits', (name) => {
+    const text = read(name);
+    const literals = [...text.matchAll(/'([A-Z][A-Za-z]+)'/g)].map((match) => match[1] ?? '');
+    const eventLike = literals.filter((literal) => /^(Call|Menu|Recognize|Transfer)/.test(literal));
+    expect(eventLike.filter((literal) => !appEvents.includes(literal))).toEqual([]);
+    expect(text).not.toMatch(/\bAppEvents\b/); // one table family throughout: the classic customEvents
+  });
+
+  it('leaves the time range to the workbook and the alert window (no ago() in a query)', () => {
+    expect(queryFiles.filter((name) => /\bago\s*\(/.test(read(name)))).toEqual([]);
+  });
+
+  it('the rate alert query returns the column the alert rule measures', () => {
+    expect(kqlResultColumns(read('alert-recognize-failure-rate.kql'))).toContain('failureRatePercent');
+  });
+});
