@@ -71,7 +71,7 @@ describe('parseFlow', () => {
     ['keys routed in a choices menu', (f) => (menu(f, 'main')['routes'] = [{ when: { tones: '1' }, then: { menu: 'pin' } }]), 'menus.main.routes.0.when', /does not collect keys/],
     ['a key route longer than maxTonesToCollect', (f) => (menu(f, 'pin')['routes'] = [{ when: { tones: '12345' }, then: { goodbye: true } }]), 'menus.pin.routes.0.when.tones', /maxTonesToCollect/],
     ['sentiment routing without analysis', (f) => (menu(f, 'main')['routes'] = [{ when: { sentiment: 'negative' }, then: { menu: 'pin' } }]), 'menus.main.routes.0.when', /sentiment/],
-    ['an unreachable menu', (f) => (f.menus = { ...f.menus, orphan: menu(base() as Draft, 'pin') }), 'menus.orphan', /cannot be reached/],
+    ['an unreachable menu', (f) => Object.assign(f.menus, { orphan: menu(base() as Draft, 'pin') }), 'menus.orphan', /cannot be reached/],
     ['a prompt language without a voice', (f) => (menu(f, 'pin')['prompt'] = { text: { 'en-US': 'PIN', 'de-DE': 'PIN bitte' } }), 'menus.pin.prompt', /de-DE/],
     ['a template naming no menu', (f) => (menu(f, 'pin')['prompt'] = { text: 'You chose {{nothing}}' }), 'menus.pin.prompt', /nothing/],
   ])('reports %s with the menu and field at fault', (_, change, path, message) => {
