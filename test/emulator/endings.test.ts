@@ -49,7 +49,7 @@ describe('caller hang-up', () => {
     const { connection, id, handle } = await h.connectedCall();
     await connection.getCallMedia().startRecognizing(caller, {
       kind: 'callMediaRecognizeDtmfOptions',
-      playPrompt: { kind: 'textSource', text: Array.from({ length: 500 }, () => 'wait').join(' ') },
+      playPrompt: { kind: 'textSource', text: Array.from({ length: 1500 }, () => 'wait').join(' ') },
       initialSilenceTimeoutInSeconds: 1,
     });
     await handle.nextPrompt();
@@ -114,5 +114,24 @@ describe('caller API over HTTP', () => {
     };
     expect(state).toMatchObject({ state: 'disconnected', ended: { kind: 'callerHungUp' } });
     expect(state.prompts).toHaveLength(1);
+  });
+});
+
+describe('delivery quirks', () => {
+  it('can duplicate a callback (same CloudEvent id) and reorder two callbacks of a call', async () => {
+    const { connection, id } = await h.connectedCall();
+    h.emulator.callbackQuirks.duplicateNext = 1;
+    await connection.getCallMedia().playToAll([{ kind: 'textSource', text: 'one' }], { operationContext: 'dup' });
+    await h.waitForCallback(id, 'PlayCompleted');
+    const started = h.callbacksFor(id).filter((c) => c.type === 'PlayStarted');
+    expect(started).toHaveLength(2);
+    expect(started[0]?.event['id']).toBe(started[1]?.event['id']);
+
+    const second = await h.connectedCall();
+    h.emulator.callbackQuirks.reorderNext = 1;
+    await second.connection.getCallMedia().playToAll([{ kind: 'textSource', text: 'two' }]);
+    await h.waitForCallback(second.id, 'PlayStarted');
+    const types = h.callbacksFor(second.id).map((c) => c.type);
+    expect(types.indexOf('PlayCompleted')).toBeLessThan(types.indexOf('PlayStarted'));
   });
 });

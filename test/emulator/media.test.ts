@@ -13,7 +13,8 @@ afterAll(async () => {
 
 // With timeScale 0.02, 60 s of initial silence is 1.2 real seconds: long enough never to fire by accident.
 const PATIENT = 60;
-const LONG_PROMPT = Array.from({ length: 500 }, () => 'please').join(' '); // ~600 ms at timeScale 0.02
+// ~1.8 s at timeScale 0.02: input sent right after the prompt starts lands inside it even on a loaded machine.
+const LONG_PROMPT = Array.from({ length: 1500 }, () => 'please').join(' ');
 const menu = { kind: 'textSource' as const, text: 'Press one for sales', voiceName: 'en-US-NancyNeural' };
 
 function media(connection: CallConnection) {
@@ -247,6 +248,20 @@ describe('preview fields (2025-08-15-preview)', () => {
     const plain = (await outcome(stable.id)).data['speechResult'];
     expect(plain).not.toHaveProperty('languageIdentified');
     expect(plain).not.toHaveProperty('sentimentAnalysisResult');
+  });
+
+  it('with rejectUnknownFields, preview fields under a stable api-version are a 400 naming the field', async () => {
+    const strict = await startHarness({ rejectUnknownFields: true });
+    try {
+      const call = await strict.connectedCall();
+      const rejected = await strict.rawRequest('POST', `/calling/callConnections/${call.id}:recognize`, body);
+      expect(rejected.status).toBe(400);
+      expect(JSON.stringify(rejected.json)).toMatch(/recognizeOptions\.speechLanguages/);
+      const preview = await strict.rawRequest('POST', `/calling/callConnections/${call.id}:recognize`, body, '2025-08-15-preview');
+      expect(preview.status).toBe(202);
+    } finally {
+      await strict.close();
+    }
   });
 
   it('defaults languageIdentified to the first listed language and sentiment to neutral', async () => {
