@@ -1,0 +1,175 @@
+// Owns mid-call callbacks: the CloudEvent envelope, the RS256 JWT on each POST, the JWKS, and in-order delivery per call.
+import { randomUUID } from 'node:crypto';
+import { SignJWT, exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose';
+import type { HttpPoster } from './http-client.js';
+import type { ResultInformation } from './results.js';
+
+export interface CallIds {
+  callConnectionId: string;
+  serverCallId: string;
+  correlationId: string;
+}
+
+export interface CallbackEvent {
+  type: string;
+  callbackUri: string;
+  operationContext: string | undefined;
+  resultInformation: ResultInformation | undefined;
+  version: string;
+  fields: Record<string, unknown>;
+}
+
+export interface DeliveryRecord {
+  eventId: string;
+  type: string;
+  url: string;
+  status: number;
+  error?: string;
+  resultInformation: ResultInformation | undefined;
+  operationContext: string | undefined;
+  duplicate: boolean;
+}
+
+/** Test toggles for delivery quirks the real service is allowed to show (duplicates, reordering). */
+export interface DeliveryQuirks {
+  /** Deliver each of the next N callbacks twice (same CloudEvent id). */
+  duplicateNext: number;
+  /** Hold the next callback of a call back and send it after the one that follows it. */
+  reorderNext: number;
+}
+
+export class CallbackSigner {
+  private constructor(
+    private readonly privateKey: CryptoKey,
+    readonly jwk: JWK,
+    readonly issuer: string,
+    readonly audience: string,
+  ) {}
+
+  static async create(issuer: string, audience: string): Promise<CallbackSigner> {
+    const { publicKey, privateKey } = await generateKeyPair('RS256', { extractable: true });
+    const kid = randomUUID();
+    const jwk = { ...(await exportJWK(publicKey)), kid, alg: 'RS256', use: 'sig' };
+    return new CallbackSigner(privateKey, jwk, issuer, audience);
+  }
+
+  /** A fresh 5-minute token per event, as the docs describe. */
+  async sign(): Promise<string> {
+    const now = Math.floor(Date.now() / 1000);
+    return new SignJWT({})
+      .setProtectedHeader({ alg: 'RS256', kid: this.jwk.kid ?? '', typ: 'JWT' })
+      .setIssuer(this.issuer)
+      .setAudience(this.audience)
+      .setIssuedAt(now)
+      .setNotBefore(now)
+      .setExpirationTime(now + 300)
+      .sign(this.privateKey);
+  }
+
+  openIdConfiguration(): Record<string, unknown> {
+    return {
+      issuer: this.issuer,
+      jwks_uri: `${this.issuer}/calling/keys`,
+      id_token_signing_alg_values_supported: ['RS256'],
+      token_endpoint_auth_signing_alg_values_supported: ['RS256'],
+      response_types_supported: ['id_token'],
+      subject_types_supported: ['public'],
+    };
+  }
+
+  jwks(): { keys: JWK[] } {
+    return { keys: [this.jwk] };
+  }
+}
+
+/** CloudEvent `time`: 7 fractional digits and an explicit +00:00 offset, like the real service. */
+export function cloudEventTime(date: Date = new Date()): string {
+  const iso = date.toISOString(); // 2025-03-05T08:58:53.311Z
+  const sub = String(process.hrtime()[1] % 10_000).padStart(4, '0');
+  return `${iso.slice(0, 23)}${sub}+00:00`;
+}
+
+export function buildEnvelope(ids: CallIds, event: CallbackEvent): Record<string, unknown> {
+  const name = `Microsoft.Communication.${event.type}`;
+  const subject = `calling/callConnections/${ids.callConnectionId}`;
+  const data: Record<string, unknown> = { ...event.fields };
+  if (event.operationContext !== undefined) data['operationContext'] = event.operationContext;
+  if (event.resultInformation !== undefined) data['resultInformation'] = { ...event.resultInformation };
+  Object.assign(data, {
+    version: event.version,
+    callConnectionId: ids.callConnectionId,
+    serverCallId: ids.serverCallId,
+    correlationId: ids.correlationId,
+    publicEventType: name,
+  });
+  return {
+    id: randomUUID(),
+    source: subject,
+    type: name,
+    data,
+    time: cloudEventTime(),
+    specversion: '1.0',
+    datacontenttype: 'application/json',
+    subject,
+  };
+}
+
+/**
+ * One ordered queue per call: events of a call are POSTed one after the other, never blocking the
+ * REST response that caused them (so an event can arrive before the app has its REST response).
+ */
+export class CallbackQueue {
+  private tail: Promise<void> = Promise.resolve();
+  private held: (() => Promise<void>) | undefined;
+
+  constructor(
+    private readonly poster: HttpPoster,
+    private readonly signer: CallbackSigner,
+    private readonly quirks: DeliveryQuirks,
+    private readonly onDelivered: (record: DeliveryRecord) => void,
+  ) {}
+
+  enqueue(ids: CallIds, event: CallbackEvent): void {
+    const envelope = buildEnvelope(ids, event);
+    const duplicate = this.quirks.duplicateNext > 0;
+    if (duplicate) this.quirks.duplicateNext -= 1;
+    const send = async (): Promise<void> => {
+      await this.deliver(envelope, event, false);
+      if (duplicate) await this.deliver(envelope, event, true);
+    };
+    if (this.quirks.reorderNext > 0 && this.held === undefined) {
+      this.quirks.reorderNext -= 1;
+      this.held = send;
+      return;
+    }
+    const held = this.held;
+    this.held = undefined;
+    this.tail = this.tail.then(send).then(held ?? (() => Promise.resolve()));
+  }
+
+  /** Sends a held (reordered) event if nothing followed it, so no event is lost. */
+  flush(): Promise<void> {
+    const held = this.held;
+    this.held = undefined;
+    if (held) this.tail = this.tail.then(held);
+    return this.tail;
+  }
+
+  private async deliver(envelope: Record<string, unknown>, event: CallbackEvent, duplicate: boolean): Promise<void> {
+    const token = await this.signer.sign();
+    const result = await this.poster.post(event.callbackUri, JSON.stringify([envelope]), {
+      'content-type': 'application/json',
+      authorization: `Bearer ${token}`,
+    });
+    this.onDelivered({
+      eventId: String(envelope['id']),
+      type: event.type,
+      url: event.callbackUri,
+      status: result.status,
+      ...(result.error === undefined ? {} : { error: result.error }),
+      resultInformation: event.resultInformation,
+      operationContext: event.operationContext,
+      duplicate,
+    });
+  }
+}

@@ -1,0 +1,262 @@
+// Owns the caller's side: dialing in through Event Grid, the ring window, and a handle to press, say, listen and hang up.
+import type { CallbackQueue, DeliveryRecord } from './callbacks.js';
+import { Call, type CallEnd, type CallEnvironment, type CallState, type HeardPrompt, type TimelineEntry } from './calls.js';
+import { deliverNotification, incomingCallEvent, validateSubscription, type ValidationResult } from './event-grid.js';
+import type { HttpPoster } from './http-client.js';
+import { tonesFromKeys } from './recognize.js';
+import type { TimerSet } from './timers.js';
+
+export interface DialOptions {
+  /** Caller's E.164 number. */
+  from: string;
+  /** The hotline's E.164 number. */
+  to: string;
+  callerDisplayName?: string;
+  /** Deliver the IncomingCall event this many extra times (at-least-once delivery). */
+  duplicateDelivery?: number;
+  /** Every transfer of this call fails with CallTransferFailed. */
+  failTransfers?: boolean;
+  /** Overrides the emulator's ring window for this call (real ms, not scaled). */
+  ringWindowMs?: number;
+}
+
+export interface SayOptions {
+  /** The language the caller speaks in; reported as languageIdentified when the app asked for it. */
+  language?: string;
+  /** positive | negative | neutral | mixed; reported when the app enabled sentiment analysis. */
+  sentiment?: string;
+  confidence?: number;
+}
+
+export interface CallHandle {
+  readonly callId: string;
+  readonly from: string;
+  readonly to: string;
+  readonly incomingCallContext: string;
+  readonly correlationId: string;
+  readonly serverCallId: string;
+  /** The Event Grid event as delivered (Event Grid schema, one element of the posted array). */
+  readonly incomingCallEvent: Record<string, unknown>;
+  readonly callConnectionId: string | undefined;
+  readonly state: CallState;
+  readonly ended: CallEnd | undefined;
+  readonly prompts: readonly HeardPrompt[];
+  readonly timeline: readonly TimelineEntry[];
+  nextPrompt(options?: { timeoutMs?: number }): Promise<HeardPrompt>;
+  /** Presses keys one by one ('12#'); with spacingMs > 0, waits that many real ms between tones. */
+  press(keys: string, options?: { spacingMs?: number }): Promise<void>;
+  say(text: string, options?: SayOptions): void;
+  /** Unrecognisable speech. */
+  mumble(): void;
+  /** Does nothing: documents that the caller stays silent (timeouts will follow). */
+  silence(): void;
+  hangUp(): void;
+  waitForEnd(options?: { timeoutMs?: number }): Promise<CallEnd>;
+}
+
+export interface CallerApi {
+  dial(options: DialOptions): Promise<CallHandle>;
+  get(callId: string): CallHandle | undefined;
+  readonly calls: readonly CallHandle[];
+  /** Transfers to these numbers fail (CallTransferFailed), for every call. */
+  transferFailsFor(numbers: readonly string[]): void;
+  /** Delivers the call's IncomingCall event again (same event id, higher aeg-delivery-count); returns the HTTP status. */
+  redeliverIncomingCall(callId: string): Promise<number>;
+  /** Runs the Event Grid webhook validation handshake against eventGridUrl. */
+  validateSubscription(): Promise<ValidationResult>;
+}
+
+export interface CallerApiDeps {
+  timers: TimerSet;
+  poster: HttpPoster;
+  emulatorUrl: string;
+  eventGridUrl: string | undefined;
+  ringWindowMs: number;
+  promptMsPerWord: number;
+  newCallbackQueue(onDelivered: (record: DeliveryRecord) => void): CallbackQueue;
+}
+
+const DEFAULT_WAIT_MS = 10_000;
+
+class Handle implements CallHandle {
+  constructor(
+    readonly call: Call,
+    private readonly timers: TimerSet,
+  ) {}
+
+  get callId(): string {
+    return this.call.callId;
+  }
+  get from(): string {
+    return this.call.facts.from;
+  }
+  get to(): string {
+    return this.call.facts.to;
+  }
+  get incomingCallContext(): string {
+    return this.call.incomingCallContext;
+  }
+  get correlationId(): string {
+    return this.call.correlationId;
+  }
+  get serverCallId(): string {
+    return this.call.serverCallId;
+  }
+  get incomingCallEvent(): Record<string, unknown> {
+    return this.call.incomingEvent ?? {};
+  }
+  get callConnectionId(): string | undefined {
+    return this.call.callConnectionId;
+  }
+  get state(): CallState {
+    return this.call.state;
+  }
+  get ended(): CallEnd | undefined {
+    return this.call.ended;
+  }
+  get prompts(): readonly HeardPrompt[] {
+    return this.call.prompts;
+  }
+  get timeline(): readonly TimelineEntry[] {
+    return this.call.timeline;
+  }
+
+  nextPrompt(options: { timeoutMs?: number } = {}): Promise<HeardPrompt> {
+    return this.call.nextPrompt(options.timeoutMs ?? DEFAULT_WAIT_MS);
+  }
+
+  async press(keys: string, options: { spacingMs?: number } = {}): Promise<void> {
+    const tones = tonesFromKeys(keys);
+    const spacing = options.spacingMs ?? 0;
+    for (const [index, tone] of tones.entries()) {
+      if (index > 0 && spacing > 0) await new Promise<void>((resolve) => this.timers.afterMs(spacing, resolve));
+      this.call.input({ kind: 'tone', tone });
+    }
+  }
+
+  say(text: string, options: SayOptions = {}): void {
+    this.call.input({ kind: 'speech', text, ...options });
+  }
+
+  mumble(): void {
+    this.call.input({ kind: 'mumble' });
+  }
+
+  silence(): void {
+    this.call.record('input', 'stays silent');
+  }
+
+  hangUp(): void {
+    this.call.callerHangUp();
+  }
+
+  waitForEnd(options: { timeoutMs?: number } = {}): Promise<CallEnd> {
+    return this.call.waitForEnd(options.timeoutMs ?? DEFAULT_WAIT_MS);
+  }
+}
+
+export class Caller implements CallerApi {
+  private readonly handles = new Map<string, Handle>();
+  private readonly byContext = new Map<string, Call>();
+  private readonly byConnection = new Map<string, Call>();
+  private readonly failingTargets = new Set<string>();
+  private readonly env: CallEnvironment;
+
+  constructor(private readonly deps: CallerApiDeps) {
+    this.env = {
+      timers: deps.timers,
+      promptMsPerWord: deps.promptMsPerWord,
+      transferFails: (target) => this.failingTargets.has(target),
+      newCallbackQueue: (onDelivered) => deps.newCallbackQueue(onDelivered),
+    };
+  }
+
+  get calls(): readonly CallHandle[] {
+    return [...this.handles.values()];
+  }
+
+  get(callId: string): CallHandle | undefined {
+    return this.handles.get(callId);
+  }
+
+  callById(callId: string): Call | undefined {
+    return this.handles.get(callId)?.call;
+  }
+
+  callByContext(context: string): Call | undefined {
+    return this.byContext.get(context);
+  }
+
+  callByConnectionId(callConnectionId: string): Call | undefined {
+    return this.byConnection.get(callConnectionId);
+  }
+
+  registerConnection(call: Call): void {
+    if (call.callConnectionId !== undefined) this.byConnection.set(call.callConnectionId, call);
+  }
+
+  transferFailsFor(numbers: readonly string[]): void {
+    for (const number of numbers) this.failingTargets.add(number);
+  }
+
+  async dial(options: DialOptions): Promise<CallHandle> {
+    const call = new Call(
+      {
+        from: options.from,
+        to: options.to,
+        callerDisplayName: options.callerDisplayName ?? '',
+        failTransfers: options.failTransfers ?? false,
+      },
+      this.env,
+    );
+    const handle = new Handle(call, this.deps.timers);
+    this.handles.set(call.callId, handle);
+    this.byContext.set(call.incomingCallContext, call);
+    call.incomingEvent = incomingCallEvent({
+      from: call.facts.from,
+      to: call.facts.to,
+      callerDisplayName: call.facts.callerDisplayName,
+      serverCallId: call.serverCallId,
+      correlationId: call.correlationId,
+      incomingCallContext: call.incomingCallContext,
+    });
+    call.record('dialed', `${options.from} dials ${options.to}`, { from: options.from, to: options.to });
+    // The ring window is real time, not scaled: tests choose it directly.
+    call.ringTimer = this.deps.timers.afterMs(options.ringWindowMs ?? this.deps.ringWindowMs, () => call.ringExpired());
+    await this.deliver(call);
+    for (let extra = 0; extra < (options.duplicateDelivery ?? 0); extra += 1) await this.deliver(call);
+    return handle;
+  }
+
+  async redeliverIncomingCall(callId: string): Promise<number> {
+    const handle = this.handles.get(callId);
+    if (handle === undefined) throw new Error(`no call ${callId}`);
+    return this.deliver(handle.call);
+  }
+
+  validateSubscription(): Promise<ValidationResult> {
+    if (this.deps.eventGridUrl === undefined) throw new Error('validateSubscription needs the eventGridUrl option');
+    return validateSubscription(this.deps.poster, this.deps.eventGridUrl, this.deps.emulatorUrl);
+  }
+
+  dispose(): void {
+    for (const handle of this.handles.values()) handle.call.dispose();
+  }
+
+  private async deliver(call: Call): Promise<number> {
+    const url = this.deps.eventGridUrl;
+    if (url === undefined || call.incomingEvent === undefined) {
+      call.record('incomingCallDelivered', 'IncomingCall not delivered: no eventGridUrl configured', { status: 0 });
+      return 0;
+    }
+    const deliveryCount = call.deliveryCount;
+    call.deliveryCount += 1;
+    const result = await deliverNotification(this.deps.poster, url, call.incomingEvent, deliveryCount);
+    call.record('incomingCallDelivered', `IncomingCall delivery ${deliveryCount} -> HTTP ${result.status}`, {
+      status: result.status,
+      deliveryCount,
+      ...(result.error === undefined ? {} : { error: result.error }),
+    });
+    return result.status;
+  }
+}

@@ -1,0 +1,129 @@
+// Owns the emulator's public entry point: startAcsEmulator wires the HTTP server, signer, caller API and faults together.
+import { randomBytes } from 'node:crypto';
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { CallbackQueue, CallbackSigner, type DeliveryQuirks } from './callbacks.js';
+import { Caller, type CallerApi } from './caller-api.js';
+import { Faults, type FaultInjector } from './faults.js';
+import { HttpPoster } from './http-client.js';
+import { createHandler, type RecordedRequest } from './server.js';
+import { TimerSet } from './timers.js';
+
+export type { CallerApi, CallHandle, DialOptions, SayOptions } from './caller-api.js';
+export type { CallEnd, CallState, HeardPrompt, TimelineEntry, TimelineKind } from './calls.js';
+export type { DeliveryQuirks } from './callbacks.js';
+export type { ValidationResult } from './event-grid.js';
+export type { FaultInjector, FaultSpec } from './faults.js';
+export type { RecordedRequest } from './server.js';
+export { signRequest } from './hmac.js';
+export { TONES, type Tone } from './schemas.js';
+
+/** Stands in for the ACS resource's immutable id, the `aud` of callback JWTs. */
+export const DEFAULT_AUDIENCE = '6d1b0c2e-5f4a-4c3b-9e8d-7a6f5e4d3c2b';
+
+export interface AcsEmulatorOptions {
+  /** 0 = ephemeral (default). */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Base64 access key; default a random 32-byte key. */
+  accessKey?: string;
+  /** Where IncomingCall is POSTed (Event Grid schema, an array, aeg-* headers). */
+  eventGridUrl?: string;
+  /** Multiplies every ACS timeout (initial silence, inter-tone, prompt duration); default 1. */
+  timeScale?: number;
+  /** `aud` of callback JWTs; default DEFAULT_AUDIENCE. */
+  jwtAudience?: string;
+  /** How long an unanswered call rings, in real ms; NOT scaled by timeScale. Default 30000. */
+  ringWindowMs?: number;
+  /** Preview-only fields under a stable api-version -> 400/8523 when true; ignored when false (default). */
+  rejectUnknownFields?: boolean;
+  /** How long one word of a prompt plays, in emulated ms (scaled by timeScale); default 60. */
+  promptMsPerWord?: number;
+}
+
+export interface AcsEmulator {
+  url: string;
+  connectionString: string;
+  issuer: string;
+  openIdConfigurationUrl: string;
+  audience: string;
+  accessKey: string;
+  caller: CallerApi;
+  /** Every REST request received under /calling, with the status returned. */
+  requests: RecordedRequest[];
+  faults: FaultInjector;
+  /** Mutable toggles: duplicate or reorder the next callbacks. */
+  callbackQuirks: DeliveryQuirks;
+  close(): Promise<void>;
+}
+
+export async function startAcsEmulator(options: AcsEmulatorOptions = {}): Promise<AcsEmulator> {
+  const host = options.host ?? '127.0.0.1';
+  const accessKey = options.accessKey ?? randomBytes(32).toString('base64');
+  const audience = options.jwtAudience ?? DEFAULT_AUDIENCE;
+  const timeScale = options.timeScale ?? 1;
+  const timers = new TimerSet(timeScale);
+  const poster = new HttpPoster();
+  const quirks: DeliveryQuirks = { duplicateNext: 0, reorderNext: 0 };
+  const faults = new Faults();
+  const requests: RecordedRequest[] = [];
+  const sseStreams = new Set<ServerResponse>();
+
+  // Bind first: the issuer and the connection string need the port.
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const signer = await CallbackSigner.create(url, audience);
+
+  const caller = new Caller({
+    timers,
+    poster,
+    emulatorUrl: url,
+    eventGridUrl: options.eventGridUrl,
+    ringWindowMs: options.ringWindowMs ?? 30_000,
+    promptMsPerWord: (options.promptMsPerWord ?? 60) * timeScale,
+    newCallbackQueue: (onDelivered) => new CallbackQueue(poster, signer, quirks, onDelivered),
+  });
+  server.on(
+    'request',
+    createHandler({
+      accessKey,
+      caller,
+      faults,
+      requests,
+      rejectUnknownFields: options.rejectUnknownFields ?? false,
+      sseStreams,
+      signer,
+    }),
+  );
+
+  return {
+    url,
+    connectionString: `endpoint=${url}/;accesskey=${accessKey}`,
+    issuer: url,
+    openIdConfigurationUrl: `${url}/calling/.well-known/acsopenidconfiguration`,
+    audience,
+    accessKey,
+    caller,
+    requests,
+    faults,
+    callbackQuirks: quirks,
+    close: async () => {
+      timers.clearAll();
+      caller.dispose();
+      poster.close();
+      for (const stream of sseStreams) stream.end();
+      sseStreams.clear();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

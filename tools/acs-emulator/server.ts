@@ -1,0 +1,590 @@
+// Owns HTTP routing: the ACS REST surface (/calling/...), the OpenID/JWKS documents, and the caller API under /emulator.
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { z } from 'zod';
+import type { CallbackSigner } from './callbacks.js';
+import type { Call, TimelineEntry } from './calls.js';
+import { newMediaOp } from './calls.js';
+import type { Caller } from './caller-api.js';
+import { phoneIdentifier } from './event-grid.js';
+import type { Faults } from './faults.js';
+import { verifyHmac } from './hmac.js';
+import { settingsFrom } from './recognize.js';
+import {
+  answerSchema,
+  describeIssue,
+  playSchema,
+  recognizeSchema,
+  transferSchema,
+  type IdentifierModel,
+} from './schemas.js';
+
+export interface RecordedRequest {
+  at: string;
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  apiVersion: string | undefined;
+  headers: Record<string, string>;
+  /** Parsed JSON body, or the raw text when it is not JSON, or undefined when empty. */
+  body: unknown;
+  rawBody: string;
+  status: number;
+  /** error.code of the response, when it was an error. */
+  errorCode: string | undefined;
+  callConnectionId: string | undefined;
+  /** Answered from the repeatability cache: no second effect. */
+  replayed: boolean;
+  faultInjected: boolean;
+}
+
+export interface ServerContext {
+  accessKey: string;
+  caller: Caller;
+  faults: Faults;
+  requests: RecordedRequest[];
+  signer: CallbackSigner;
+  rejectUnknownFields: boolean;
+  sseStreams: Set<ServerResponse>;
+}
+
+interface Reply {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+const STABLE_API_VERSION = '2026-03-12';
+const SUPPORTED_VERSIONS = '2025-05-15, 2025-06-15, 2026-03-12, 2025-08-15-preview';
+const CALL_PATH = /^\/calling\/callConnections\/([^/:]+)(?::([A-Za-z]+))?$/;
+
+const acsError = (status: number, code: string, message: string, target?: string): Reply => ({
+  status,
+  body: { error: { code, message, ...(target === undefined ? {} : { target }) } },
+});
+const callNotFound = (id: string): Reply => acsError(404, '8522', 'Call not found.', `/calling/callConnections/${id}`);
+
+export function createHandler(ctx: ServerContext): (req: IncomingMessage, res: ServerResponse) => void {
+  const repeatability = new Map<string, Reply>();
+
+  return (req, res) => {
+    void readBody(req).then((rawBody) => {
+      try {
+        route(req, res, rawBody);
+      } catch (error) {
+        send(res, { status: 500, body: { error: { code: '9999', message: String(error) } } });
+      }
+    });
+  };
+
+  function route(req: IncomingMessage, res: ServerResponse, rawBody: string): void {
+    const url = new URL(req.url ?? '/', 'http://emulator.local');
+    const method = (req.method ?? 'GET').toUpperCase();
+    if (url.pathname.startsWith('/emulator/')) {
+      handleEmulator(method, url, rawBody, res);
+      return;
+    }
+    if (method === 'GET' && url.pathname === '/calling/.well-known/acsopenidconfiguration') {
+      send(res, { status: 200, body: ctx.signer.openIdConfiguration() });
+      return;
+    }
+    if (method === 'GET' && url.pathname === '/calling/keys') {
+      send(res, { status: 200, body: ctx.signer.jwks() });
+      return;
+    }
+    if (!url.pathname.startsWith('/calling/')) {
+      send(res, acsError(404, 'NotFound', `No route for ${method} ${url.pathname}.`));
+      return;
+    }
+    handleRest(req, res, method, url, rawBody);
+  }
+
+  function handleRest(req: IncomingMessage, res: ServerResponse, method: string, url: URL, rawBody: string): void {
+    const apiVersion = url.searchParams.get('api-version') ?? undefined;
+    const path = safeDecode(url.pathname);
+    const recorded: RecordedRequest = {
+      at: new Date().toISOString(),
+      method,
+      path,
+      query: Object.fromEntries(url.searchParams),
+      apiVersion,
+      headers: flattenHeaders(req),
+      body: parseMaybeJson(rawBody),
+      rawBody,
+      status: 0,
+      errorCode: undefined,
+      callConnectionId: CALL_PATH.exec(path)?.[1],
+      replayed: false,
+      faultInjected: false,
+    };
+    ctx.requests.push(recorded);
+
+    const repeatabilityId = headerOf(req, 'repeatability-request-id');
+    const replyHeaders: Record<string, string> = {
+      'api-supported-versions': SUPPORTED_VERSIONS,
+      ...(headerOf(req, 'x-ms-client-request-id') === undefined
+        ? {}
+        : { 'x-ms-client-request-id': headerOf(req, 'x-ms-client-request-id') ?? '' }),
+      ...(repeatabilityId === undefined ? {} : { 'repeatability-result': 'accepted' }),
+    };
+    const finish = (reply: Reply, call?: Call): void => {
+      recorded.status = reply.status;
+      recorded.errorCode = errorCodeOf(reply.body);
+      if (call !== undefined) {
+        recorded.callConnectionId = call.callConnectionId;
+        call.record('request', `${method} ${path.replace(/^\/calling\/callConnections\/?/, '')} -> ${reply.status}`, {
+          method,
+          path,
+          apiVersion,
+          status: reply.status,
+          errorCode: recorded.errorCode,
+          replayed: recorded.replayed,
+          faultInjected: recorded.faultInjected,
+        });
+      }
+      const chainId = call?.correlationId;
+      send(res, {
+        ...reply,
+        headers: { ...replyHeaders, ...(chainId === undefined ? {} : { 'x-microsoft-skype-chain-id': chainId }), ...reply.headers },
+      });
+    };
+
+    const verdict = verifyHmac(method, req.url ?? '/', req.headers, rawBody, ctx.accessKey);
+    if (!verdict.ok) {
+      finish(acsError(401, '7509', `HMAC authentication failed: ${verdict.reason}.`));
+      return;
+    }
+
+    const repeatKey = repeatabilityId === undefined ? undefined : `${method} ${path} ${repeatabilityId}`;
+    const cached = repeatKey === undefined ? undefined : repeatability.get(repeatKey);
+    if (cached !== undefined) {
+      recorded.replayed = true;
+      finish(cached, callFor(path));
+      return;
+    }
+
+    const fault = ctx.faults.take(method, path);
+    if (fault !== undefined) {
+      recorded.faultInjected = true;
+      finish(
+        {
+          status: fault.status,
+          body: fault.body,
+          ...(fault.retryAfterSeconds === undefined ? {} : { headers: { 'retry-after': String(fault.retryAfterSeconds) } }),
+        },
+        callFor(path),
+      );
+      return;
+    }
+
+    const { reply, call } = dispatch(method, path, apiVersion ?? STABLE_API_VERSION, rawBody);
+    // Only remember outcomes the client may legitimately replay; a 5xx should be retryable.
+    if (repeatKey !== undefined && reply.status < 500) repeatability.set(repeatKey, reply);
+    finish(reply, call);
+  }
+
+  function callFor(path: string): Call | undefined {
+    const id = CALL_PATH.exec(path)?.[1];
+    return id === undefined ? undefined : ctx.caller.callByConnectionId(id);
+  }
+
+  function dispatch(method: string, path: string, apiVersion: string, rawBody: string): { reply: Reply; call?: Call } {
+    if (path === '/calling/callConnections:answer' && method === 'POST') return answer(apiVersion, rawBody);
+    const match = CALL_PATH.exec(path);
+    if (!match?.[1]) return { reply: acsError(404, 'NotFound', `No route for ${method} ${path}.`) };
+    const id = match[1];
+    const action = match[2];
+    const call = ctx.caller.callByConnectionId(id);
+    if (call === undefined || call.ended !== undefined) return { reply: callNotFound(id), ...(call ? { call } : {}) };
+
+    if (action === undefined) {
+      if (method === 'GET') return { reply: { status: 200, body: call.properties() }, call };
+      if (method === 'DELETE') {
+        call.hangUpByApp();
+        return { reply: { status: 204 }, call };
+      }
+    } else if (method === 'POST') {
+      switch (action) {
+        case 'terminate':
+          call.hangUpByApp();
+          return { reply: { status: 204 }, call };
+        case 'recognize':
+          return { reply: recognize(call, apiVersion, rawBody), call };
+        case 'play':
+          return { reply: play(call, apiVersion, rawBody), call };
+        case 'cancelAllMediaOperations':
+          call.cancelAllMedia();
+          return { reply: { status: 202 }, call };
+        case 'transferToParticipant':
+          return { reply: transfer(call, apiVersion, rawBody), call };
+        default:
+          return { reply: acsError(501, 'NotImplemented', `The ACS emulator does not implement :${action}.`), call };
+      }
+    }
+    return { reply: acsError(405, 'MethodNotAllowed', `${method} is not allowed on ${path}.`), call };
+  }
+
+  function answer(apiVersion: string, rawBody: string): { reply: Reply; call?: Call } {
+    const parsed = parseBody(answerSchema, rawBody);
+    if (!parsed.ok) return { reply: parsed.reply };
+    const req = parsed.value;
+    const call = ctx.caller.callByContext(req.incomingCallContext);
+    if (call === undefined) {
+      return {
+        reply: acsError(400, '8523', 'Invalid request body: incomingCallContext: not an incoming call of this resource.'),
+      };
+    }
+    if (call.ended?.kind === 'missed') {
+      return { reply: acsError(404, '8587', 'Incoming call not answered within time.'), call };
+    }
+    if (call.ended !== undefined) return { reply: acsError(404, '8522', 'Call not found.'), call };
+    if (call.callConnectionId !== undefined) {
+      return { reply: acsError(400, '8585', 'Action is not valid in the current call state: the incoming call was already answered.'), call };
+    }
+    call.answer(randomUUID(), req.callbackUri, req.operationContext, apiVersion);
+    ctx.caller.registerConnection(call);
+    return { reply: { status: 200, body: call.properties() }, call };
+  }
+
+  function recognize(call: Call, apiVersion: string, rawBody: string): Reply {
+    const parsed = parseBody(recognizeSchema, rawBody);
+    if (!parsed.ok) return parsed.reply;
+    const req = parsed.value;
+    const preview = isLanguageIdPreview(apiVersion);
+    if (!preview && ctx.rejectUnknownFields) {
+      for (const field of ['speechLanguages', 'enableSentimentAnalysis'] as const) {
+        if (req.recognizeOptions[field] !== undefined) {
+          return acsError(400, '8523', `Invalid request body: recognizeOptions.${field}: not a field of api-version ${apiVersion}.`);
+        }
+      }
+    }
+    const sources = req.playPrompts ?? (req.playPrompt === undefined ? [] : [req.playPrompt]);
+    const op = newMediaOp(
+      'recognize',
+      {
+        operationContext: req.operationContext,
+        callbackUri: req.operationCallbackUri ?? call.callbackUri ?? '',
+        version: apiVersion,
+        sources,
+      },
+      settingsFrom(req, preview),
+    );
+    call.startMedia(op, req.interruptCallMediaOperation ?? false);
+    return { status: 202 };
+  }
+
+  function play(call: Call, apiVersion: string, rawBody: string): Reply {
+    const parsed = parseBody(playSchema, rawBody);
+    if (!parsed.ok) return parsed.reply;
+    const req = parsed.value;
+    const op = newMediaOp('play', {
+      operationContext: req.operationContext,
+      callbackUri: req.operationCallbackUri ?? call.callbackUri ?? '',
+      version: apiVersion,
+      sources: req.playSources,
+    });
+    call.startMedia(op, req.interruptCallMediaOperation ?? false);
+    return { status: 202 };
+  }
+
+  function transfer(call: Call, apiVersion: string, rawBody: string): Reply {
+    const parsed = parseBody(transferSchema, rawBody);
+    if (!parsed.ok) return parsed.reply;
+    const req = parsed.value;
+    const target = targetNumber(req.targetParticipant);
+    const identifier = req.targetParticipant.phoneNumber
+      ? phoneIdentifier(req.targetParticipant.phoneNumber.value)
+      : { ...req.targetParticipant };
+    call.transfer(target, identifier, req.operationContext, req.operationCallbackUri, apiVersion);
+    return { status: 202, body: { operationContext: req.operationContext ?? null } };
+  }
+
+  // ---- caller API over HTTP ----
+
+  function handleEmulator(method: string, url: URL, rawBody: string, res: ServerResponse): void {
+    const parts = url.pathname.split('/').filter(Boolean).map(safeDecode); // ['emulator', 'calls', id, verb]
+    const body = parseMaybeJson(rawBody);
+    const fields = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
+    const fail = (status: number, message: string): void => send(res, { status, body: { error: { code: String(status), message } } });
+
+    if (parts[1] === 'calls' && parts.length === 2) {
+      if (method === 'GET') {
+        send(res, { status: 200, body: ctx.caller.calls.map((c) => ({ callId: c.callId, state: c.state, ended: c.ended })) });
+        return;
+      }
+      if (method === 'POST') {
+        const dial = dialBody.safeParse(body ?? {});
+        if (!dial.success) {
+          fail(400, describeIssue(dial.error));
+          return;
+        }
+        const d = dial.data;
+        ctx.caller
+          .dial({
+            from: d.from,
+            to: d.to,
+            ...(d.callerDisplayName === undefined ? {} : { callerDisplayName: d.callerDisplayName }),
+            ...(d.duplicateDelivery === undefined ? {} : { duplicateDelivery: d.duplicateDelivery }),
+            ...(d.failTransfers === undefined ? {} : { failTransfers: d.failTransfers }),
+          })
+          .then(
+            (handle) => send(res, { status: 201, body: { callId: handle.callId, incomingCallContext: handle.incomingCallContext } }),
+            (error: unknown) => fail(500, String(error)),
+          );
+        return;
+      }
+    }
+    if (parts[1] === 'subscription-validation' && method === 'POST') {
+      ctx.caller.validateSubscription().then(
+        (result) => send(res, { status: 200, body: result }),
+        (error: unknown) => fail(400, String(error)),
+      );
+      return;
+    }
+    if (parts[1] === 'requests' && method === 'GET') {
+      send(res, { status: 200, body: ctx.requests });
+      return;
+    }
+    if (parts[1] === 'faults') {
+      if (method === 'DELETE') {
+        ctx.faults.clear();
+        send(res, { status: 204 });
+        return;
+      }
+      if (method === 'POST') {
+        const spec = faultBody.safeParse(body ?? {});
+        if (!spec.success) {
+          fail(400, describeIssue(spec.error));
+          return;
+        }
+        const { method: faultMethod, code, message, times, retryAfterSeconds, path, status } = spec.data;
+        ctx.faults.inject({
+          path,
+          status,
+          ...(faultMethod === undefined ? {} : { method: faultMethod }),
+          ...(code === undefined ? {} : { code }),
+          ...(message === undefined ? {} : { message }),
+          ...(times === undefined ? {} : { times }),
+          ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
+        });
+        send(res, { status: 201, body: { pending: ctx.faults.pending.length } });
+        return;
+      }
+    }
+    if (parts[1] === 'transfer-failures' && method === 'POST') {
+      const numbers = z.object({ numbers: z.array(z.string()) }).safeParse(body);
+      if (!numbers.success) {
+        fail(400, describeIssue(numbers.error));
+        return;
+      }
+      ctx.caller.transferFailsFor(numbers.data.numbers);
+      send(res, { status: 204 });
+      return;
+    }
+
+    const callId = parts[2];
+    const handle = parts[1] === 'calls' && callId !== undefined ? ctx.caller.get(callId) : undefined;
+    if (handle === undefined) {
+      fail(404, `No emulator route or call for ${method} ${url.pathname}.`);
+      return;
+    }
+    const verb = parts[3];
+    if (method === 'GET' && verb === undefined) {
+      send(res, {
+        status: 200,
+        body: {
+          callId: handle.callId,
+          from: handle.from,
+          to: handle.to,
+          state: handle.state,
+          callConnectionId: handle.callConnectionId ?? null,
+          ended: handle.ended ?? null,
+          prompts: handle.prompts,
+          timeline: handle.timeline,
+        },
+      });
+      return;
+    }
+    if (method === 'GET' && verb === 'events') {
+      streamEvents(handle.callId, res);
+      return;
+    }
+    if (method !== 'POST') {
+      fail(405, `${method} not allowed`);
+      return;
+    }
+    switch (verb ?? '') {
+      case 'dtmf': {
+        const tones = typeof fields['tones'] === 'string' ? fields['tones'] : undefined;
+        if (tones === undefined) {
+          fail(400, 'tones (a string such as "12#") is required');
+          return;
+        }
+        handle.press(tones).then(
+          () => send(res, { status: 202 }),
+          (error: unknown) => fail(400, String(error)),
+        );
+        return;
+      }
+      case 'say': {
+        const say = sayBody.safeParse(body);
+        if (!say.success) {
+          fail(400, describeIssue(say.error));
+          return;
+        }
+        const { text, language, sentiment, confidence } = say.data;
+        handle.say(text, {
+          ...(language === undefined ? {} : { language }),
+          ...(sentiment === undefined ? {} : { sentiment }),
+          ...(confidence === undefined ? {} : { confidence }),
+        });
+        send(res, { status: 202 });
+        return;
+      }
+      case 'mumble':
+        handle.mumble();
+        send(res, { status: 202 });
+        return;
+      case 'hangup':
+        handle.hangUp();
+        send(res, { status: 202 });
+        return;
+      case 'redeliver':
+        ctx.caller.redeliverIncomingCall(handle.callId).then(
+          (status) => send(res, { status: 200, body: { status } }),
+          (error: unknown) => fail(500, String(error)),
+        );
+        return;
+      default:
+        fail(404, `Unknown caller action ${verb ?? '(none)'}`);
+    }
+  }
+
+  /** Server-sent events: the timeline so far, then each new entry (prompts heard are entries too). */
+  function streamEvents(callId: string, res: ServerResponse): void {
+    const call = ctx.caller.callById(callId);
+    if (call === undefined) {
+      send(res, { status: 404 });
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    ctx.sseStreams.add(res);
+    const write = (entry: TimelineEntry): void => {
+      res.write(`event: ${entry.kind}\ndata: ${JSON.stringify(entry)}\n\n`);
+      if (entry.kind === 'ended') res.end();
+    };
+    for (const entry of call.timeline) write(entry);
+    if (call.ended !== undefined) {
+      res.end();
+      ctx.sseStreams.delete(res);
+      return;
+    }
+    const unsubscribe = call.subscribe(write);
+    res.on('close', () => {
+      unsubscribe();
+      ctx.sseStreams.delete(res);
+    });
+  }
+}
+
+const dialBody = z.object({
+  from: z.string().min(1),
+  to: z.string().min(1),
+  callerDisplayName: z.string().optional(),
+  duplicateDelivery: z.int().min(0).optional(),
+  failTransfers: z.boolean().optional(),
+});
+const sayBody = z.object({
+  text: z.string(),
+  language: z.string().optional(),
+  sentiment: z.string().optional(),
+  confidence: z.number().min(0).max(1).optional(),
+});
+const faultBody = z.object({
+  method: z.string().optional(),
+  path: z.string().min(1),
+  status: z.int().min(100).max(599),
+  code: z.string().optional(),
+  message: z.string().optional(),
+  times: z.int().min(1).optional(),
+  retryAfterSeconds: z.int().min(0).optional(),
+});
+
+/** Language identification and sentiment exist only from 2025-08-15-preview on. */
+export function isLanguageIdPreview(apiVersion: string): boolean {
+  return apiVersion.endsWith('-preview') && apiVersion >= '2025-08-15';
+}
+
+function parseBody<T>(schema: z.ZodType<T>, rawBody: string): { ok: true; value: T } | { ok: false; reply: Reply } {
+  let json: unknown;
+  try {
+    json = JSON.parse(rawBody);
+  } catch {
+    return { ok: false, reply: acsError(400, '8523', 'Invalid request body: the body is not valid JSON.') };
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) return { ok: false, reply: acsError(400, '8523', describeIssue(parsed.error)) };
+  return { ok: true, value: parsed.data };
+}
+
+function targetNumber(id: IdentifierModel): string {
+  return id.phoneNumber?.value ?? id.communicationUser?.id ?? (id.rawId ?? '').replace(/^4:/, '');
+}
+
+function send(res: ServerResponse, reply: Reply): void {
+  if (res.headersSent) return;
+  const headers: Record<string, string> = { ...reply.headers };
+  let payload = '';
+  if (reply.body !== undefined && reply.status !== 204) {
+    payload = JSON.stringify(reply.body);
+    headers['content-type'] = 'application/json; charset=utf-8';
+  }
+  headers['content-length'] = String(Buffer.byteLength(payload));
+  res.writeHead(reply.status, headers);
+  res.end(payload);
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', () => resolve(Buffer.concat(chunks).toString('utf8')));
+  });
+}
+
+function parseMaybeJson(raw: string): unknown {
+  if (raw === '') return undefined;
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch {
+    return raw;
+  }
+}
+
+function flattenHeaders(req: IncomingMessage): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined) out[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return out;
+}
+
+function headerOf(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function errorCodeOf(body: unknown): string | undefined {
+  if (typeof body !== 'object' || body === null) return undefined;
+  const error = (body as { error?: { code?: unknown } }).error;
+  return typeof error?.code === 'string' ? error.code : undefined;
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
