@@ -1,16 +1,11 @@
-// Entry point of the Functions app: settings checked at start-up, then the two triggers registered.
+// Entry point of the Functions app: telemetry first, then every function registered with the runtime.
 import { app } from '@azure/functions';
-import { runtimeApp, runtimeSettings } from './app/runtime';
-import { CALLBACK_ROUTE } from './app/composition-root';
-import { callbackHandler } from './functions/callbacks';
-import { incomingCallHandler } from './functions/incoming-call';
+import { hotlineFunctions } from './functions/hotline-functions';
 import { startTelemetry } from './telemetry';
 
-// Throws one SettingsError naming every bad setting, so a misconfigured deploy fails loudly at load.
-const settings = runtimeSettings();
-const telemetry = startTelemetry();
-const hotlineApp = runtimeApp(settings, telemetry);
+const functions = hotlineFunctions(process.env, startTelemetry());
 
+// Streams let the callback trigger refuse an oversized body without buffering it.
 app.setup({ enableHttpStream: true });
-app.eventGrid('incomingCall', { handler: incomingCallHandler(hotlineApp) });
-app.http('callbacks', { methods: ['POST'], authLevel: 'anonymous', route: CALLBACK_ROUTE, handler: callbackHandler(hotlineApp, telemetry) });
+for (const { name, route, methods, handler } of functions.http) app.http(name, { route, methods, authLevel: 'anonymous', handler });
+for (const { name, handler } of functions.eventGrid) app.eventGrid(name, { handler });

@@ -1,15 +1,11 @@
-// Owns the one App per Functions worker: built from process.env on first use, the table ensured locally.
-import { loadSettings, type Settings } from '../config';
+// Owns the one App per Functions worker: built on first use, the table ensured locally.
+import type { Settings } from '../config';
 import { createApp, type App } from './composition-root';
 import type { Telemetry } from './ports';
 
-let app: Promise<App> | undefined;
-
-export function runtimeSettings(): Settings {
-  return loadSettings(process.env);
-}
-
+/** Built lazily, once: the first invocation pays for clients and the flow, later ones reuse them. */
 export function runtimeApp(settings: Settings, telemetry: Telemetry): () => Promise<App> {
+  let app: Promise<App> | undefined;
   return () =>
     (app ??= (async () => {
       const created = createApp(settings, telemetry);

@@ -1,0 +1,26 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { HOTLINE_NUMBER, startLocalStack, type LocalStack } from '../../tools/local/local-stack';
+
+let stack: LocalStack;
+beforeAll(async () => {
+  stack = await startLocalStack({ tablesConnectionString: inject('tablesConnectionString'), timeScale: 0.02 });
+});
+afterAll(async () => stack?.stop());
+
+const dial = () => stack.emulator.caller.dial({ from: '+14255550123', to: HOTLINE_NUMBER });
+
+describe('the default hotline, end to end', () => {
+  it('takes an account number by keypad, confirms it by voice and says goodbye', async () => {
+    const call = await dial();
+    expect((await call.nextPrompt()).text).toContain('Welcome to Contoso');
+    await call.press('2');
+    expect((await call.nextPrompt()).text).toContain('enter your account number');
+    await call.press('1234#');
+    expect((await call.nextPrompt()).text).toContain('You entered 1 2 3 4.');
+    call.say('yes');
+    expect((await call.nextPrompt()).text).toContain('Your account is verified');
+    expect((await call.nextPrompt()).text).toContain('Goodbye');
+    expect(await call.waitForEnd()).toMatchObject({ kind: 'hungUpByApp' });
+  });
+});
