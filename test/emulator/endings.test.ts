@@ -117,6 +117,16 @@ describe('caller API over HTTP', () => {
   });
 });
 
+describe('caller API event stream', () => {
+  it('ends with the call when the app hangs up, though the hang-up request is recorded after the end', async () => {
+    const { connection, handle } = await h.connectedCall();
+    const stream = await fetch(`${h.emulator.url}/emulator/calls/${handle.callId}/events`);
+    await connection.hangUp(true);
+    expect(handle.timeline.slice(-2).map((entry) => entry.kind)).toEqual(['ended', 'request']);
+    expect((await stream.text()).trimEnd()).toMatch(/event: ended\ndata: [^\n]*$/);
+  });
+});
+
 describe('delivery quirks', () => {
   it('can duplicate a callback (same CloudEvent id) and reorder two callbacks of a call', async () => {
     const { connection, id } = await h.connectedCall();

@@ -470,6 +470,8 @@ export function createHandler(ctx: ServerContext): (req: IncomingMessage, res: S
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
     ctx.sseStreams.add(res);
     const write = (entry: TimelineEntry): void => {
+      // The app may still call an ended call; those 404s are recorded after the stream has closed.
+      if (res.writableEnded) return;
       res.write(`event: ${entry.kind}\ndata: ${JSON.stringify(entry)}\n\n`);
       if (entry.kind === 'ended') res.end();
     };

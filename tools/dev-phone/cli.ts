@@ -1,0 +1,28 @@
+// Runs the whole hotline locally with the dev phone in front of it: `npm run dev-phone`, then open the printed URL.
+import { startLocalStack } from '../local/local-stack';
+import { startDevPhone } from './index';
+
+async function main(): Promise<void> {
+  // The same setting the app reads, so the page draws the flow the hotline runs.
+  const flowFile = process.env['HOTLINE_FLOW_FILE'] || undefined;
+  const port = process.env['DEV_PHONE_PORT'];
+  const stack = await startLocalStack({ ...(flowFile === undefined ? {} : { settings: { HOTLINE_FLOW_FILE: flowFile } }) });
+  const phone = await startDevPhone({ emulatorUrl: stack.emulator.url, flowFile, port: port === undefined ? undefined : Number(port) });
+  console.log(`Dev phone: ${phone.url}`);
+  let stopping = false;
+  const stop = (): void => {
+    if (stopping) return;
+    stopping = true;
+    void phone
+      .close()
+      .then(() => stack.stop())
+      .then(() => process.exit(0));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

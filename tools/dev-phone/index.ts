@@ -1,0 +1,223 @@
+// Owns the dev phone's server: the page, its script and styles, and a narrow proxy to the emulator's caller API.
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import ts from 'typescript';
+import { z } from 'zod';
+import { SENTIMENTS } from '../../src/flow/flow-schema';
+import { FlowError, loadFlow, type FlowProblem } from '../../src/flow/validate-flow';
+import { HOTLINE_NUMBER } from '../local/local-stack';
+import { CallView } from './call-view';
+import { diagramSvg } from './diagram';
+import { EmulatorCaller, EmulatorError } from './emulator-client';
+import { flowGraph, type FlowGraph } from './flow-graph';
+import { phonePage, problemsPage } from './page';
+import type { DialResponse, ErrorResponse } from './protocol';
+
+export interface DevPhoneOptions {
+  /** The running ACS emulator, e.g. `stack.emulator.url`. */
+  readonly emulatorUrl: string;
+  /** The flow the hotline runs (the HOTLINE_FLOW_FILE setting); the bundled default flow when absent. */
+  readonly flowFile?: string | undefined;
+  /** 0 or absent: a free port. */
+  readonly port?: number | undefined;
+  /** Loopback only: the page can dial and hang up, so it is never served to the network. */
+  readonly host?: '127.0.0.1' | undefined;
+  /** The number the page dials; the local stack's hotline number by default. */
+  readonly hotlineNumber?: string | undefined;
+}
+
+export interface DevPhone {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/** A request the dev phone refuses before it reaches the emulator. */
+class RequestError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'RequestError';
+  }
+}
+
+const DEFAULT_CALLER = '+14255550123';
+const MAX_BODY_BYTES = 16_384;
+
+const callId = z.uuid();
+const dialBody = z.strictObject({ from: z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number such as +14255550123') });
+const dtmfBody = z.strictObject({ tones: z.string().regex(/^[0-9*#A-D]{1,32}$/, 'must be 1-32 keys 0-9, *, #, A-D') });
+const sayBody = z.strictObject({
+  text: z.string().trim().min(1, 'say something').max(500),
+  language: z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a language tag such as en-US').optional(),
+  sentiment: z.enum(SENTIMENTS).optional(),
+});
+
+type Loaded = { readonly ok: true; readonly graph: FlowGraph; readonly html: string } | { readonly ok: false; readonly html: string };
+
+export async function startDevPhone(options: DevPhoneOptions): Promise<DevPhone> {
+  const flowName = options.flowFile === undefined ? 'the default flow' : displayPath(options.flowFile);
+  const hotlineNumber = options.hotlineNumber ?? HOTLINE_NUMBER;
+  const loaded = load(options.flowFile, flowName, hotlineNumber);
+  const emulator = new EmulatorCaller(options.emulatorUrl);
+  const assets = {
+    script: transpiledClient(),
+    styles: readFileSync(path.join(__dirname, 'static', 'phone.css'), 'utf8'),
+  };
+  const streams = new Set<AbortController>();
+
+  const server = createServer((request, response) => {
+    handle(request, response).catch((error: unknown) => {
+      const status = error instanceof EmulatorError || error instanceof RequestError ? error.status : 500;
+      if (!response.headersSent) sendJson(response, status, { error: error instanceof Error ? error.message : String(error) });
+      else response.end();
+    });
+  });
+
+  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    if (!sameOrigin(request, port)) return sendJson(response, 403, { error: 'the dev phone only answers its own page' });
+    const url = new URL(request.url ?? '/', 'http://dev-phone.local');
+    const method = request.method ?? 'GET';
+    if (method === 'GET' && url.pathname === '/') return send(response, 200, 'text/html; charset=utf-8', loaded.html);
+    if (method === 'GET' && url.pathname === '/phone.js') return send(response, 200, 'text/javascript; charset=utf-8', assets.script);
+    if (method === 'GET' && url.pathname === '/phone.css') return send(response, 200, 'text/css; charset=utf-8', assets.styles);
+    const [api, calls, id, verb, ...extra] = url.pathname.split('/').filter(Boolean);
+    if (api !== 'api' || calls !== 'calls' || extra.length > 0) return sendJson(response, 404, { error: `no route for ${method} ${url.pathname}` });
+    if (!loaded.ok) return sendJson(response, 409, { error: 'the flow has problems: fix them and restart the dev phone' });
+
+    if (id === undefined) {
+      if (method !== 'POST') return sendJson(response, 405, { error: 'dial with POST' });
+      const { from } = await jsonBody(request, dialBody);
+      const dialed: DialResponse = await emulator.dial(from, hotlineNumber);
+      return sendJson(response, 201, dialed);
+    }
+    const call = callId.safeParse(id);
+    if (!call.success) return sendJson(response, 404, { error: 'no such call' });
+    if (method === 'GET' && verb === 'events') return streamCall(request, response, call.data, loaded.graph);
+    if (method !== 'POST') return sendJson(response, 405, { error: `${method} is not allowed here` });
+    switch (verb ?? '') {
+      case 'dtmf':
+        await emulator.press(call.data, (await jsonBody(request, dtmfBody)).tones);
+        break;
+      case 'say':
+        await emulator.say(call.data, await jsonBody(request, sayBody));
+        break;
+      case 'mumble':
+        await emulator.mumble(call.data);
+        break;
+      case 'hangup':
+        await emulator.hangUp(call.data);
+        break;
+      default:
+        return sendJson(response, 404, { error: `no caller action ${verb ?? '(none)'}` });
+    }
+    response.writeHead(204).end();
+  }
+
+  /** Follows the emulator's timeline and passes each entry on, read against the flow, as it happens. */
+  async function streamCall(request: IncomingMessage, response: ServerResponse, id: string, graph: FlowGraph): Promise<void> {
+    const abort = new AbortController();
+    streams.add(abort);
+    response.on('close', () => abort.abort());
+    // EventSource reconnects with the last id it saw; the view still reads everything so the position stays right.
+    const lastSeen = Number(request.headers['last-event-id'] ?? -1);
+    const view = new CallView(graph);
+    try {
+      for await (const entry of emulator.timeline(id, abort.signal)) {
+        if (!response.headersSent) response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+        const update = view.update(entry);
+        if (update.row.index > lastSeen) response.write(`id: ${update.row.index}\nevent: update\ndata: ${JSON.stringify(update)}\n\n`);
+      }
+      response.end();
+    } catch (error) {
+      if (!abort.signal.aborted) throw error;
+    } finally {
+      streams.delete(abort);
+    }
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    close: async () => {
+      for (const stream of streams) stream.abort();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** Relative to the working directory when the file is inside it, else absolute. */
+function displayPath(file: string): string {
+  const relative = path.relative(process.cwd(), file);
+  return relative === '' || relative.startsWith('..') || path.isAbsolute(relative) ? path.resolve(file) : relative;
+}
+
+function load(flowFile: string | undefined, flowName: string, hotlineNumber: string): Loaded {
+  let problems: readonly FlowProblem[];
+  try {
+    const graph = flowGraph(loadFlow(flowFile));
+    return { ok: true, graph, html: phonePage({ graph, diagram: diagramSvg(graph), flowName, hotlineNumber, defaultCaller: DEFAULT_CALLER }) };
+  } catch (error) {
+    if (!(error instanceof FlowError)) throw error;
+    problems = error.problems;
+  }
+  return { ok: false, html: problemsPage(flowName, problems) };
+}
+
+/** The browser script is TypeScript like the rest; stripping its types needs no bundler and no network. */
+function transpiledClient(): string {
+  const source = readFileSync(path.join(__dirname, 'client', 'phone.ts'), 'utf8');
+  return ts.transpileModule(source, {
+    compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, removeComments: false },
+    fileName: 'phone.ts',
+  }).outputText;
+}
+
+/**
+ * Only the page itself may drive the phone: a request naming another host (DNS rebinding) is refused,
+ * and a cross-site POST cannot carry application/json without a preflight this server never answers.
+ */
+function sameOrigin(request: IncomingMessage, port: number): boolean {
+  const host = request.headers.host;
+  if (host !== `127.0.0.1:${port}` && host !== `localhost:${port}`) return false;
+  return request.method !== 'POST' || (request.headers['content-type'] ?? '').startsWith('application/json');
+}
+
+async function jsonBody<T>(request: IncomingMessage, schema: z.ZodType<T>): Promise<T> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new RequestError(413, 'the request body is too large');
+    chunks.push(chunk as Buffer);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    throw new RequestError(400, 'the request body is not JSON');
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) throw new RequestError(400, parsed.error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`).join('; '));
+  return parsed.data;
+}
+
+function sendJson(response: ServerResponse, status: number, body: DialResponse | ErrorResponse): void {
+  send(response, status, 'application/json; charset=utf-8', JSON.stringify(body));
+}
+
+function send(response: ServerResponse, status: number, contentType: string, body: string): void {
+  response.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
+  response.end(body);
+}
