@@ -9,7 +9,7 @@ import { loadFlow } from '../../src/flow/validate-flow';
 const graph = flowGraph(loadFlow());
 
 let elapsedMs = 0;
-const entry = (kind: TimelineEntry['kind'], details: Record<string, unknown> = {}, summary = kind): TimelineEntry => ({
+const entry = (kind: TimelineEntry['kind'], details: Record<string, unknown> = {}, summary: string = kind): TimelineEntry => ({
   at: new Date(0).toISOString(),
   elapsedMs: (elapsedMs += 10),
   kind,
