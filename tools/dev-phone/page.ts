@@ -20,7 +20,7 @@ export function phonePage(input: PhonePageInput): string {
   const languages = graph.languages.map((language) => `<option>${escape(language)}</option>`).join('');
   const sentiments = SENTIMENTS.map((sentiment) => `<option>${sentiment}</option>`).join('');
   const keypad = KEYS.map(
-    (key) => `<button type="button" class="key" data-key="${escape(key)}" aria-keyshortcuts="${key === '#' ? 'Shift+3' : key}">${escape(key)}</button>`,
+    (key) => `<button type="button" class="key" data-key="${escape(key)}" aria-keyshortcuts="${escape(key)}">${escape(key)}</button>`,
   ).join('');
   const flowFigure = `<figure class="flow">${input.diagram}<figcaption>${escape(graph.fallback)}</figcaption></figure>`;
   return page(
