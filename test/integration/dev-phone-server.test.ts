@@ -22,6 +22,12 @@ const api = (path: string) => new URL(path, phone.url).toString();
 const postJson = (path: string, body: unknown) =>
   fetch(api(path), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
+const parseUpdates = (text: string): CallUpdate[] =>
+  text
+    .split('\n')
+    .filter((line) => line.startsWith('data: '))
+    .map((line) => JSON.parse(line.slice('data: '.length)) as CallUpdate);
+
 function rawRequest(options: { method: string; path: string; headers: Record<string, string>; body?: string }): Promise<number> {
   const url = new URL(phone.url);
   return new Promise((resolve, reject) => {
@@ -75,15 +81,16 @@ describe('the dev phone server', () => {
     expect(stream.headers.get('content-type')).toBe('text/event-stream');
     expect((await postJson(`/api/calls/${callId}/hangup`, {})).status).toBe(204);
 
-    const updates = (await stream.text())
-      .split('\n')
-      .filter((line) => line.startsWith('data: '))
-      .map((line) => JSON.parse(line.slice('data: '.length)) as CallUpdate);
-    expect(updates.map((update) => [update.row.actor, update.row.text])).toEqual([
-      ['caller', 'dials the hotline'],
-      ['Event Grid', 'IncomingCall'],
-      ['call', 'the caller hung up'],
+    const updates = parseUpdates(await stream.text());
+    expect(updates.map((update) => [update.row.index, update.row.actor, update.row.text])).toEqual([
+      [0, 'caller', 'dials the hotline'],
+      [1, 'Event Grid', 'IncomingCall'],
+      [2, 'call', 'the caller hung up'],
     ]);
     expect(updates.at(-1)?.position).toEqual({ node: undefined, label: 'ended: the caller hung up', ended: true });
+
+    // A reconnecting EventSource names the last id it saw and gets only what came after.
+    const resumed = await fetch(api(`/api/calls/${callId}/events`), { headers: { 'last-event-id': '1' } });
+    expect(parseUpdates(await resumed.text()).map((update) => update.row.index)).toEqual([2]);
   });
 });

@@ -123,7 +123,8 @@ export async function startDevPhone(options: DevPhoneOptions): Promise<DevPhone>
     streams.add(abort);
     response.on('close', () => abort.abort());
     // EventSource reconnects with the last id it saw; the view still reads everything so the position stays right.
-    const lastSeen = Number(request.headers['last-event-id'] ?? -1);
+    const lastEventId = Number(request.headers['last-event-id']);
+    const lastSeen = Number.isInteger(lastEventId) ? lastEventId : -1;
     const view = new CallView(graph);
     try {
       for await (const entry of emulator.timeline(id, abort.signal)) {
