@@ -1,4 +1,5 @@
 // The dev phone in a real browser: two calls at once through emulator + host + Azurite, and a broken flow's problems page.
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -9,6 +10,7 @@ import { startDevPhone, type DevPhone } from '../../tools/dev-phone/index';
 import { startLocalStack, type LocalStack } from '../../tools/local/local-stack';
 
 const ARTIFACTS = path.resolve('test-artifacts');
+const CHROMIUM = '/usr/bin/chromium';
 /** Generous: a loaded 2-core machine runs Chromium, Azurite, the host and the emulator side by side. */
 const WAIT = { timeout: 15_000 };
 
@@ -18,12 +20,13 @@ let browser: BrowserContext;
 let profile: string;
 
 beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`the dev phone test drives Debian's Chromium at ${CHROMIUM}: apt-get install -y chromium`);
   profile = await mkdtemp(path.join(tmpdir(), 'dev-phone-chromium-'));
   // Real time (timeScale 1): prompts last long enough to barge into, and no timeout fires while the test clicks.
   [stack, browser] = await Promise.all([
     startLocalStack({ tablesConnectionString: inject('tablesConnectionString') }),
     chromium.launchPersistentContext(profile, {
-      executablePath: '/usr/bin/chromium',
+      executablePath: CHROMIUM,
       headless: true,
       viewport: { width: 1440, height: 900 },
       args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
