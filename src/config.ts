@@ -30,6 +30,9 @@ const rawSettings = z.object({
   ACS_CALLBACK_ISSUER: optional(z.string().min(1)),
 });
 
+/** Every setting the app reads, for the sample settings file and the Bicep to be checked against. */
+export const SETTING_NAMES = Object.keys(rawSettings.shape);
+
 export type CallbackAuthSettings =
   | { readonly mode: 'jwt'; readonly audience: string; readonly issuer: string; readonly openIdConfigurationUrl: string }
   | { readonly mode: 'disabled' };

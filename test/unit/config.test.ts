@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadSettings, SettingsError } from '../../src/config';
+import { loadSettings, SETTING_NAMES, SettingsError } from '../../src/config';
 
 const key = Buffer.alloc(32, 7).toString('base64');
 const local = {
@@ -62,5 +64,17 @@ describe('loadSettings', () => {
 
   it('requires the audience while callback authentication is on', () => {
     expect(() => loadSettings({ ...local, ACS_CALLBACK_AUDIENCE: '' })).toThrow(/ACS_CALLBACK_AUDIENCE: is required while CALLBACK_AUTH is jwt/);
+  });
+});
+
+describe('local.settings.sample.json', () => {
+  const sample = (JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'local.settings.sample.json'), 'utf8')) as { Values: Record<string, string> }).Values;
+
+  it('lists every setting the app reads', () => {
+    expect(Object.keys(sample)).toEqual(expect.arrayContaining(SETTING_NAMES));
+  });
+
+  it('is a working local configuration as it stands', () => {
+    expect(() => loadSettings(sample)).not.toThrow();
   });
 });
