@@ -172,6 +172,16 @@ describe('HTTP trigger: every callback type moves the call, checked on the wire'
     expect((await h.state(callConnectionId))?.lastFailure).toBe('transferFailed');
   });
 
+  it('a callback that beats the answer\'s response starts the call from the incoming-call claim', async () => {
+    const { call, callConnectionId } = await h.answeredCall();
+    // As if CallConnected arrived before the trigger had written the call's state row.
+    await h.app.table.deleteEntity(callConnectionId, 'state');
+    const connected = callbackFrom('recorded-js__callback-body__PlayCompleted.json', callConnectionId, { type: 'CallConnected', data: { correlationId: call.correlationId } });
+    expect(await h.postCallbacks([connected])).toEqual({ status: 200, body: { outcomes: ['applied'] } });
+    expect((await h.state(callConnectionId))?.phase).toMatchObject({ name: 'awaitingInput', menuId: 'main' });
+    expect(h.acsRequests(callConnectionId).find((r) => r.path.endsWith(':recognize'))).toMatchObject({ status: 202, body: { recognizeOptions: { targetParticipant: { rawId: '4:+14255550123' } } } });
+  });
+
   it('CallDisconnected mid-menu ends the call as abandoned and sends nothing', async () => {
     const { callConnectionId } = await connectedCall();
     const before = h.acsRequests(callConnectionId).length;
@@ -227,5 +237,15 @@ describe('HTTP trigger: replays, batches, unknown and malformed input', () => {
   it('refuses a body over 64 KiB with 413 before parsing', async () => {
     const response = await h.postCallbacks('x'.repeat(64 * 1024 + 1));
     expect(response).toEqual({ status: 413, body: { error: 'body is larger than 65536 bytes' } });
+  });
+});
+
+describe('privacy at rest', () => {
+  it('no table row holds a caller\'s phone number, in keys or values', async () => {
+    const rows: string[] = [];
+    for await (const entity of h.app.table.listEntities()) rows.push(JSON.stringify(entity));
+    expect(rows.length).toBeGreaterThan(10);
+    // Every caller in these tests dials from +1425555xxxx; GUIDs and times hold long digit runs, so match the number itself.
+    expect(rows.filter((row) => /\+\d{7,15}|1425555\d{4}/.test(row))).toEqual([]);
   });
 });
