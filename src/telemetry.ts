@@ -14,7 +14,7 @@ export interface StartedTelemetry extends Telemetry {
 export function startTelemetry(settings: { readonly applicationInsightsConnectionString: string | undefined }): StartedTelemetry {
   const connectionString = settings.applicationInsightsConnectionString;
   if (!connectionString) return telemetryOver(consoleSink);
-  return telemetryOver(deferredSink(import('./adapters/telemetry/azure-monitor.js').then((azure) => azure.startAzureMonitor(connectionString))));
+  return telemetryOver(deferredSink(import('./adapters/telemetry/azure-monitor.js').then((azure) => azure.startAzureMonitor({ connectionString }))));
 }
 
 /** Every event passes the redaction on its way to the sink, whichever sink that is. */
