@@ -72,7 +72,7 @@ describe('telemetry of a call', () => {
       { menuId: 'account', inputType: 'dtmf', subCode: '8514', attempt: '1' },
       { menuId: 'confirmAccount', inputType: 'speech', subCode: '8569', attempt: '1' },
     ]);
-    // Only speech carries a confidence.
+    // A pressed key carries no confidence; recognised speech does.
     expect(recognized.map((event) => typeof event.measurements.confidence)).toEqual(['undefined', 'undefined', 'number']);
 
     const [ended] = named('CallEnded');
