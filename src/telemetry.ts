@@ -65,7 +65,7 @@ export function deferredSink(loading: Promise<EventSink>, fallback: EventSink = 
  * defence should a raw identifier or a bearer token slip into a property value anyway.
  * A phone number counts only standing on its own, so the digits at the end of a GUID are left alone.
  */
-const PHONE_NUMBER = /(?<![\w+-])\+?\d{10,15}(?![\w-])/g;
+const PHONE_NUMBER = /(?<![\w-])\+?\d{10,15}(?![\w-])/g;
 const JWT = /eyJ[\w-]+\.[\w-]+\.[\w-]*/g;
 export const REDACTED = '[redacted]';
 

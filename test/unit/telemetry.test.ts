@@ -29,6 +29,8 @@ describe('redaction', () => {
     ['14255550123', REDACTED],
     ['4:+14255550123', `4:${REDACTED}`],
     ['tel:+442071838750 and tel:+14255550123', `tel:${REDACTED} and tel:${REDACTED}`],
+    ['caller=+14255550123;', `caller=${REDACTED};`],
+    ['from++14255550123', `from+${REDACTED}`],
     ['Bearer eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl', `Bearer ${REDACTED}`],
     ['eyJhbGciOiJub25lIn0.eyJzdWIiOiIxIn0.', REDACTED],
   ])('masks %s', (value, expected) => {
