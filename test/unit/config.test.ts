@@ -65,6 +65,15 @@ describe('loadSettings', () => {
   it('requires the audience while callback authentication is on', () => {
     expect(() => loadSettings({ ...local, ACS_CALLBACK_AUDIENCE: '' })).toThrow(/ACS_CALLBACK_AUDIENCE: is required while CALLBACK_AUTH is jwt/);
   });
+
+  it('takes an Application Insights connection string when there is one, and nothing else for it', () => {
+    expect(loadSettings(local).applicationInsightsConnectionString).toBeUndefined();
+    const connectionString = 'InstrumentationKey=00000000-0000-0000-0000-000000000001;IngestionEndpoint=https://westeurope-5.in.applicationinsights.azure.com/';
+    expect(loadSettings({ ...local, APPLICATIONINSIGHTS_CONNECTION_STRING: connectionString }).applicationInsightsConnectionString).toBe(connectionString);
+    expect(() => loadSettings({ ...local, APPLICATIONINSIGHTS_CONNECTION_STRING: 'https://westeurope-5.in.applicationinsights.azure.com/' })).toThrow(
+      /APPLICATIONINSIGHTS_CONNECTION_STRING: must be an Application Insights connection string/,
+    );
+  });
 });
 
 describe('local.settings.sample.json', () => {
