@@ -28,7 +28,13 @@ const rawSettings = z.object({
   ACS_CALLBACK_AUDIENCE: optional(z.string().min(1)),
   ACS_OPENID_CONFIGURATION_URL: optional(httpUrl),
   ACS_CALLBACK_ISSUER: optional(z.string().min(1)),
+  APPLICATIONINSIGHTS_CONNECTION_STRING: optional(
+    z.string().regex(/(^|;)\s*InstrumentationKey=[^;]+/i, 'must be an Application Insights connection string (InstrumentationKey=...;IngestionEndpoint=...)'),
+  ),
 });
+
+/** Every setting the app reads, for the sample settings file and the Bicep to be checked against. */
+export const SETTING_NAMES = Object.keys(rawSettings.shape);
 
 export type CallbackAuthSettings =
   | { readonly mode: 'jwt'; readonly audience: string; readonly issuer: string; readonly openIdConfigurationUrl: string }
@@ -49,6 +55,8 @@ export interface Settings {
   readonly flowFile: string | undefined;
   readonly pseudonymKey: Buffer;
   readonly callbackAuth: CallbackAuthSettings;
+  /** Unset locally: custom events then go to the log as JSON lines. */
+  readonly applicationInsightsConnectionString: string | undefined;
 }
 
 export const ACS_ISSUER = 'https://acscallautomation.communication.azure.com';
@@ -113,5 +121,6 @@ export function loadSettings(env: Readonly<Record<string, string | undefined>>):
             openIdConfigurationUrl: raw.ACS_OPENID_CONFIGURATION_URL ?? ACS_OPENID_CONFIGURATION_URL,
           }
         : { mode: 'disabled' },
+    applicationInsightsConnectionString: raw.APPLICATIONINSIGHTS_CONNECTION_STRING,
   };
 }

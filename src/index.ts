@@ -1,11 +1,17 @@
-// Entry point of the Functions app: telemetry first, then every function registered with the runtime.
+// Entry point of the Functions app: settings and telemetry first, then every function registered with the runtime.
 import { app } from '@azure/functions';
+import { loadSettings } from './config';
 import { hotlineFunctions } from './functions/hotline-functions';
 import { startTelemetry } from './telemetry';
 
-const functions = hotlineFunctions(process.env, startTelemetry());
+// One error naming every bad setting, before anything is registered.
+const settings = loadSettings(process.env);
+const telemetry = startTelemetry(settings);
+const functions = hotlineFunctions(settings, telemetry);
 
 // Streams let the callback trigger refuse an oversized body without buffering it.
 app.setup({ enableHttpStream: true });
+// Events of the last second are still in the exporter's batch when the worker is told to stop.
+app.hook.appTerminate(() => telemetry.shutdown());
 for (const { name, route, methods, handler } of functions.http) app.http(name, { route, methods, authLevel: 'anonymous', handler });
 for (const { name, handler } of functions.eventGrid) app.eventGrid(name, { handler });

@@ -89,8 +89,6 @@ const dtmfFields = {
 const speechFields = {
   speechLanguage: language.optional(),
   speechModelEndpointId: z.string().min(1).optional(),
-  /** Preview: candidate languages for real-time language identification. */
-  speechLanguages: z.array(language).min(1).optional(),
   /** Preview: sentiment analysis of what the caller said. */
   enableSentimentAnalysis: z.boolean().default(false),
 };
@@ -98,6 +96,9 @@ const speechSilence = z.number().min(LIMITS.initialSilenceTimeoutSeconds.min).ma
   error: `must be at most ${LIMITS.initialSilenceTimeoutSeconds.maxSpeech} seconds when speech is recognized`,
 });
 const endSilence = z.number().positive().default(LIMITS.endSilenceTimeoutSeconds.default);
+/** Preview: candidate languages for real-time language identification; fewer are allowed for choices. */
+const identificationLanguages = (max: number, inputs: string) =>
+  z.array(language).min(1).max(max, { error: `must list at most ${max} languages for ${inputs}` }).optional();
 
 const choice = z.strictObject({
   label: z.string().min(1),
@@ -121,11 +122,7 @@ export const inputSchema = z.discriminatedUnion('type', [
     ...common,
     initialSilenceTimeoutSeconds: speechSilence.default(LIMITS.initialSilenceTimeoutSeconds.default),
     ...speechFields,
-    speechLanguages: z
-      .array(language)
-      .min(1)
-      .max(LIMITS.speechLanguages.maxChoices, { error: 'must list at most 4 languages for choices' })
-      .optional(),
+    speechLanguages: identificationLanguages(LIMITS.speechLanguages.maxChoices, 'choices'),
     choices: z.array(choice).min(1),
   }),
   z.strictObject({
@@ -133,11 +130,7 @@ export const inputSchema = z.discriminatedUnion('type', [
     ...common,
     initialSilenceTimeoutSeconds: speechSilence.default(LIMITS.initialSilenceTimeoutSeconds.default),
     ...speechFields,
-    speechLanguages: z
-      .array(language)
-      .min(1)
-      .max(LIMITS.speechLanguages.maxSpeech, { error: 'must list at most 10 languages for speech' })
-      .optional(),
+    speechLanguages: identificationLanguages(LIMITS.speechLanguages.maxSpeech, 'speech'),
     endSilenceTimeoutSeconds: endSilence,
   }),
   z.strictObject({
@@ -146,11 +139,7 @@ export const inputSchema = z.discriminatedUnion('type', [
     initialSilenceTimeoutSeconds: speechSilence.default(LIMITS.initialSilenceTimeoutSeconds.default),
     ...dtmfFields,
     ...speechFields,
-    speechLanguages: z
-      .array(language)
-      .min(1)
-      .max(LIMITS.speechLanguages.maxSpeech, { error: 'must list at most 10 languages for speech' })
-      .optional(),
+    speechLanguages: identificationLanguages(LIMITS.speechLanguages.maxSpeech, 'speech'),
     endSilenceTimeoutSeconds: endSilence,
   }),
 ]);

@@ -3,7 +3,7 @@ import type { EventGridHandler, HttpHandler, HttpMethod } from '@azure/functions
 import { CALLBACK_ROUTE } from '../app/composition-root';
 import type { Telemetry } from '../app/ports';
 import { runtimeApp } from '../app/runtime';
-import { loadSettings } from '../config';
+import type { Settings } from '../config';
 import { callbackHandler } from './callbacks';
 import { incomingCallHandler } from './incoming-call';
 
@@ -12,9 +12,8 @@ export interface HotlineFunctions {
   readonly eventGrid: ReadonlyArray<{ readonly name: string; readonly handler: EventGridHandler }>;
 }
 
-/** Settings are checked here, before anything is registered: one error names every bad setting. */
-export function hotlineFunctions(env: Readonly<Record<string, string | undefined>>, telemetry: Telemetry): HotlineFunctions {
-  const app = runtimeApp(loadSettings(env), telemetry);
+export function hotlineFunctions(settings: Settings, telemetry: Telemetry): HotlineFunctions {
+  const app = runtimeApp(settings, telemetry);
   return {
     http: [{ name: 'callbacks', route: CALLBACK_ROUTE, methods: ['POST'], handler: callbackHandler(app, telemetry) }],
     eventGrid: [{ name: 'incomingCall', handler: incomingCallHandler(app) }],

@@ -21,7 +21,6 @@ const runtimeSettings = [
   'AzureWebJobsStorage__accountName',
   'AzureWebJobsStorage__credential',
   'AzureWebJobsStorage__clientId',
-  'APPLICATIONINSIGHTS_CONNECTION_STRING',
   'AZURE_CLIENT_ID',
 ];
 

@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadSettings, SettingsError } from '../../src/config';
+import { loadSettings, SETTING_NAMES, SettingsError } from '../../src/config';
 
 const key = Buffer.alloc(32, 7).toString('base64');
 const local = {
@@ -62,5 +64,26 @@ describe('loadSettings', () => {
 
   it('requires the audience while callback authentication is on', () => {
     expect(() => loadSettings({ ...local, ACS_CALLBACK_AUDIENCE: '' })).toThrow(/ACS_CALLBACK_AUDIENCE: is required while CALLBACK_AUTH is jwt/);
+  });
+
+  it('takes an Application Insights connection string when there is one, and nothing else for it', () => {
+    expect(loadSettings(local).applicationInsightsConnectionString).toBeUndefined();
+    const connectionString = 'InstrumentationKey=00000000-0000-0000-0000-000000000001;IngestionEndpoint=https://westeurope-5.in.applicationinsights.azure.com/';
+    expect(loadSettings({ ...local, APPLICATIONINSIGHTS_CONNECTION_STRING: connectionString }).applicationInsightsConnectionString).toBe(connectionString);
+    expect(() => loadSettings({ ...local, APPLICATIONINSIGHTS_CONNECTION_STRING: 'https://westeurope-5.in.applicationinsights.azure.com/' })).toThrow(
+      /APPLICATIONINSIGHTS_CONNECTION_STRING: must be an Application Insights connection string/,
+    );
+  });
+});
+
+describe('local.settings.sample.json', () => {
+  const sample = (JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'local.settings.sample.json'), 'utf8')) as { Values: Record<string, string> }).Values;
+
+  it('lists every setting the app reads', () => {
+    expect(Object.keys(sample)).toEqual(expect.arrayContaining(SETTING_NAMES));
+  });
+
+  it('is a working local configuration as it stands', () => {
+    expect(() => loadSettings(sample)).not.toThrow();
   });
 });

@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { HttpRequest, InvocationContext, type EventGridEvent, type HttpResponseInit, type LogHandler } from '@azure/functions';
 import type { Telemetry } from '../../src/app/ports';
+import { loadSettings } from '../../src/config';
 import { hotlineFunctions } from '../../src/functions/hotline-functions';
 
 export interface FunctionsHostOptions {
@@ -35,7 +36,7 @@ export function localSettings(file = path.resolve('local.settings.json')): Recor
 }
 
 export async function startFunctionsHost(options: FunctionsHostOptions): Promise<FunctionsHost> {
-  const functions = hotlineFunctions(options.env, options.telemetry);
+  const functions = hotlineFunctions(loadSettings(options.env), options.telemetry);
   const contextFor = (functionName: string) => {
     const logHandler: LogHandler = (level, ...args) => options.log?.(level, functionName, args.map(String).join(' '));
     return new InvocationContext({ functionName, invocationId: randomUUID(), logHandler });
