@@ -32,6 +32,16 @@ export interface LocalStack {
   stop(): Promise<void>;
 }
 
+/** The app settings that point the hotline at this emulator and make it trust the emulator's callbacks. */
+export function acsSettingsFor(emulator: AcsEmulator): Record<string, string> {
+  return {
+    ACS_CONNECTION_STRING: emulator.connectionString,
+    ACS_CALLBACK_AUDIENCE: emulator.audience,
+    ACS_CALLBACK_ISSUER: emulator.issuer,
+    ACS_OPENID_CONFIGURATION_URL: emulator.openIdConfigurationUrl,
+  };
+}
+
 const silentTelemetry: Telemetry = { trackEvent: () => undefined };
 
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
@@ -58,7 +68,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     stops.push(() => emulator.close());
     const settings: Record<string, string> = {
-      ACS_CONNECTION_STRING: emulator.connectionString,
+      ...acsSettingsFor(emulator),
       CALLBACK_BASE_URL: hostUrl,
       // ACS would hand this to Azure AI for speech; the emulator recognises text instead.
       COGNITIVE_SERVICES_ENDPOINT: 'https://local-emulator.cognitiveservices.azure.com/',
@@ -68,9 +78,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       HOTLINE_PHONE_NUMBER: HOTLINE_NUMBER,
       PSEUDONYM_KEY: randomBytes(32).toString('base64'),
       CALLBACK_AUTH: 'jwt',
-      ACS_CALLBACK_AUDIENCE: emulator.audience,
-      ACS_CALLBACK_ISSUER: emulator.issuer,
-      ACS_OPENID_CONFIGURATION_URL: emulator.openIdConfigurationUrl,
       ...options.settings,
     };
     const host = await startFunctionsHost({
