@@ -7,10 +7,14 @@ import { localSettings, startFunctionsHost } from './functions-host';
 
 let portNames: Record<number, string> = {};
 
+/** One line per log entry, as `func start` prints them. */
+const print = (text: string) => console.log(`[${new Date().toISOString()}] ${text}`);
+const withProperties = (message: string, properties?: Readonly<Record<string, unknown>>) =>
+  properties ? `${message} ${JSON.stringify(properties)}` : message;
 const consoleLog: Log = {
-  info: (message, properties) => console.log(message, properties ?? ''),
-  warn: (message, properties) => console.warn(message, properties ?? ''),
-  error: (message, properties) => console.error(message, properties ?? ''),
+  info: (message, properties) => print(withProperties(message, properties)),
+  warn: (message, properties) => print(`warning: ${withProperties(message, properties)}`),
+  error: (message, properties) => print(`error: ${withProperties(message, properties)}`),
 };
 
 async function main(): Promise<number> {
@@ -28,7 +32,7 @@ async function main(): Promise<number> {
     port: PORT,
     env,
     telemetry: logTelemetry(consoleLog),
-    log: (level, functionName, message) => console.log(`[${new Date().toISOString()}] ${functionName} ${level}: ${message}`),
+    log: (level, functionName, message) => print(`${functionName} ${level}: ${message}`),
   });
   console.log(`Functions host listening on ${host.url}
   callbacks      POST ${host.url}/api/callbacks
