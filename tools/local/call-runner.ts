@@ -3,7 +3,7 @@
 import { TableClient } from '@azure/data-tables';
 import { CallStore } from '../../src/adapters/tables/call-store';
 import type { CallHandle, DialOptions, TimelineEntry } from '../acs-emulator/index.js';
-import type { CallScript, CallStep, ScriptStep } from './call-script';
+import type { CallScript, CallStep } from './call-script';
 import { HOTLINE_NUMBER, type LocalStack } from './local-stack';
 
 export const DEFAULT_CALLER = '+14255550123';
@@ -11,8 +11,6 @@ export const DEFAULT_CALLER = '+14255550123';
 export interface RunOptions {
   /** Extra dial options (redelivery, failing transfers) for tests. */
   readonly dial?: Partial<Omit<DialOptions, 'from' | 'to'>>;
-  /** Called after each step that passed, with what was heard when the step was an `expect`. */
-  readonly onStep?: (step: ScriptStep, heard: string | undefined) => void;
 }
 
 export type RunResult =
@@ -25,20 +23,18 @@ class StepFailed extends Error {}
 /** Plays `script` and stops at the first step that does not go as written; the call is hung up if still live. */
 export async function runCallScript(stack: LocalStack, script: CallScript, options: RunOptions = {}): Promise<RunResult> {
   let call: CallHandle | undefined;
-  // The slowest prompt-to-prompt gap in a flow is its longest silence timeout (emulated seconds), plus slack for a busy machine.
+  // Room for a silence timeout of up to a minute (emulated) between two prompts, plus slack for a busy machine.
   const waitMs = 60_000 * stack.timeScale + 10_000;
   let heardCount = 0;
   for (const scripted of script.steps) {
     try {
       if (scripted.step.kind === 'dial') {
+        if (call !== undefined) throw new StepFailed('one call a script: dial only once');
         call = await stack.emulator.caller.dial({ ...options.dial, from: scripted.step.from ?? DEFAULT_CALLER, to: HOTLINE_NUMBER });
-        options.onStep?.(scripted, undefined);
         continue;
       }
       if (call === undefined) throw new StepFailed('no call: the script must dial first');
-      const heard = await play(stack, call, scripted.step, heardCount, waitMs);
-      if (heard !== undefined) heardCount += 1;
-      options.onStep?.(scripted, heard);
+      if (await play(stack, call, scripted.step, heardCount, waitMs)) heardCount += 1;
     } catch (error) {
       call?.hangUp();
       if (!(error instanceof StepFailed)) throw error;
@@ -50,18 +46,16 @@ export async function runCallScript(stack: LocalStack, script: CallScript, optio
   return { ok: true, call };
 }
 
-/** Performs one step; returns the prompt heard for an `expect`. */
-async function play(stack: LocalStack, call: CallHandle, step: CallStep, heardCount: number, waitMs: number): Promise<string | undefined> {
+/** Performs one step; true when it heard a prompt (an `expect`). */
+async function play(stack: LocalStack, call: CallHandle, step: Exclude<CallStep, { kind: 'dial' }>, heardCount: number, waitMs: number): Promise<boolean> {
   switch (step.kind) {
-    case 'dial':
-      throw new StepFailed('one call a script: dial only once');
     case 'press':
     case 'say':
     case 'mumble':
     case 'silence':
     case 'hangup':
       await performCallerStep(call, step);
-      return undefined;
+      return false;
     case 'expect': {
       const next = await waitForCall(call, waitMs, () => {
         const prompt = call.prompts[heardCount];
@@ -73,18 +67,18 @@ async function play(stack: LocalStack, call: CallHandle, step: CallStep, heardCo
       if (!next.heard.toLowerCase().includes(step.text.toLowerCase())) {
         throw new StepFailed(`expected a prompt containing "${step.text}", heard "${next.heard}"`);
       }
-      return next.heard;
+      return true;
     }
     case 'expectEnd': {
       const end = await waitForCall(call, waitMs, () => call.ended);
       if (end === undefined) throw new StepFailed(`the call did not end within ${seconds(waitMs)} (expected ${step.end})`);
       if (end.kind !== step.end) throw new StepFailed(`expected the call to end ${step.end}, it ended ${end.kind}`);
-      return undefined;
+      return false;
     }
     case 'expectOutcome': {
       const outcome = await savedOutcome(stack, call, waitMs);
       if (outcome !== step.outcome) throw new StepFailed(`expected the saved outcome ${step.outcome}, found ${outcome}`);
-      return undefined;
+      return false;
     }
   }
 }

@@ -46,7 +46,12 @@ interface RawStep {
 }
 
 const noFlags = z.strictObject({}, { error: (issue) => `takes no option ${describeKeys(issue)}`.trim() });
-const oneWord = (what: string) => z.array(z.string()).length(1, `needs exactly one ${what}`).transform((words) => words[0] ?? '');
+const oneOf = <const T extends readonly [string, ...string[]]>(what: string, values: T) =>
+  z
+    .array(z.string())
+    .length(1, `needs exactly one ${what} (${values.join(', ')})`)
+    .transform((words) => words[0])
+    .pipe(z.enum(values, { error: `must be one of ${values.join(', ')}` }));
 const noWords = z.array(z.string()).max(0, 'takes no arguments');
 const someText = (what: string) => z.array(z.string()).min(1, `needs ${what}`).transform((words) => words.join(' '));
 
@@ -96,19 +101,15 @@ const STEPS = {
     .object({ args: someText('the text of the prompt, such as "Welcome to Contoso"'), flags: noFlags })
     .transform(({ args }): CallStep => ({ kind: 'expect', text: args })),
   'expect-end': z
-    .object({ args: oneWord(`way the call ends (${END_KINDS.join(', ')})`), flags: noFlags })
-    .transform(({ args }) => args)
-    .pipe(z.enum(END_KINDS, { error: `must be one of ${END_KINDS.join(', ')}` }))
-    .transform((end): CallStep => ({ kind: 'expectEnd', end })),
+    .object({ args: oneOf('way the call ends', END_KINDS), flags: noFlags })
+    .transform(({ args }): CallStep => ({ kind: 'expectEnd', end: args })),
   'expect-outcome': z
-    .object({ args: oneWord(`outcome (${OUTCOMES.join(', ')})`), flags: noFlags })
-    .transform(({ args }) => args)
-    .pipe(z.enum(OUTCOMES, { error: `must be one of ${OUTCOMES.join(', ')}` }))
-    .transform((outcome): CallStep => ({ kind: 'expectOutcome', outcome })),
+    .object({ args: oneOf('outcome', OUTCOMES), flags: noFlags })
+    .transform(({ args }): CallStep => ({ kind: 'expectOutcome', outcome: args })),
 } satisfies Record<string, z.ZodType<CallStep>>;
 
-export type StepName = keyof typeof STEPS;
-export const STEP_NAMES = Object.keys(STEPS) as StepName[];
+type StepName = keyof typeof STEPS;
+const STEP_NAMES = Object.keys(STEPS) as StepName[];
 
 function describeKeys(issue: { code?: string; keys?: readonly string[] }): string {
   return issue.code === 'unrecognized_keys' && issue.keys ? `(got --${issue.keys.join(', --')})` : '';

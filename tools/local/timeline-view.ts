@@ -31,21 +31,23 @@ export function timelineLines(entries: readonly TimelineEntry[], options: { deta
 function describe(entry: TimelineEntry, key: string | undefined): TimelineLine | undefined {
   const d = entry.details;
   const at = (tone: LineTone, text: string): TimelineLine => ({ elapsedMs: entry.elapsedMs, tone, text });
+  // Traffic that failed (a refused callback, an unanswered IncomingCall) shows even when the details are hidden.
+  const wire = typeof d['status'] === 'number' && (d['status'] === 0 || d['status'] >= 400) ? 'warning' : 'detail';
   switch (entry.kind) {
     case 'dialed':
       return at('caller', `caller ${String(d['from'])} dials ${String(d['to'])}`);
     case 'incomingCallDelivered':
-      return at('detail', `Event Grid -> app: IncomingCall (delivery ${String(d['deliveryCount'])}) -> HTTP ${String(d['status'])}`);
+      return at(wire, `Event Grid -> app: IncomingCall (delivery ${String(d['deliveryCount'])}) -> HTTP ${String(d['status'])}`);
     case 'answered':
       return at('hotline', 'hotline answers');
     case 'request': {
       const action = String(d['path']).replace(/^\/calling\/callConnections\/?[^:/]*/, '') || 'call';
-      return at('detail', `app -> ACS: ${String(d['method'])} ${action} -> ${String(d['status'])}`);
+      return at(wire, `app -> ACS: ${String(d['method'])} ${action} -> ${String(d['status'])}`);
     }
     case 'callback': {
       const result = d['resultInformation'] as { code?: number; subCode?: number } | undefined;
       const code = result === undefined ? '' : ` ${String(result.code)}/${String(result.subCode)}`;
-      return at('detail', `ACS -> app: ${String(d['type'])}${code}${d['duplicate'] === true ? ' (duplicate)' : ''} -> HTTP ${String(d['status'])}`);
+      return at(wire, `ACS -> app: ${String(d['type'])}${code}${d['duplicate'] === true ? ' (duplicate)' : ''} -> HTTP ${String(d['status'])}`);
     }
     case 'promptHeard': {
       const prompt = d as unknown as HeardPrompt;
