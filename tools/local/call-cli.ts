@@ -1,6 +1,7 @@
 // `npm run call -- <script.call>...`: plays call scripts against the whole hotline run locally; exits 1 when one goes wrong.
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { loadFlow } from '../../src/flow/validate-flow';
 import { runCallScript } from './call-runner';
 import { parseScript, type CallScript } from './call-script';
 import { CliError, flowFileSetting, onInterrupt, readEnv, runCli, timeScaleSetting } from './cli-support';
@@ -32,7 +33,8 @@ async function main(): Promise<number> {
   }
   if (parsed.positionals.length === 0) throw new CliError(USAGE);
   const env = readEnv({ HOTLINE_TIME_SCALE: timeScaleSetting(0.05), HOTLINE_FLOW_FILE: flowFileSetting });
-  // Every script is checked before anything starts, so a typo costs no waiting.
+  // The flow and every script are checked before anything starts, so a typo costs no waiting.
+  if (env.HOTLINE_FLOW_FILE !== undefined) loadFlow(env.HOTLINE_FLOW_FILE);
   const scripts = await Promise.all(parsed.positionals.map(loadScript));
 
   const color = wantsColor(process.stdout);
