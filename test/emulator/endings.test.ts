@@ -79,6 +79,23 @@ describe('caller hang-up', () => {
       expect(kinds.has(kind)).toBe(true);
     }
   });
+
+  it('hands each new timeline entry to subscribers until they unsubscribe', async () => {
+    const { connection, handle } = await h.connectedCall();
+    const seen: string[] = [];
+    const unsubscribe = handle.subscribe((entry) => seen.push(entry.summary));
+    const before = handle.timeline.length;
+    await connection.getCallMedia().playToAll([{ kind: 'textSource', text: 'Hello there' }]);
+    await handle.nextPrompt();
+    expect(seen).toEqual(handle.timeline.slice(before).map((entry) => entry.summary));
+    expect(seen).toContain('heard text: Hello there');
+
+    unsubscribe();
+    const count = seen.length;
+    await connection.hangUp(true);
+    await handle.waitForEnd();
+    expect(seen).toHaveLength(count);
+  });
 });
 
 describe('caller API over HTTP', () => {

@@ -42,6 +42,8 @@ export interface CallHandle {
   readonly ended: CallEnd | undefined;
   readonly prompts: readonly HeardPrompt[];
   readonly timeline: readonly TimelineEntry[];
+  /** Calls `listener` with every timeline entry recorded from now on (prompts heard are entries too); returns the unsubscribe. */
+  subscribe(listener: (entry: TimelineEntry) => void): () => void;
   nextPrompt(options?: { timeoutMs?: number }): Promise<HeardPrompt>;
   /** Presses keys one by one ('12#'); with spacingMs > 0, waits that many real ms between tones. */
   press(keys: string, options?: { spacingMs?: number }): Promise<void>;
@@ -119,6 +121,10 @@ class Handle implements CallHandle {
   }
   get timeline(): readonly TimelineEntry[] {
     return this.call.timeline;
+  }
+
+  subscribe(listener: (entry: TimelineEntry) => void): () => void {
+    return this.call.subscribe(listener);
   }
 
   nextPrompt(options: { timeoutMs?: number } = {}): Promise<HeardPrompt> {

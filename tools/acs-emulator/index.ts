@@ -16,6 +16,7 @@ export type { ValidationResult } from './event-grid.js';
 export type { FaultInjector, FaultSpec } from './faults.js';
 export type { RecordedRequest } from './server.js';
 export { signRequest } from './hmac.js';
+export { keyOfTone } from './recognize.js';
 export { TONES, type Tone } from './schemas.js';
 
 /** Stands in for the ACS resource's immutable id, the `aud` of callback JWTs. */

@@ -174,6 +174,13 @@ const TONE_BY_KEY: Record<string, Tone> = {
   '8': 'eight', '9': 'nine', '#': 'pound', '*': 'asterisk', a: 'a', b: 'b', c: 'c', d: 'd',
 };
 
+const KEY_BY_TONE = Object.fromEntries(Object.entries(TONE_BY_KEY).map(([key, tone]) => [tone, key.toUpperCase()])) as Record<Tone, string>;
+
+/** 'pound' -> '#': the key a caller pressed, as a keypad shows it. */
+export function keyOfTone(tone: Tone): string {
+  return KEY_BY_TONE[tone];
+}
+
 /** '12#' -> ['one', 'two', 'pound']; throws on a key a phone keypad does not have. */
 export function tonesFromKeys(keys: string): Tone[] {
   return [...keys.replace(/\s+/g, '')].map((key) => {

@@ -48,11 +48,15 @@ export async function startAzurite(options: { port?: number } = {}): Promise<Run
     [bin, '--inMemoryPersistence', '--disableTelemetry', '--silent', '--skipApiVersionCheck', '--tableHost', '127.0.0.1', '--tablePort', String(port)],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
+  // However this process ends (process.exit, an uncaught error), Azurite must not outlive it.
+  const killOnExit = () => child.kill();
+  process.once('exit', killOnExit);
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   try {
     await waitForPort(port, child, 15_000);
   } catch (error) {
+    process.removeListener('exit', killOnExit);
     child.kill();
     throw new Error(`${error instanceof Error ? error.message : String(error)}${stderr ? `: ${stderr.trim()}` : ''}`);
   }
@@ -60,6 +64,7 @@ export async function startAzurite(options: { port?: number } = {}): Promise<Run
     port,
     connectionString: `DefaultEndpointsProtocol=http;AccountName=${DEV_ACCOUNT};AccountKey=${DEV_KEY};TableEndpoint=http://127.0.0.1:${port}/${DEV_ACCOUNT};`,
     stop: async () => {
+      process.removeListener('exit', killOnExit);
       if (child.exitCode === null) {
         const exited = new Promise((resolve) => child.once('exit', resolve));
         child.kill();

@@ -27,58 +27,69 @@ export interface LocalStack {
   readonly host: FunctionsHost;
   /** The app settings the host runs with; the same names as in Azure. */
   readonly settings: Readonly<Record<string, string>>;
+  /** What every ACS timeout and prompt length is multiplied by. */
+  readonly timeScale: number;
   stop(): Promise<void>;
+}
+
+/** The app settings that point the hotline at this emulator and make it trust the emulator's callbacks. */
+export function acsSettingsFor(emulator: AcsEmulator): Record<string, string> {
+  return {
+    ACS_CONNECTION_STRING: emulator.connectionString,
+    ACS_CALLBACK_AUDIENCE: emulator.audience,
+    ACS_CALLBACK_ISSUER: emulator.issuer,
+    ACS_OPENID_CONFIGURATION_URL: emulator.openIdConfigurationUrl,
+  };
 }
 
 const silentTelemetry: Telemetry = { trackEvent: () => undefined };
 
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
-  const azurite = options.tablesConnectionString ? undefined : await startAzurite();
-  const hostPort = options.hostPort ?? (await freePort());
-  const hostUrl = `http://127.0.0.1:${hostPort}`;
-  const emulator = await startAcsEmulator({
-    ...(options.emulatorPort === undefined ? {} : { port: options.emulatorPort }),
-    eventGridUrl: `${hostUrl}/runtime/webhooks/eventgrid?functionName=incomingCall`,
-    timeScale: options.timeScale ?? 1,
-    ...(options.ringWindowMs === undefined ? {} : { ringWindowMs: options.ringWindowMs }),
-  });
-  const settings: Record<string, string> = {
-    ACS_CONNECTION_STRING: emulator.connectionString,
-    CALLBACK_BASE_URL: hostUrl,
-    // ACS would hand this to Azure AI for speech; the emulator recognises text instead.
-    COGNITIVE_SERVICES_ENDPOINT: 'https://local-emulator.cognitiveservices.azure.com/',
-    TABLES_CONNECTION_STRING: options.tablesConnectionString ?? azurite?.connectionString ?? '',
-    CALL_STATE_TABLE_NAME: options.tableName ?? `calls${randomUUID().replace(/-/g, '').slice(0, 16)}`,
-    OPERATOR_PHONE_NUMBER: OPERATOR_NUMBER,
-    HOTLINE_PHONE_NUMBER: HOTLINE_NUMBER,
-    PSEUDONYM_KEY: randomBytes(32).toString('base64'),
-    CALLBACK_AUTH: 'jwt',
-    ACS_CALLBACK_AUDIENCE: emulator.audience,
-    ACS_CALLBACK_ISSUER: emulator.issuer,
-    ACS_OPENID_CONFIGURATION_URL: emulator.openIdConfigurationUrl,
-    ...options.settings,
+  const timeScale = options.timeScale ?? 1;
+  const stops: Array<() => Promise<void>> = [];
+  // Stops what started, newest first, whether start-up finished or failed half-way.
+  const stopAll = async () => {
+    for (const stop of stops.splice(0).reverse()) await stop();
   };
-  let host: FunctionsHost;
   try {
-    host = await startFunctionsHost({
+    let tablesConnectionString = options.tablesConnectionString;
+    if (tablesConnectionString === undefined) {
+      const azurite = await startAzurite();
+      stops.push(() => azurite.stop());
+      tablesConnectionString = azurite.connectionString;
+    }
+    const hostPort = options.hostPort ?? (await freePort());
+    const hostUrl = `http://127.0.0.1:${hostPort}`;
+    const emulator = await startAcsEmulator({
+      ...(options.emulatorPort === undefined ? {} : { port: options.emulatorPort }),
+      eventGridUrl: `${hostUrl}/runtime/webhooks/eventgrid?functionName=incomingCall`,
+      timeScale,
+      ...(options.ringWindowMs === undefined ? {} : { ringWindowMs: options.ringWindowMs }),
+    });
+    stops.push(() => emulator.close());
+    const settings: Record<string, string> = {
+      ...acsSettingsFor(emulator),
+      CALLBACK_BASE_URL: hostUrl,
+      // ACS would hand this to Azure AI for speech; the emulator recognises text instead.
+      COGNITIVE_SERVICES_ENDPOINT: 'https://local-emulator.cognitiveservices.azure.com/',
+      TABLES_CONNECTION_STRING: tablesConnectionString,
+      CALL_STATE_TABLE_NAME: options.tableName ?? `calls${randomUUID().replace(/-/g, '').slice(0, 16)}`,
+      OPERATOR_PHONE_NUMBER: OPERATOR_NUMBER,
+      HOTLINE_PHONE_NUMBER: HOTLINE_NUMBER,
+      PSEUDONYM_KEY: randomBytes(32).toString('base64'),
+      CALLBACK_AUTH: 'jwt',
+      ...options.settings,
+    };
+    const host = await startFunctionsHost({
       port: hostPort,
       env: settings,
       telemetry: options.telemetry ?? silentTelemetry,
       ...(options.log ? { log: options.log } : {}),
     });
+    stops.push(() => host.close());
+    return { emulator, host, settings, timeScale, stop: stopAll };
   } catch (error) {
-    await emulator.close();
-    await azurite?.stop();
+    await stopAll();
     throw error;
   }
-  return {
-    emulator,
-    host,
-    settings,
-    stop: async () => {
-      await host.close();
-      await emulator.close();
-      await azurite?.stop();
-    },
-  };
 }

@@ -1,0 +1,76 @@
+// The terminal phone of `npm start`, typed at through streams: a whole call, the help, and the answers to mistakes.
+import { PassThrough } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { HOTLINE_NUMBER, startLocalStack, type LocalStack } from '../../tools/local/local-stack';
+import { TerminalPhone } from '../../tools/local/terminal-phone';
+
+let stack: LocalStack;
+beforeAll(async () => {
+  // Slow enough that a person typing (this test) is never outrun by a silence timeout on a busy machine.
+  stack = await startLocalStack({ tablesConnectionString: inject('tablesConnectionString'), timeScale: 0.2 });
+});
+afterAll(async () => stack?.stop());
+
+function phone() {
+  const input = new PassThrough();
+  const output = new PassThrough();
+  let printed = '';
+  output.on('data', (chunk: Buffer) => (printed += chunk.toString()));
+  const running = new TerminalPhone({ caller: stack.emulator.caller, hotlineNumber: HOTLINE_NUMBER, input, output, terminal: false }).run();
+  return {
+    type: (line: string) => input.write(`${line}\n`),
+    /** Waits until the output has `text` after everything printed before the call. */
+    seen: (text: string) => vi.waitFor(() => expect(printed).toContain(text), { timeout: 10_000, interval: 20 }),
+    get printed() {
+      return printed;
+    },
+    running,
+  };
+}
+
+describe('the terminal phone', () => {
+  it('calls the hotline: keys, speech, the timeline, quit', async () => {
+    const p = phone();
+    p.type('dial');
+    await p.seen('hotline (en-US): "Welcome to Contoso.');
+    p.type('2');
+    await p.seen('caller presses 2');
+    await p.seen('"Please enter your account number, then press the pound key."');
+    p.type('press 1234#');
+    await p.seen('caller presses 1234#');
+    await p.seen('"You entered 1 2 3 4.');
+    p.type('say yes');
+    await p.seen('caller says "yes"');
+    await p.seen('call ended: the hotline hung up');
+    await p.seen('The call is over (the hotline hung up). Type dial to call again, or quit.');
+    expect(p.printed).not.toContain('app -> ACS');
+
+    p.type('timeline');
+    await p.seen('app -> ACS: POST :answer -> 200');
+    p.type('quit');
+    await p.running;
+  });
+
+  it('answers mistakes with a hint, and hangs up a live call on quit', async () => {
+    const p = phone();
+    p.type('press 1');
+    await p.seen('No call in progress: type dial.');
+    p.type('pres 1');
+    await p.seen('unknown step "pres"');
+    p.type('help');
+    await p.seen('say <words> [--lang es-ES]');
+    p.type('details');
+    p.type('dial +14255550199');
+    await p.seen('caller +14255550199 dials');
+    await p.seen('app -> ACS: POST :recognize -> 202');
+    p.type('dial');
+    await p.seen('A call is in progress: hangup first.');
+    p.type('expect "Welcome"');
+    await p.seen('expect is for call scripts (npm run call)');
+    p.type('say hola --lang spanish');
+    await p.seen('say: --lang must be a language tag such as es-ES; type help for the steps');
+    p.type('quit');
+    await p.running;
+    await p.seen('call ended: the caller hung up');
+  });
+});

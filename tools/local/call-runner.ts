@@ -1,0 +1,135 @@
+// Owns playing a call script against a running local stack: the caller's moves, and checking what the caller hears.
+// `npm run call` and the end-to-end tests run scripts through this same code.
+import { TableClient } from '@azure/data-tables';
+import { CallStore } from '../../src/adapters/tables/call-store';
+import type { CallHandle, DialOptions, TimelineEntry } from '../acs-emulator/index.js';
+import type { CallScript, CallStep } from './call-script';
+import { HOTLINE_NUMBER, type LocalStack } from './local-stack';
+
+export const DEFAULT_CALLER = '+14255550123';
+
+export interface RunOptions {
+  /** Extra dial options (redelivery, failing transfers) for tests. */
+  readonly dial?: Partial<Omit<DialOptions, 'from' | 'to'>>;
+}
+
+export type RunResult =
+  | { readonly ok: true; readonly call: CallHandle }
+  | { readonly ok: false; readonly call: CallHandle | undefined; readonly line: number; readonly message: string };
+
+/** A step that did not go as the script said. */
+class StepFailed extends Error {}
+
+/** Plays `script` and stops at the first step that does not go as written; the call is hung up if still live. */
+export async function runCallScript(stack: LocalStack, script: CallScript, options: RunOptions = {}): Promise<RunResult> {
+  let call: CallHandle | undefined;
+  // Room for a silence timeout of up to a minute (emulated) between two prompts, plus slack for a busy machine.
+  const waitMs = 60_000 * stack.timeScale + 10_000;
+  let heardCount = 0;
+  for (const scripted of script.steps) {
+    try {
+      if (scripted.step.kind === 'dial') {
+        if (call !== undefined) throw new StepFailed('one call a script: dial only once');
+        call = await stack.emulator.caller.dial({ ...options.dial, from: scripted.step.from ?? DEFAULT_CALLER, to: HOTLINE_NUMBER });
+        continue;
+      }
+      if (call === undefined) throw new StepFailed('no call: the script must dial first');
+      if (await play(stack, call, scripted.step, heardCount, waitMs)) heardCount += 1;
+    } catch (error) {
+      call?.hangUp();
+      if (!(error instanceof StepFailed)) throw error;
+      return { ok: false, call, line: scripted.line, message: error.message };
+    }
+  }
+  if (call === undefined) throw new Error(`${script.name}: no steps`);
+  call.hangUp();
+  return { ok: true, call };
+}
+
+/** Performs one step; true when it heard a prompt (an `expect`). */
+async function play(stack: LocalStack, call: CallHandle, step: Exclude<CallStep, { kind: 'dial' }>, heardCount: number, waitMs: number): Promise<boolean> {
+  switch (step.kind) {
+    case 'press':
+    case 'say':
+    case 'mumble':
+    case 'silence':
+    case 'hangup':
+      await performCallerStep(call, step);
+      return false;
+    case 'expect': {
+      const next = await waitForCall(call, waitMs, () => {
+        const prompt = call.prompts[heardCount];
+        if (prompt !== undefined) return { heard: prompt.text };
+        return call.ended && { ended: call.ended.kind };
+      });
+      if (next === undefined) throw new StepFailed(`heard nothing within ${seconds(waitMs)} (expected "${step.text}")`);
+      if ('ended' in next) throw new StepFailed(`the call ended (${next.ended}) before a prompt containing "${step.text}"`);
+      if (!next.heard.toLowerCase().includes(step.text.toLowerCase())) {
+        throw new StepFailed(`expected a prompt containing "${step.text}", heard "${next.heard}"`);
+      }
+      return true;
+    }
+    case 'expectEnd': {
+      const end = await waitForCall(call, waitMs, () => call.ended);
+      if (end === undefined) throw new StepFailed(`the call did not end within ${seconds(waitMs)} (expected ${step.end})`);
+      if (end.kind !== step.end) throw new StepFailed(`expected the call to end ${step.end}, it ended ${end.kind}`);
+      return false;
+    }
+    case 'expectOutcome': {
+      const outcome = await savedOutcome(stack, call, waitMs);
+      if (outcome !== step.outcome) throw new StepFailed(`expected the saved outcome ${step.outcome}, found ${outcome}`);
+      return false;
+    }
+  }
+}
+
+type CallerStep = Extract<CallStep, { kind: 'press' | 'say' | 'mumble' | 'silence' | 'hangup' }>;
+
+/** The caller's own moves, shared with the terminal phone. */
+export async function performCallerStep(call: CallHandle, step: CallerStep): Promise<void> {
+  switch (step.kind) {
+    case 'press':
+      return call.press(step.keys);
+    case 'say':
+      return call.say(step.text, step.options);
+    case 'mumble':
+      return call.mumble();
+    case 'silence':
+      return call.silence();
+    case 'hangup':
+      return call.hangUp();
+  }
+}
+
+/** The outcome in the call's state row, read once the app has answered the CallDisconnected callback. */
+async function savedOutcome(stack: LocalStack, call: CallHandle, waitMs: number): Promise<string> {
+  const isDisconnect = (entry: TimelineEntry) => entry.kind === 'callback' && entry.details['type'] === 'CallDisconnected';
+  const delivered = await waitForCall(call, waitMs, () => call.timeline.find(isDisconnect));
+  if (delivered === undefined) throw new StepFailed(`the app was not told the call ended within ${seconds(waitMs)}`);
+  if (delivered.details['status'] !== 200) throw new StepFailed(`the app answered CallDisconnected with HTTP ${String(delivered.details['status'])}`);
+  const connectionString = stack.settings['TABLES_CONNECTION_STRING'] ?? '';
+  const table = TableClient.fromConnectionString(connectionString, stack.settings['CALL_STATE_TABLE_NAME'] ?? '', { allowInsecureConnection: true });
+  const stored = await new CallStore(table).load(call.callConnectionId ?? '');
+  if (stored === undefined) return 'no state row';
+  return stored.state.phase.name === 'ended' ? stored.state.phase.outcome : `not ended (phase ${stored.state.phase.name})`;
+}
+
+/** Resolves with the first value `found` gives, checked now and after every timeline entry; undefined after `ms`. */
+function waitForCall<T>(call: CallHandle, ms: number, found: () => T | undefined): Promise<T | undefined> {
+  const now = found();
+  if (now !== undefined) return Promise.resolve(now);
+  return new Promise((resolve) => {
+    const finish = (value: T | undefined) => {
+      clearTimeout(timer);
+      unsubscribe();
+      resolve(value);
+    };
+    const timer = setTimeout(() => finish(undefined), ms);
+    const unsubscribe = call.subscribe(() => {
+      const value = found();
+      if (value !== undefined) finish(value);
+    });
+  });
+}
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;

@@ -1,0 +1,170 @@
+// Owns the call-script language: one step a line (`press 2`, `say yes --lang es-ES`, `expect "Welcome"`), validated with zod.
+// The terminal phone (`npm start`) reads the same steps a person types, so a session can be pasted into a script.
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import type { CallOutcome } from '../../src/domain/call-state';
+import { SENTIMENTS, TONE_KEYS } from '../../src/flow/flow-schema';
+import type { CallEnd, SayOptions } from '../acs-emulator/index.js';
+
+export type CallStep =
+  | { readonly kind: 'dial'; readonly from: string | undefined }
+  | { readonly kind: 'press'; readonly keys: string }
+  | { readonly kind: 'say'; readonly text: string; readonly options: SayOptions }
+  | { readonly kind: 'mumble' }
+  | { readonly kind: 'silence' }
+  | { readonly kind: 'hangup' }
+  /** The next prompt the caller hears contains this text (case-insensitive). */
+  | { readonly kind: 'expect'; readonly text: string }
+  | { readonly kind: 'expectEnd'; readonly end: CallEnd['kind'] }
+  /** The outcome the app saved in the call's state row once the call ended. */
+  | { readonly kind: 'expectOutcome'; readonly outcome: CallOutcome };
+
+export interface ScriptStep {
+  readonly line: number;
+  readonly source: string;
+  readonly step: CallStep;
+}
+
+export interface CallScript {
+  readonly name: string;
+  readonly steps: readonly ScriptStep[];
+}
+
+/** A step or script that cannot run; the message is one line naming the script and line. */
+export class CallScriptError extends Error {
+  override readonly name = 'CallScriptError';
+}
+
+const END_KINDS = ['hungUpByApp', 'transferred', 'callerHungUp', 'missed'] as const satisfies ReadonlyArray<CallEnd['kind']>;
+const OUTCOMES = ['completed', 'transferred', 'abandoned', 'failed'] as const satisfies readonly CallOutcome[];
+const isKeys = (keys: string) => keys.length > 0 && [...keys.toUpperCase()].every((key) => (TONE_KEYS as readonly string[]).includes(key));
+
+/** A line split into its words and its --flags, before each step's schema checks them. */
+interface RawStep {
+  readonly args: readonly string[];
+  readonly flags: Readonly<Record<string, string | undefined>>;
+}
+
+const noFlags = z.strictObject({}, { error: (issue) => `takes no option ${describeKeys(issue)}`.trim() });
+const oneOf = <const T extends readonly [string, ...string[]]>(what: string, values: T) =>
+  z
+    .array(z.string())
+    .length(1, `needs exactly one ${what} (${values.join(', ')})`)
+    .transform((words) => words[0])
+    .pipe(z.enum(values, { error: `must be one of ${values.join(', ')}` }));
+const noWords = z.array(z.string()).max(0, 'takes no arguments');
+const someText = (what: string) => z.array(z.string()).min(1, `needs ${what}`).transform((words) => words.join(' '));
+
+const STEPS = {
+  dial: z
+    .object({
+      args: z.array(z.string().regex(/^\+[1-9]\d{6,14}$/, 'the caller number must be E.164, such as +14255550123')).max(1, 'takes at most one caller number'),
+      flags: noFlags,
+    })
+    .transform(({ args }): CallStep => ({ kind: 'dial', from: args[0] })),
+  press: z
+    .object({ args: someText('keys to press, such as 2 or 1234#'), flags: noFlags })
+    .transform(({ args }) => args.replace(/\s+/g, ''))
+    .refine(isKeys, 'keys are 0-9, *, # and A-D')
+    .transform((keys): CallStep => ({ kind: 'press', keys })),
+  say: z
+    .object({
+      args: someText('what the caller says'),
+      flags: z.strictObject(
+        {
+          lang: z.string().regex(/^[a-z]{2,3}-[A-Z]{2}$/, '--lang must be a language tag such as es-ES').optional(),
+          sentiment: z.enum(SENTIMENTS, { error: `--sentiment must be one of ${SENTIMENTS.join(', ')}` }).optional(),
+          confidence: z.coerce
+            .number({ error: '--confidence must be a number from 0 to 1' })
+            .min(0, '--confidence must be a number from 0 to 1')
+            .max(1, '--confidence must be a number from 0 to 1')
+            .optional(),
+        },
+        { error: (issue) => `takes only --lang, --sentiment and --confidence ${describeKeys(issue)}`.trim() },
+      ),
+    })
+    .transform(
+      ({ args, flags }): CallStep => ({
+        kind: 'say',
+        text: args,
+        options: {
+          ...(flags.lang === undefined ? {} : { language: flags.lang }),
+          ...(flags.sentiment === undefined ? {} : { sentiment: flags.sentiment }),
+          ...(flags.confidence === undefined ? {} : { confidence: flags.confidence }),
+        },
+      }),
+    ),
+  mumble: z.object({ args: noWords, flags: noFlags }).transform((): CallStep => ({ kind: 'mumble' })),
+  silence: z.object({ args: noWords, flags: noFlags }).transform((): CallStep => ({ kind: 'silence' })),
+  hangup: z.object({ args: noWords, flags: noFlags }).transform((): CallStep => ({ kind: 'hangup' })),
+  expect: z
+    .object({ args: someText('the text of the prompt, such as "Welcome to Contoso"'), flags: noFlags })
+    .transform(({ args }): CallStep => ({ kind: 'expect', text: args })),
+  'expect-end': z
+    .object({ args: oneOf('way the call ends', END_KINDS), flags: noFlags })
+    .transform(({ args }): CallStep => ({ kind: 'expectEnd', end: args })),
+  'expect-outcome': z
+    .object({ args: oneOf('outcome', OUTCOMES), flags: noFlags })
+    .transform(({ args }): CallStep => ({ kind: 'expectOutcome', outcome: args })),
+} satisfies Record<string, z.ZodType<CallStep>>;
+
+type StepName = keyof typeof STEPS;
+const STEP_NAMES = Object.keys(STEPS) as StepName[];
+
+function describeKeys(issue: { code?: string; keys?: readonly string[] }): string {
+  return issue.code === 'unrecognized_keys' && issue.keys ? `(got --${issue.keys.join(', --')})` : '';
+}
+
+/** Words of a line; "double" or 'single' quotes keep spaces together. */
+function words(line: string): string[] {
+  const found: string[] = [];
+  for (const match of line.matchAll(/"([^"]*)"|'([^']*)'|(\S+)/g)) {
+    const bare = match[3];
+    if (bare !== undefined && /^["']/.test(bare)) throw new CallScriptError(`unterminated quote in ${bare}`);
+    found.push(match[1] ?? match[2] ?? bare ?? '');
+  }
+  return found;
+}
+
+/** Parses one step (`press 1234#`); throws CallScriptError with a one-line message. */
+export function parseStep(line: string): CallStep {
+  const [name, ...rest] = words(line);
+  if (name === undefined) throw new CallScriptError('empty step');
+  if (!Object.hasOwn(STEPS, name)) throw new CallScriptError(`unknown step "${name}" (steps: ${STEP_NAMES.join(', ')})`);
+  const schema: z.ZodType<CallStep> = STEPS[name as StepName];
+  let raw: RawStep;
+  try {
+    const parsed = parseArgs({
+      args: rest,
+      allowPositionals: true,
+      strict: true,
+      options: { lang: { type: 'string' }, sentiment: { type: 'string' }, confidence: { type: 'string' } },
+    });
+    raw = { args: parsed.positionals, flags: parsed.values };
+  } catch (error) {
+    throw new CallScriptError(`${name}: ${(error instanceof Error ? error.message : String(error)).split('.')[0] ?? ''}`);
+  }
+  const result = schema.safeParse(raw);
+  if (!result.success) throw new CallScriptError(`${name}: ${result.error.issues[0]?.message ?? 'invalid'}`);
+  return result.data;
+}
+
+/** Parses a whole script: one step a line, blank lines and lines starting with # ignored, one dial first. */
+export function parseScript(text: string, name: string): CallScript {
+  const steps: ScriptStep[] = [];
+  for (const [index, raw] of text.split(/\r?\n/).entries()) {
+    const source = raw.trim();
+    if (source === '' || source.startsWith('#')) continue;
+    const line = index + 1;
+    try {
+      steps.push({ line, source, step: parseStep(source) });
+    } catch (error) {
+      throw new CallScriptError(`${name}:${line}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  const first = steps[0];
+  if (first?.step.kind !== 'dial') throw new CallScriptError(`${name}:${first?.line ?? 1}: a call script starts with dial`);
+  const second = steps.slice(1).find((step) => step.step.kind === 'dial');
+  if (second) throw new CallScriptError(`${name}:${second.line}: one call a script: dial only once, first`);
+  return { name, steps };
+}

@@ -1,0 +1,103 @@
+// `npm start`: the whole hotline on this machine (Azurite, the Functions host, the ACS emulator) and a phone in the terminal.
+import { loadFlow } from '../../src/flow/validate-flow';
+import type { AcsEmulator } from '../acs-emulator/index.js';
+import { flowFileSetting, onInterrupt, portSetting, readEnv, runCli, timeScaleSetting, urlSetting } from './cli-support';
+import { startEmulatorForHost } from './external-host';
+import { localSettings } from './functions-host';
+import { HOTLINE_NUMBER, startLocalStack } from './local-stack';
+import { TerminalPhone } from './terminal-phone';
+
+const SETTINGS_FILE = 'local.settings.json';
+let portNames: Record<number, string> = {};
+
+interface Running {
+  readonly emulator: AcsEmulator;
+  readonly hotlineNumber: string;
+  readonly lines: readonly string[];
+  stop(): Promise<void>;
+}
+
+type StartEnv = ReturnType<typeof readStartEnv>;
+const readStartEnv = () =>
+  readEnv({
+    PORT: portSetting(7071),
+    ACS_EMULATOR_PORT: portSetting(4010),
+    HOTLINE_TIME_SCALE: timeScaleSetting(1),
+    HOTLINE_FLOW_FILE: flowFileSetting,
+    HOTLINE_HOST_URL: urlSetting,
+  });
+
+/** The whole stack, or only the emulator when the host is someone else's (HOTLINE_HOST_URL). */
+async function startHotline(env: StartEnv, report: (text: string) => void): Promise<Running> {
+  if (env.HOTLINE_HOST_URL !== undefined) {
+    const settings = localSettings();
+    const emulator = await startEmulatorForHost(env.HOTLINE_HOST_URL, settings, { timeScale: env.HOTLINE_TIME_SCALE, settingsFile: SETTINGS_FILE });
+    return {
+      emulator,
+      hotlineNumber: settings['HOTLINE_PHONE_NUMBER'] ?? HOTLINE_NUMBER,
+      lines: [`  Functions host  ${env.HOTLINE_HOST_URL} (yours, with ${SETTINGS_FILE})`, `  ACS emulator    ${emulator.url}`],
+      stop: () => emulator.close(),
+    };
+  }
+  const stack = await startLocalStack({
+    hostPort: env.PORT,
+    emulatorPort: env.ACS_EMULATOR_PORT,
+    timeScale: env.HOTLINE_TIME_SCALE,
+    ...(env.HOTLINE_FLOW_FILE === undefined ? {} : { settings: { HOTLINE_FLOW_FILE: env.HOTLINE_FLOW_FILE } }),
+    log: (level, functionName, message) => {
+      if (level === 'error' || level === 'warning') report(`  host ${level} in ${functionName}: ${message}`);
+    },
+  });
+  return {
+    emulator: stack.emulator,
+    hotlineNumber: HOTLINE_NUMBER,
+    lines: [
+      `  Functions host  ${stack.host.url} (callbacks at /api/callbacks)`,
+      `  ACS emulator    ${stack.emulator.url}`,
+      `  Azurite tables  in memory, table ${stack.settings['CALL_STATE_TABLE_NAME'] ?? ''}`,
+      `  flow            ${env.HOTLINE_FLOW_FILE ?? 'the default hotline (src/flow/default-flow.json)'}`,
+    ],
+    stop: () => stack.stop(),
+  };
+}
+
+async function main(): Promise<number> {
+  const env = readStartEnv();
+  portNames = { [env.PORT]: 'PORT', [env.ACS_EMULATOR_PORT]: 'ACS_EMULATOR_PORT' };
+  // A broken flow file is reported now, not at the first call.
+  if (env.HOTLINE_FLOW_FILE !== undefined) loadFlow(env.HOTLINE_FLOW_FILE);
+
+  let phone: TerminalPhone | undefined;
+  let interrupted = false;
+  // Registered before anything starts, so even a kill during start-up stops what did start.
+  const stopOnInterrupt = onInterrupt(() => {
+    interrupted = true;
+    phone?.close();
+  });
+  try {
+    const running = await startHotline(env, (text) => (phone ? phone.print(text) : process.stderr.write(`${text}\n`)));
+    try {
+      if (interrupted) return 130;
+      const timeScale = env.HOTLINE_TIME_SCALE === 1 ? '1 (real time)' : String(env.HOTLINE_TIME_SCALE);
+      process.stdout.write(
+        [
+          'The Contoso hotline is running locally:',
+          ...running.lines,
+          `  time scale      ${timeScale}`,
+          `Type dial to call ${running.hotlineNumber}, then press keys or say things; help lists every step.`,
+          '',
+        ].join('\n'),
+      );
+      phone = new TerminalPhone({ caller: running.emulator.caller, hotlineNumber: running.hotlineNumber, input: process.stdin, output: process.stdout });
+      await phone.run();
+    } finally {
+      process.stdout.write('Stopping...\n');
+      await running.stop();
+    }
+  } finally {
+    stopOnInterrupt();
+  }
+  return 0;
+}
+
+runCli(main, () => portNames);

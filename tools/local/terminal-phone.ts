@@ -1,0 +1,150 @@
+// Owns the terminal phone of `npm start`: a person dials, presses keys, speaks and hangs up by typing, and watches the call.
+// What a person types are the steps of a call script (call-script.ts), so a session reads like a script.
+import { clearLine, createInterface, cursorTo, type Interface } from 'node:readline';
+import type { CallerApi, CallHandle, TimelineEntry } from '../acs-emulator/index.js';
+import { DEFAULT_CALLER, performCallerStep } from './call-runner';
+import { CallScriptError, parseStep } from './call-script';
+import { describeEnd, formatLine, timelineLines, wantsColor } from './timeline-view';
+
+export const HELP = `Type what the caller does, one step a line:
+  dial [+14255550123]      call the hotline, optionally from this number
+  press 1234#              press keys (0-9, *, #, A-D); a line of only digits, * and # is a press too
+  say <words> [--lang es-ES] [--sentiment negative] [--confidence 0.4]
+                           say something (quotes optional); the options are what speech analysis would find
+  mumble                   say something the hotline cannot make out
+  silence                  say nothing (the hotline's timeout follows on its own)
+  hangup                   hang up
+And to look around:
+  timeline                 the call so far, with every request and callback between ACS and the app
+  details                  show or hide those requests and callbacks as the call goes
+  help                     this list
+  quit                     hang up and stop everything (Ctrl-C and Ctrl-D too)`;
+
+export interface TerminalPhoneOptions {
+  readonly caller: CallerApi;
+  readonly hotlineNumber: string;
+  readonly input: NodeJS.ReadableStream;
+  readonly output: NodeJS.WritableStream & { isTTY?: boolean };
+  /** Line editing and a redrawn prompt; defaults to whether the output is a terminal. */
+  readonly terminal?: boolean;
+}
+
+export class TerminalPhone {
+  private readonly rl: Interface;
+  private readonly terminal: boolean;
+  private readonly color: boolean;
+  private call: CallHandle | undefined;
+  private details = false;
+  private closed = false;
+
+  constructor(private readonly options: TerminalPhoneOptions) {
+    this.terminal = options.terminal ?? options.output.isTTY === true;
+    this.color = this.terminal && wantsColor(options.output);
+    this.rl = createInterface({ input: options.input, output: options.output, terminal: this.terminal, prompt: 'caller> ' });
+    this.rl.on('SIGINT', () => this.close());
+    this.rl.on('close', () => (this.closed = true));
+  }
+
+  /** Prints above the prompt line, leaving whatever the person is typing in place. */
+  print(text: string): void {
+    if (this.terminal && !this.closed) {
+      clearLine(this.options.output, 0);
+      cursorTo(this.options.output, 0);
+    }
+    this.options.output.write(`${text}\n`);
+    if (this.terminal && !this.closed) this.rl.prompt(true);
+  }
+
+  /** Reads steps until quit or the input ends; a live call is hung up on the way out. */
+  async run(): Promise<void> {
+    if (this.terminal) this.rl.prompt();
+    for await (const line of this.rl) {
+      if ((await this.handle(line.trim())) === 'quit') break;
+      if (this.terminal && !this.closed) this.rl.prompt();
+    }
+    if (this.call && this.call.ended === undefined) {
+      this.call.hangUp();
+      // Let the follower show the end before the prompt goes away.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    this.close();
+  }
+
+  close(): void {
+    if (!this.closed) this.rl.close();
+  }
+
+  private async handle(line: string): Promise<'quit' | undefined> {
+    const [word = ''] = line.split(/\s+/);
+    switch (word) {
+      case '':
+        return undefined;
+      case 'help':
+        this.print(HELP);
+        return undefined;
+      case 'quit':
+      case 'exit':
+        return 'quit';
+      case 'details':
+        this.details = !this.details;
+        this.print(this.details ? 'Showing requests and callbacks between ACS and the app.' : 'Showing only what the caller hears and does.');
+        return undefined;
+      case 'timeline':
+        if (!this.call) this.print('No call yet: type dial.');
+        else this.show(this.call.timeline, true);
+        return undefined;
+    }
+    try {
+      await this.perform(/^[0-9*#]+$/.test(line) ? `press ${line}` : line);
+    } catch (error) {
+      if (!(error instanceof CallScriptError)) throw error;
+      this.print(`${error.message}; type help for the steps`);
+    }
+    return undefined;
+  }
+
+  private async perform(line: string): Promise<void> {
+    const step = parseStep(line);
+    switch (step.kind) {
+      case 'dial': {
+        if (this.call && this.call.ended === undefined) return this.print('A call is in progress: hangup first.');
+        const call = await this.options.caller.dial({ from: step.from ?? DEFAULT_CALLER, to: this.options.hotlineNumber });
+        this.call = call;
+        // Nothing runs between showing the entries so far and subscribing, so no entry is lost or shown twice.
+        this.show(call.timeline, this.details);
+        call.subscribe(this.follower(call));
+        return;
+      }
+      case 'press':
+      case 'say':
+      case 'mumble':
+      case 'silence':
+      case 'hangup':
+        if (!this.call || this.call.ended !== undefined) return this.print('No call in progress: type dial.');
+        return performCallerStep(this.call, step);
+      case 'expect':
+      case 'expectEnd':
+      case 'expectOutcome':
+        return this.print(`${line.split(/\s+/)[0] ?? ''} is for call scripts (npm run call); here, just watch the call.`);
+    }
+  }
+
+  /** Shows new entries a batch at a time, so the tones of one press read as one line. */
+  private follower(call: CallHandle): (entry: TimelineEntry) => void {
+    const batch: TimelineEntry[] = [];
+    return (entry) => {
+      batch.push(entry);
+      if (batch.length > 1) return;
+      setImmediate(() => {
+        const entries = batch.splice(0);
+        this.show(entries, this.details);
+        const end = entries.find((e) => e.kind === 'ended');
+        if (end && call.ended) this.print(`The call is over (${describeEnd(call.ended)}). Type dial to call again, or quit.`);
+      });
+    };
+  }
+
+  private show(entries: readonly TimelineEntry[], details: boolean): void {
+    for (const line of timelineLines(entries, { details })) this.print(formatLine(line, this.color));
+  }
+}
