@@ -1,6 +1,7 @@
 // `npm start`: the whole hotline on this machine (Azurite, the Functions host, the ACS emulator) and a phone in the terminal.
 import { loadFlow } from '../../src/flow/validate-flow';
 import type { AcsEmulator } from '../acs-emulator/index.js';
+import { startDevPhone } from '../dev-phone/index';
 import { flowFileSetting, onInterrupt, portSetting, readEnv, runCli, timeScaleSetting, urlSetting } from './cli-support';
 import { startEmulatorForHost } from './external-host';
 import { localSettings } from './functions-host';
@@ -25,6 +26,7 @@ const readStartEnv = () =>
     HOTLINE_TIME_SCALE: timeScaleSetting(1),
     HOTLINE_FLOW_FILE: flowFileSetting,
     HOTLINE_HOST_URL: urlSetting,
+    DEV_PHONE_PORT: portSetting(7080),
   });
 
 /** The whole stack, or only the emulator when the host is someone else's (HOTLINE_HOST_URL). */
@@ -63,7 +65,7 @@ async function startHotline(env: StartEnv, report: (text: string) => void): Prom
 
 async function main(): Promise<number> {
   const env = readStartEnv();
-  portNames = { [env.PORT]: 'PORT', [env.ACS_EMULATOR_PORT]: 'ACS_EMULATOR_PORT' };
+  portNames = { [env.PORT]: 'PORT', [env.ACS_EMULATOR_PORT]: 'ACS_EMULATOR_PORT', [env.DEV_PHONE_PORT]: 'DEV_PHONE_PORT' };
   // A broken flow file is reported now, not at the first call.
   if (env.HOTLINE_FLOW_FILE !== undefined) loadFlow(env.HOTLINE_FLOW_FILE);
 
@@ -76,14 +78,18 @@ async function main(): Promise<number> {
   });
   try {
     const running = await startHotline(env, (text) => (phone ? phone.print(text) : process.stderr.write(`${text}\n`)));
+    let devPhone: Awaited<ReturnType<typeof startDevPhone>> | undefined;
     try {
       if (interrupted) return 130;
+      // The same hotline, callable from a browser too: keypad, speech, the flow diagram and the timeline.
+      devPhone = await startDevPhone({ emulatorUrl: running.emulator.url, flowFile: env.HOTLINE_FLOW_FILE, hotlineNumber: running.hotlineNumber, port: env.DEV_PHONE_PORT });
       const timeScale = env.HOTLINE_TIME_SCALE === 1 ? '1 (real time)' : String(env.HOTLINE_TIME_SCALE);
       process.stdout.write(
         [
           'The Contoso hotline is running locally:',
           ...running.lines,
           `  time scale      ${timeScale}`,
+          `  Dev phone       ${devPhone.url} (open it in a browser to call from a page)`,
           `Type dial to call ${running.hotlineNumber}, then press keys or say things; help lists every step.`,
           '',
         ].join('\n'),
@@ -92,6 +98,7 @@ async function main(): Promise<number> {
       await phone.run();
     } finally {
       process.stdout.write('Stopping...\n');
+      await devPhone?.close();
       await running.stop();
     }
   } finally {
