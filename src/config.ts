@@ -28,6 +28,8 @@ const rawSettings = z.object({
   ACS_CALLBACK_AUDIENCE: optional(z.string().min(1)),
   ACS_OPENID_CONFIGURATION_URL: optional(httpUrl),
   ACS_CALLBACK_ISSUER: optional(z.string().min(1)),
+  WATCHDOG_STALL_SECONDS: optional(z.coerce.number().int().min(5).max(3600)),
+  CALL_RETENTION_HOURS: optional(z.coerce.number().int().min(1).max(24 * 90)),
 });
 
 export type CallbackAuthSettings =
@@ -49,11 +51,17 @@ export interface Settings {
   readonly flowFile: string | undefined;
   readonly pseudonymKey: Buffer;
   readonly callbackAuth: CallbackAuthSettings;
+  /** How long a call may wait for an ACS result before the watchdog steps in; `undefined` = derived from the flow. */
+  readonly stallAfterSeconds: number | undefined;
+  /** How long the rows of a finished call (and its incoming-call claim) are kept. */
+  readonly retentionHours: number;
 }
 
 export const ACS_ISSUER = 'https://acscallautomation.communication.azure.com';
 export const ACS_OPENID_CONFIGURATION_URL = `${ACS_ISSUER}/calling/.well-known/acsopenidconfiguration`;
 export const DEFAULT_TABLE_NAME = 'callstate';
+/** Long enough to investigate yesterday's complaint, short enough that sealed numbers and inputs do not pile up. */
+export const DEFAULT_RETENTION_HOURS = 24;
 
 /** One error naming every setting that is missing or malformed, so a deploy is fixed in one pass. */
 export class SettingsError extends Error {
@@ -113,5 +121,7 @@ export function loadSettings(env: Readonly<Record<string, string | undefined>>):
             openIdConfigurationUrl: raw.ACS_OPENID_CONFIGURATION_URL ?? ACS_OPENID_CONFIGURATION_URL,
           }
         : { mode: 'disabled' },
+    stallAfterSeconds: raw.WATCHDOG_STALL_SECONDS,
+    retentionHours: raw.CALL_RETENTION_HOURS ?? DEFAULT_RETENTION_HOURS,
   };
 }

@@ -1,9 +1,9 @@
 // Owns the HTTP trigger ACS posts callbacks to: size cap, authentication, parsing, then the shell.
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { parseCallbackBody } from '../adapters/acs/callback-events';
-import { statusOf } from '../adapters/tables/call-store';
 import type { App } from '../app/composition-root';
 import type { Telemetry } from '../app/ports';
+import { describeError, failureCause } from './failure-cause';
 import { invocationLog } from './invocation-log';
 
 /** ACS callbacks are a few KiB; anything far larger is refused before it is read into memory. */
@@ -19,7 +19,10 @@ export function callbackHandler(app: () => Promise<App>, telemetry: Telemetry) {
       log.warn('callback rejected', { status, reason: error });
       return json(status, { error });
     };
+    const tooLarge = () => reject(413, 'tooLarge', `body is larger than ${MAX_CALLBACK_BYTES} bytes`);
 
+    // The declared size is free to check, so it goes before the token's signature.
+    if (Number(request.headers.get('content-length') ?? 0) > MAX_CALLBACK_BYTES) return tooLarge();
     const { authenticator, hotline } = await app();
     if (authenticator) {
       const auth = await authenticator.verify(request.headers.get('authorization'));
@@ -27,7 +30,7 @@ export function callbackHandler(app: () => Promise<App>, telemetry: Telemetry) {
     }
 
     const body = await readCapped(request, MAX_CALLBACK_BYTES);
-    if (body === undefined) return reject(413, 'tooLarge', `body is larger than ${MAX_CALLBACK_BYTES} bytes`);
+    if (body === undefined) return tooLarge();
     let parsedJson: unknown;
     try {
       parsedJson = JSON.parse(body);
@@ -42,18 +45,17 @@ export function callbackHandler(app: () => Promise<App>, telemetry: Telemetry) {
       return json(200, { outcomes });
     } catch (error) {
       // Storage trouble is worth a redelivery; the event markers make the retry safe.
-      const status = statusOf(error);
-      const transient = status === undefined || status >= 500 || status === 408 || status === 429;
-      log.error('callback processing failed', { status, error: error instanceof Error ? error.message : String(error) });
-      return json(transient ? 503 : 500, { error: transient ? 'temporarily unavailable, retry' : 'internal error' });
+      const cause = failureCause(error);
+      const status = cause === 'unexpected' ? 500 : 503;
+      telemetry.trackEvent('CallbackFailed', { cause, status: String(status) });
+      log.error('callback processing failed', { cause, error: describeError(error) });
+      return json(status, { error: cause === 'unexpected' ? 'internal error' : 'temporarily unavailable, retry', cause });
     }
   };
 }
 
 /** Reads at most `limit` bytes; `undefined` once the body is larger, without buffering the rest. */
 async function readCapped(request: HttpRequest, limit: number): Promise<string | undefined> {
-  const declared = Number(request.headers.get('content-length') ?? NaN);
-  if (declared > limit) return undefined;
   if (!request.body) return '';
   const chunks: Uint8Array[] = [];
   let size = 0;

@@ -1,6 +1,7 @@
 // Owns the whole hotline on one machine: Azurite, the ACS emulator and the local Functions host, wired together.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { startAcsEmulator, type AcsEmulator } from '../acs-emulator/index.js';
+import type { Overrides } from '../../src/app/composition-root';
 import type { Telemetry } from '../../src/app/ports';
 import { freePort, startAzurite } from './azurite';
 import { startFunctionsHost, type FunctionsHost } from './functions-host';
@@ -20,6 +21,10 @@ export interface LocalStackOptions {
   readonly settings?: Readonly<Record<string, string>>;
   readonly telemetry?: Telemetry;
   readonly log?: (level: string, functionName: string, message: string) => void;
+  /** Run the timer functions (watchdog, retention) on their period; tests usually call `host.runTimer` instead. */
+  readonly runTimers?: boolean;
+  /** Test seams of the app: a clock, pipeline policies for the storage and ACS clients. */
+  readonly overrides?: Overrides;
 }
 
 export interface LocalStack {
@@ -65,6 +70,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       env: settings,
       telemetry: options.telemetry ?? silentTelemetry,
       ...(options.log ? { log: options.log } : {}),
+      ...(options.runTimers ? { runTimers: true } : {}),
+      ...(options.overrides ? { overrides: options.overrides } : {}),
     });
   } catch (error) {
     await emulator.close();

@@ -79,10 +79,11 @@ export class AcsCallAutomation {
     connection: AcsConnection,
     private readonly operatorPhoneNumber: string,
     private readonly hotlinePhoneNumber: string | undefined,
+    extraPolicies: ReadonlyArray<{ readonly policy: PipelinePolicy; readonly position: 'perCall' | 'perRetry' }> = [],
   ) {
     const options = {
       retryOptions: RETRY_OPTIONS,
-      additionalPolicies: [{ policy: recognizePreviewPolicy, position: 'perCall' as const }],
+      additionalPolicies: [{ policy: recognizePreviewPolicy, position: 'perCall' as const }, ...extraPolicies],
       // Plain http is only ever the local emulator; the SDK refuses it otherwise.
       allowInsecureConnection: isLoopbackHttp(connection.endpoint),
     };

@@ -1,7 +1,7 @@
 // Owns call state in Table Storage: one partition per call, ETag-guarded writes, per-event marker rows.
 import { randomUUID } from 'node:crypto';
-import { RestError, TableClient, TableTransaction, type TableEntity } from '@azure/data-tables';
-import type { CallState } from '../../domain/call-state';
+import { odata, RestError, TableClient, TableTransaction, type TableEntity } from '@azure/data-tables';
+import type { CallPhase, CallState } from '../../domain/call-state';
 
 const STATE_ROW = 'state';
 const CLAIM_ROW = 'claim';
@@ -11,14 +11,38 @@ const claimPartition = (correlationId: string) => `incoming|${correlationId}`;
 
 /** Keeps a hung socket from eating the callback's time budget; the SDK's retries still apply per try. */
 const OPERATION_TIMEOUT_MS = 2_000;
+/** An entity-group transaction holds at most 100 operations. */
+const MAX_TRANSACTION_OPERATIONS = 100;
+/** Calls cleaned up at once by retention: enough to finish a backlog, few enough not to flood the partition servers. */
+const CLEANUP_CONCURRENCY = 16;
 
 export interface StoredCall {
   readonly state: CallState;
   readonly etag: string;
 }
 
-/** `mine` means our own write landed although the client saw an error (a lost response, then 409/412 on retry). */
+/**
+ * `committed` includes our own write that landed although the client saw an error (a lost response, then 409/412
+ * on the SDK's retry): the marker row names the writer, so the two cases are told apart.
+ */
 export type CommitResult = 'committed' | 'duplicate' | 'conflict';
+
+export type WaitingPhase = Extract<CallPhase['name'], 'connecting' | 'awaitingInput' | 'playing' | 'transferring' | 'hangingUp'>;
+export const WAITING_PHASES: readonly WaitingPhase[] = ['connecting', 'awaitingInput', 'playing', 'transferring', 'hangingUp'];
+
+/** A call that has waited in one phase since `updatedAt`, as the watchdog's query finds it. */
+export interface WaitingCall {
+  readonly callConnectionId: string;
+  readonly phase: WaitingPhase;
+  readonly operationContext: string | undefined;
+  readonly updatedAt: string;
+}
+
+export interface CleanupResult {
+  readonly calls: number;
+  readonly claims: number;
+  readonly rows: number;
+}
 
 export interface IncomingCallClaim {
   readonly correlationId: string;
@@ -38,6 +62,8 @@ interface StateEntity {
   phase: string;
   updatedAt: string;
 }
+
+type ClaimEntity = IncomingCallClaim & { writer: string; at: string };
 
 export class CallStore {
   constructor(private readonly table: TableClient) {}
@@ -68,9 +94,7 @@ export class CallStore {
     transaction.updateEntity(this.stateEntity(next, at), 'Replace', { etag: previous.etag });
     transaction.createEntity({ partitionKey: next.callConnectionId, rowKey: markerRow(eventId), writer, at });
     try {
-      const response = await this.table.submitTransaction(transaction.actions, this.options());
-      const failed = response.subResponses.find((sub) => sub.status >= 300);
-      if (failed) throw new RestError('transaction failed', { statusCode: failed.status });
+      await this.submit(transaction);
       return 'committed';
     } catch (error) {
       const status = statusOf(error);
@@ -86,18 +110,34 @@ export class CallStore {
     return (await this.getEntity(callConnectionId, markerRow(eventId))) !== undefined;
   }
 
-  async claimIncomingCall(claim: IncomingCallClaim, at: string): Promise<'claimed' | 'duplicate'> {
+  /**
+   * Insert-if-absent, so a redelivered IncomingCall is not answered twice. Two cases look like a duplicate but are
+   * not: our own insert landed behind a lost response (the writer id says so), and an owner that died before
+   * answering, whose claim is still `answering` after `takeOverBefore` (Event Grid retries such a delivery 10 s later).
+   */
+  async claimIncomingCall(claim: IncomingCallClaim, at: string, takeOverBefore: string): Promise<'claimed' | 'duplicate'> {
+    const entity: TableEntity<ClaimEntity> = { partitionKey: claimPartition(claim.correlationId), rowKey: CLAIM_ROW, ...claim, writer: randomUUID(), at };
     try {
-      await this.table.createEntity({ partitionKey: claimPartition(claim.correlationId), rowKey: CLAIM_ROW, ...claim, at }, this.options());
+      await this.table.createEntity(entity, this.options());
       return 'claimed';
     } catch (error) {
-      if (statusOf(error) === 409) return 'duplicate';
-      throw error;
+      if (statusOf(error) !== 409) throw error;
+    }
+    const existing = await this.getEntity<ClaimEntity>(entity.partitionKey, CLAIM_ROW);
+    if (existing?.writer === entity.writer) return 'claimed';
+    if (existing?.status !== 'answering' || existing.at >= takeOverBefore) return 'duplicate';
+    try {
+      await this.table.updateEntity(entity, 'Replace', { ...this.options(), etag: existing.etag ?? '' });
+      return 'claimed';
+    } catch (error) {
+      const status = statusOf(error);
+      if (status !== 412 && status !== 404) throw error;
+      return (await this.getEntity<ClaimEntity>(entity.partitionKey, CLAIM_ROW))?.writer === entity.writer ? 'claimed' : 'duplicate';
     }
   }
 
   async loadClaim(correlationId: string): Promise<IncomingCallClaim | undefined> {
-    const entity = await this.getEntity<IncomingCallClaim & { at: string }>(claimPartition(correlationId), CLAIM_ROW);
+    const entity = await this.getEntity<ClaimEntity>(claimPartition(correlationId), CLAIM_ROW);
     if (!entity) return undefined;
     const { correlationId: id, eventId, callerPseudonym, callerSealed, status, callConnectionId } = entity;
     return { correlationId: id, eventId, callerPseudonym, callerSealed, status, ...(callConnectionId ? { callConnectionId } : {}) };
@@ -106,6 +146,85 @@ export class CallStore {
   /** Status changes of a claim are single-writer (the answering invocation), so a merge is enough. */
   async updateClaim(correlationId: string, change: Pick<IncomingCallClaim, 'status'> & { callConnectionId?: string }): Promise<void> {
     await this.table.updateEntity({ partitionKey: claimPartition(correlationId), rowKey: CLAIM_ROW, ...change }, 'Merge', this.options());
+  }
+
+  /** Calls that have been waiting in a phase since before that phase's cutoff (an ISO time): the watchdog's query. */
+  async findWaiting(cutoffs: Readonly<Record<WaitingPhase, string>>): Promise<WaitingCall[]> {
+    const phases = WAITING_PHASES.map((phase) => odata`(phase eq ${phase} and updatedAt lt ${cutoffs[phase]})`).join(' or ');
+    const found: WaitingCall[] = [];
+    const rows = this.table.listEntities<StateEntity>({ queryOptions: { filter: `${odata`RowKey eq ${STATE_ROW}`} and (${phases})` } });
+    for await (const row of rows) {
+      const { phase } = JSON.parse(row.state) as CallState;
+      if (!isWaitingPhase(phase.name)) continue;
+      found.push({
+        callConnectionId: row.partitionKey ?? '',
+        phase: phase.name,
+        operationContext: 'operationContext' in phase ? phase.operationContext : undefined,
+        updatedAt: row.updatedAt,
+      });
+    }
+    return found;
+  }
+
+  /**
+   * Deletes every row of calls that ended (or went quiet) before `cutoff`, and incoming-call claims older than it.
+   * Per partition, in transactions of at most 100 rows; the state row goes last and only if unchanged, so a call
+   * that is still live is never touched and a half-finished cleanup is completed by the next run.
+   */
+  async deleteFinished(cutoff: string, abandonedBefore: string): Promise<CleanupResult> {
+    let calls = 0;
+    let claims = 0;
+    let rows = 0;
+    const finished = odata`RowKey eq ${STATE_ROW} and updatedAt lt ${cutoff} and (phase eq ${'ended'} or phase eq ${'transferred'} or updatedAt lt ${abandonedBefore})`;
+    for await (const page of this.table.listEntities<StateEntity>({ queryOptions: { filter: finished, select: ['PartitionKey', 'RowKey'] } }).byPage({ maxPageSize: CLEANUP_CONCURRENCY })) {
+      for (const deleted of await Promise.all(page.map((row) => this.deletePartition(row.partitionKey ?? '', row.etag)))) {
+        calls += deleted.stateDeleted ? 1 : 0;
+        rows += deleted.rows;
+      }
+    }
+    const oldClaims = odata`RowKey eq ${CLAIM_ROW} and at lt ${cutoff}`;
+    for await (const page of this.table.listEntities<ClaimEntity>({ queryOptions: { filter: oldClaims, select: ['PartitionKey', 'RowKey'] } }).byPage({ maxPageSize: CLEANUP_CONCURRENCY })) {
+      await Promise.all(page.map((row) => this.deleteIfPresent(row.partitionKey ?? '', CLAIM_ROW)));
+      claims += page.length;
+      rows += page.length;
+    }
+    return { calls, claims, rows };
+  }
+
+  /** Returns how many rows went; the state row stays when it changed since it was found (the call is left alone). */
+  private async deletePartition(partitionKey: string, stateEtag: string): Promise<{ rows: number; stateDeleted: boolean }> {
+    const others: string[] = [];
+    for await (const row of this.table.listEntities({ queryOptions: { filter: odata`PartitionKey eq ${partitionKey}`, select: ['RowKey'] } })) {
+      if (row.rowKey !== undefined && row.rowKey !== STATE_ROW) others.push(row.rowKey);
+    }
+    for (let start = 0; start < others.length; start += MAX_TRANSACTION_OPERATIONS) {
+      const transaction = new TableTransaction();
+      for (const rowKey of others.slice(start, start + MAX_TRANSACTION_OPERATIONS)) transaction.deleteEntity(partitionKey, rowKey);
+      await this.submit(transaction);
+    }
+    try {
+      // Last and conditional (transactions cannot carry an ETag on a delete): a half-done cleanup still shows as finished.
+      await this.table.deleteEntity(partitionKey, STATE_ROW, { ...this.options(), etag: stateEtag });
+      return { rows: others.length + 1, stateDeleted: true };
+    } catch (error) {
+      if (statusOf(error) === 412 || statusOf(error) === 404) return { rows: others.length, stateDeleted: false };
+      throw error;
+    }
+  }
+
+  private async deleteIfPresent(partitionKey: string, rowKey: string): Promise<void> {
+    try {
+      await this.table.deleteEntity(partitionKey, rowKey, this.options());
+    } catch (error) {
+      if (statusOf(error) !== 404) throw error;
+    }
+  }
+
+  /** A transaction's failure can come back as a sub-response instead of a thrown error. */
+  private async submit(transaction: TableTransaction): Promise<void> {
+    const response = await this.table.submitTransaction(transaction.actions, this.options());
+    const failed = response.subResponses.find((sub) => sub.status >= 300);
+    if (failed) throw new RestError('transaction failed', { statusCode: failed.status });
   }
 
   private stateEntity(state: CallState, at: string): TableEntity<StateEntity> {
@@ -125,6 +244,8 @@ export class CallStore {
     return { abortSignal: AbortSignal.timeout(OPERATION_TIMEOUT_MS) };
   }
 }
+
+const isWaitingPhase = (phase: string): phase is WaitingPhase => (WAITING_PHASES as readonly string[]).includes(phase);
 
 export function statusOf(error: unknown): number | undefined {
   if (error instanceof RestError) return error.statusCode;
