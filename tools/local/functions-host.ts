@@ -132,7 +132,7 @@ function streamedRequest(request: IncomingMessage, url: URL): HttpRequest {
   const method = request.method ?? 'GET';
   const headers = Object.fromEntries(Object.entries(request.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : (value ?? '')]));
   const hasBody = method !== 'GET' && method !== 'HEAD';
-  const nativeRequest = new Request(url, { method, headers, ...(hasBody ? { body: Readable.toWeb(request), duplex: 'half' } : {}) } as RequestInit);
+  const nativeRequest = new Request(url, { method, headers, ...(hasBody ? { body: Readable.toWeb(request), duplex: 'half' } : {}) });
   // `nativeRequest` is how the library's own streaming path (createStreamRequest) builds it; the public type omits it.
   const init: HttpRequestInit & { nativeRequest: Request } = { nativeRequest };
   return new HttpRequest(init);
