@@ -73,6 +73,7 @@ export interface CallerApiDeps {
   eventGridUrl: string | undefined;
   ringWindowMs: number;
   promptMsPerWord: number;
+  eventGridRetryDelaysMs: readonly number[];
   newCallbackQueue(onDelivered: (record: DeliveryRecord) => void): CallbackQueue;
 }
 
@@ -243,7 +244,17 @@ export class Caller implements CallerApi {
     for (const handle of this.handles.values()) handle.call.dispose();
   }
 
-  private async deliver(call: Call): Promise<number> {
+  /** One delivery; a failed one is retried later (per `eventGridRetryDelaysMs`) without holding up the caller. */
+  private async deliver(call: Call, retry = 0): Promise<number> {
+    const status = await this.deliverOnce(call);
+    const delay = this.deps.eventGridRetryDelaysMs[retry];
+    if ((status < 200 || status >= 300) && delay !== undefined) {
+      this.deps.timers.afterMs(delay, () => void this.deliver(call, retry + 1));
+    }
+    return status;
+  }
+
+  private async deliverOnce(call: Call): Promise<number> {
     const url = this.deps.eventGridUrl;
     if (url === undefined || call.incomingEvent === undefined) {
       call.record('incomingCallDelivered', 'IncomingCall not delivered: no eventGridUrl configured', { status: 0 });
