@@ -14,7 +14,7 @@ const OPERATION_TIMEOUT_MS = 2_000;
 /** An entity-group transaction holds at most 100 operations. */
 const MAX_TRANSACTION_OPERATIONS = 100;
 /** Calls cleaned up at once by retention: enough to finish a backlog, few enough not to flood the partition servers. */
-const CLEANUP_CONCURRENCY = 16;
+const CLEANUP_CONCURRENCY = 25;
 
 export interface StoredCall {
   readonly state: CallState;
@@ -168,48 +168,46 @@ export class CallStore {
 
   /**
    * Deletes every row of calls that ended (or went quiet) before `cutoff`, and incoming-call claims older than it.
-   * Per partition, in transactions of at most 100 rows; the state row goes last and only if unchanged, so a call
-   * that is still live is never touched and a half-finished cleanup is completed by the next run.
+   * Per partition, in transactions of at most 100 rows, the state row in the last one: a half-finished cleanup
+   * still shows as finished and the next run completes it. Only calls the query found finished are touched; nothing
+   * writes to a call a day after it finished, so no ETag guard is needed (transactions cannot carry one on a delete).
    */
   async deleteFinished(cutoff: string, abandonedBefore: string): Promise<CleanupResult> {
     let calls = 0;
-    let claims = 0;
     let rows = 0;
     const finished = odata`RowKey eq ${STATE_ROW} and updatedAt lt ${cutoff} and (phase eq ${'ended'} or phase eq ${'transferred'} or updatedAt lt ${abandonedBefore})`;
-    for await (const page of this.table.listEntities<StateEntity>({ queryOptions: { filter: finished, select: ['PartitionKey', 'RowKey'] } }).byPage({ maxPageSize: CLEANUP_CONCURRENCY })) {
-      for (const deleted of await Promise.all(page.map((row) => this.deletePartition(row.partitionKey ?? '', row.etag)))) {
-        calls += deleted.stateDeleted ? 1 : 0;
-        rows += deleted.rows;
+    for await (const page of this.pagesOf(finished)) {
+      for (const deleted of await Promise.all(page.map((partitionKey) => this.deletePartition(partitionKey)))) {
+        calls += 1;
+        rows += deleted;
       }
     }
-    const oldClaims = odata`RowKey eq ${CLAIM_ROW} and at lt ${cutoff}`;
-    for await (const page of this.table.listEntities<ClaimEntity>({ queryOptions: { filter: oldClaims, select: ['PartitionKey', 'RowKey'] } }).byPage({ maxPageSize: CLEANUP_CONCURRENCY })) {
-      await Promise.all(page.map((row) => this.deleteIfPresent(row.partitionKey ?? '', CLAIM_ROW)));
+    let claims = 0;
+    for await (const page of this.pagesOf(odata`RowKey eq ${CLAIM_ROW} and at lt ${cutoff}`)) {
+      await Promise.all(page.map((partitionKey) => this.deleteIfPresent(partitionKey, CLAIM_ROW)));
       claims += page.length;
-      rows += page.length;
     }
-    return { calls, claims, rows };
+    return { calls, claims, rows: rows + claims };
   }
 
-  /** Returns how many rows went; the state row stays when it changed since it was found (the call is left alone). */
-  private async deletePartition(partitionKey: string, stateEtag: string): Promise<{ rows: number; stateDeleted: boolean }> {
-    const others: string[] = [];
+  /** Partition keys of the rows a filter finds, a page at a time (a page is cleaned up concurrently). */
+  private async *pagesOf(filter: string): AsyncGenerator<string[]> {
+    const rows = this.table.listEntities({ queryOptions: { filter, select: ['PartitionKey'] } });
+    for await (const page of rows.byPage({ maxPageSize: CLEANUP_CONCURRENCY })) yield page.map((row) => row.partitionKey ?? '');
+  }
+
+  private async deletePartition(partitionKey: string): Promise<number> {
+    const rowKeys: string[] = [];
     for await (const row of this.table.listEntities({ queryOptions: { filter: odata`PartitionKey eq ${partitionKey}`, select: ['RowKey'] } })) {
-      if (row.rowKey !== undefined && row.rowKey !== STATE_ROW) others.push(row.rowKey);
+      if (row.rowKey !== undefined && row.rowKey !== STATE_ROW) rowKeys.push(row.rowKey);
     }
-    for (let start = 0; start < others.length; start += MAX_TRANSACTION_OPERATIONS) {
+    rowKeys.push(STATE_ROW);
+    for (let start = 0; start < rowKeys.length; start += MAX_TRANSACTION_OPERATIONS) {
       const transaction = new TableTransaction();
-      for (const rowKey of others.slice(start, start + MAX_TRANSACTION_OPERATIONS)) transaction.deleteEntity(partitionKey, rowKey);
+      for (const rowKey of rowKeys.slice(start, start + MAX_TRANSACTION_OPERATIONS)) transaction.deleteEntity(partitionKey, rowKey);
       await this.submit(transaction);
     }
-    try {
-      // Last and conditional (transactions cannot carry an ETag on a delete): a half-done cleanup still shows as finished.
-      await this.table.deleteEntity(partitionKey, STATE_ROW, { ...this.options(), etag: stateEtag });
-      return { rows: others.length + 1, stateDeleted: true };
-    } catch (error) {
-      if (statusOf(error) === 412 || statusOf(error) === 404) return { rows: others.length, stateDeleted: false };
-      throw error;
-    }
+    return rowKeys.length;
   }
 
   private async deleteIfPresent(partitionKey: string, rowKey: string): Promise<void> {
