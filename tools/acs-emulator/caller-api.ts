@@ -14,6 +14,8 @@ export interface DialOptions {
   callerDisplayName?: string;
   /** Deliver the IncomingCall event this many extra times (at-least-once delivery). */
   duplicateDelivery?: number;
+  /** false: do not deliver IncomingCall at all; the test does, e.g. twice at once with redeliverIncomingCall. */
+  deliver?: boolean;
   /** Every transfer of this call fails with CallTransferFailed. */
   failTransfers?: boolean;
   /** Overrides the emulator's ring window for this call (real ms, not scaled). */
@@ -224,6 +226,7 @@ export class Caller implements CallerApi {
     call.record('dialed', `${options.from} dials ${options.to}`, { from: options.from, to: options.to });
     // The ring window is real time, not scaled: tests choose it directly.
     call.ringTimer = this.deps.timers.afterMs(options.ringWindowMs ?? this.deps.ringWindowMs, () => call.ringExpired());
+    if (options.deliver === false) return handle;
     await this.deliver(call);
     for (let extra = 0; extra < (options.duplicateDelivery ?? 0); extra += 1) await this.deliver(call);
     return handle;

@@ -1,6 +1,6 @@
 // Owns the whole hotline on one machine: Azurite, the ACS emulator and the local Functions host, wired together.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { startAcsEmulator, type AcsEmulator } from '../acs-emulator/index.js';
+import { startAcsEmulator, type AcsEmulator, type AcsEmulatorOptions } from '../acs-emulator/index.js';
 import type { Overrides } from '../../src/app/composition-root';
 import type { Telemetry } from '../../src/app/ports';
 import { freePort, startAzurite } from './azurite';
@@ -25,6 +25,8 @@ export interface LocalStackOptions {
   readonly runTimers?: boolean;
   /** Test seams of the app: a clock, pipeline policies for the storage and ACS clients. */
   readonly overrides?: Overrides;
+  /** Further emulator options (redelivery, dice); port, Event Grid URL and time scale are set above. */
+  readonly emulator?: Omit<AcsEmulatorOptions, 'port' | 'eventGridUrl' | 'timeScale' | 'ringWindowMs'>;
 }
 
 export interface LocalStack {
@@ -42,6 +44,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const hostPort = options.hostPort ?? (await freePort());
   const hostUrl = `http://127.0.0.1:${hostPort}`;
   const emulator = await startAcsEmulator({
+    ...options.emulator,
     ...(options.emulatorPort === undefined ? {} : { port: options.emulatorPort }),
     eventGridUrl: `${hostUrl}/runtime/webhooks/eventgrid?functionName=incomingCall`,
     timeScale: options.timeScale ?? 1,

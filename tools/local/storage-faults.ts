@@ -21,11 +21,14 @@ export interface StorageFaultRule {
   readonly times?: number;
   /** Each matching try fails with this probability (0-1) instead of always. */
   readonly probability?: number;
+  /** Let this many matching tries through first (e.g. the claim's insert, to fail the state row's insert after it). */
+  readonly skip?: number;
 }
 
 interface ActiveRule {
   readonly rule: StorageFaultRule;
   remaining: number;
+  skip: number;
 }
 
 /** A hung request that nobody aborts still ends, so a forgotten fault cannot keep a test process alive. */
@@ -46,7 +49,7 @@ export class StorageFaults {
 
   inject(rule: StorageFaultRule): void {
     if (rule.probability !== undefined && !(rule.probability >= 0 && rule.probability <= 1)) throw new Error('probability must be between 0 and 1');
-    this.rules.push({ rule, remaining: rule.times ?? (rule.probability === undefined ? 1 : Infinity) });
+    this.rules.push({ rule, remaining: rule.times ?? (rule.probability === undefined ? 1 : Infinity), skip: rule.skip ?? 0 });
   }
 
   clear(): void {
@@ -79,9 +82,14 @@ export class StorageFaults {
   }
 
   private take(operation: StorageOperation): ActiveRule | undefined {
-    const found = this.rules.find(
-      ({ rule }) => (rule.operations === undefined || rule.operations.includes(operation)) && (rule.probability === undefined || this.random() < rule.probability),
-    );
+    const found = this.rules.find((active) => {
+      if (active.rule.operations !== undefined && !active.rule.operations.includes(operation)) return false;
+      if (active.skip > 0) {
+        active.skip -= 1;
+        return false;
+      }
+      return active.rule.probability === undefined || this.random() < active.rule.probability;
+    });
     if (found && --found.remaining <= 0) this.rules = this.rules.filter((active) => active !== found);
     return found;
   }
