@@ -116,7 +116,7 @@ export async function startTestStack(options: LocalStackOptions & { overrides?: 
 /** A CloudEvent as ACS posts it (one element of the callback array). */
 export function cloudEvent(
   type: string,
-  data: { callConnectionId: string; correlationId?: string; operationContext?: string; resultInformation?: { code: number; subCode: number; message?: string } } & Record<string, unknown>,
+  data: { callConnectionId: string; correlationId?: string; operationContext?: string | undefined; resultInformation?: { code: number; subCode: number; message?: string } } & Record<string, unknown>,
   id: string = randomUUID(),
 ): Record<string, unknown> {
   return {
