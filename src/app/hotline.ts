@@ -129,6 +129,7 @@ export class Hotline {
 
   private async applyEvent(received: CallbackEvent, log: Log): Promise<EventOutcome> {
     if (!received.known) {
+      this.deps.telemetry.trackEvent('CallbackIgnored', { reason: 'unknownType', eventType: received.type });
       log.warn('unknown callback event type ignored', { callConnectionId: received.callConnectionId, eventId: received.id, eventType: received.type });
       return 'unknownType';
     }
@@ -142,6 +143,7 @@ export class Hotline {
     for (let attempt = 1; attempt <= MAX_COMMIT_ATTEMPTS; attempt++) {
       const stored = (await this.deps.store.load(target.callConnectionId)) ?? (await this.startFromClaim(target));
       if (!stored) {
+        this.deps.telemetry.trackEvent('CallbackIgnored', { reason: 'orphan', eventType: event.type });
         log.warn('callback for a call this hotline does not know', context);
         return 'orphan';
       }
