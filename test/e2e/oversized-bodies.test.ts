@@ -109,7 +109,7 @@ describe('the callback handler itself', () => {
       },
     });
     const init: HttpRequestInit & { nativeRequest: Request } = {
-      nativeRequest: new Request('http://127.0.0.1:7071/api/callbacks', { method: 'POST', body: endless, duplex: 'half' } as RequestInit),
+      nativeRequest: new Request('http://127.0.0.1:7071/api/callbacks', { method: 'POST', body: endless, duplex: 'half' }),
     };
     const response = await callbackHandler(() => Promise.resolve(app), { trackEvent: () => undefined })(
       new HttpRequest(init),
