@@ -10,8 +10,9 @@ export interface Leak {
 }
 
 const PATTERNS: ReadonlyArray<readonly [Leak['kind'], RegExp]> = [
-  // E.164 and bare national numbers: 10 to 15 digits not part of a longer run (ISO times and GUIDs never have 10 in a row).
-  ['phoneNumber', /(?<!\d)\+?\d{10,15}(?!\d)/g],
+  // E.164 and bare numbers of 10 to 15 digits standing alone: not inside a word, a hex id or a GUID group (whose last
+  // 12 characters are all digits one time in 300). The exact numbers of a run are also passed as secrets.
+  ['phoneNumber', /(?<![\w-])\+?\d{10,15}(?![\w-])/g],
   ['jwt', /eyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g],
   ['functionKey', /[?&]code=[^&\s"]+/g],
   ['accountKey', /(?:AccountKey|accesskey|SharedAccessKey)=[^;\s"]+/gi],
@@ -32,6 +33,9 @@ export function leaksIn(where: string, text: string, secrets: readonly string[] 
 }
 
 /** Every property of every row, keys included, as `row <pk>/<rk>.<property>`. */
+/** The forms a number takes on the wire and in text: E.164, digits only, and the ACS raw id. */
+export const numberForms = (e164: string): string[] => [e164, e164.replace(/^\+/, ''), `4:${e164}`];
+
 export async function leaksInTable(table: TableClient, secrets: readonly string[] = []): Promise<Leak[]> {
   const leaks: Leak[] = [];
   for await (const row of table.listEntities()) {
