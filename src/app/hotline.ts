@@ -93,12 +93,14 @@ export class Hotline {
 
     let callConnectionId: string;
     try {
-      ({ callConnectionId } = await calls.answer({
-        incomingCallContext: call.incomingCallContext,
-        callbackUrl: this.deps.callbackUrl,
-        cognitiveServicesEndpoint: this.deps.cognitiveServicesEndpoint,
-        operationContext: `answer:${callKey}`,
-      }));
+      ({ callConnectionId } = await withThrottleRetry(() =>
+        calls.answer({
+          incomingCallContext: call.incomingCallContext,
+          callbackUrl: this.deps.callbackUrl,
+          cognitiveServicesEndpoint: this.deps.cognitiveServicesEndpoint,
+          operationContext: `answer:${callKey}`,
+        }),
+      ));
     } catch (error) {
       // Event Grid's next try comes 10 s or more later and the claim would stop it anyway: record and move on.
       const statusCode = String(statusOf(error) ?? 'none');
@@ -226,7 +228,7 @@ export class Hotline {
     const { callConnectionId, callerSealed, sequence } = stored.state;
     for (const action of actions) {
       try {
-        await this.executeWithThrottleRetry(callConnectionId, this.deps.callers.unseal(callerSealed), action);
+        await withThrottleRetry(() => this.deps.calls.execute(callConnectionId, this.deps.callers.unseal(callerSealed), action));
       } catch (error) {
         const status = statusOf(error);
         const code = acsErrorCode(error);
@@ -244,17 +246,6 @@ export class Hotline {
     }
   }
 
-  /** The SDK does not retry a 429 without Retry-After; one spaced retry, then let the watchdog decide. */
-  private async executeWithThrottleRetry(callConnectionId: string, callerRawId: string, action: CallAction): Promise<void> {
-    try {
-      await this.deps.calls.execute(callConnectionId, callerRawId, action);
-    } catch (error) {
-      if (statusOf(error) !== 429) throw error;
-      await sleep(1_000);
-      await this.deps.calls.execute(callConnectionId, callerRawId, action);
-    }
-  }
-
   private report(callConnectionId: string, milestones: readonly CallMilestone[]): void {
     for (const milestone of milestones) {
       const { name, ...fields } = milestone;
@@ -266,6 +257,17 @@ export class Hotline {
       }
       this.deps.telemetry.trackEvent(name, properties, measurements);
     }
+  }
+}
+
+/** The SDK does not retry a 429 without Retry-After; one spaced retry, then the caller of this decides. */
+async function withThrottleRetry<T>(request: () => Promise<T>): Promise<T> {
+  try {
+    return await request();
+  } catch (error) {
+    if (statusOf(error) !== 429) throw error;
+    await sleep(1_000);
+    return request();
   }
 }
 

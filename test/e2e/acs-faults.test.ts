@@ -136,6 +136,14 @@ describe('answering (R-03, R-04, R-05)', () => {
     expect(handle.timeline.filter((e) => e.kind === 'incomingCallDelivered').map((e) => e.details['status'])).toEqual([202]);
   });
 
+  it('429 without Retry-After once: the app tries once more a second later and answers', async () => {
+    const st = await stack({ timeScale: 0.02 });
+    st.emulator.faults.inject({ path: /:answer$/, status: 429 });
+    const handle = await st.emulator.caller.dial({ from: CALLER_NUMBER, to: HOTLINE_NUMBER });
+    expect((await handle.nextPrompt()).text).toContain('Welcome to Contoso');
+    expect(answers(st).map((r) => r.status)).toEqual([429, 200]);
+  });
+
   it.each([400, 403, 404])('%i: acknowledged (202, no Event Grid retry), recorded as answerFailed, no state row', async (status) => {
     const st = await stack({ timeScale: 0.02 });
     st.emulator.faults.inject({ path: /:answer$/, status });
