@@ -33,6 +33,8 @@ export interface DeliveryRecord {
   attempt: number;
   /** The app's reply, cut to 500 characters. */
   responseBody: string;
+  /** From sending the POST to the end of the reply (real ms). */
+  durationMs: number;
 }
 
 /** Test toggles for delivery quirks the real service is allowed to show (duplicates, reordering). */
@@ -198,6 +200,7 @@ export class CallbackQueue {
   private async deliver(envelope: Record<string, unknown>, event: CallbackEvent, duplicate: boolean): Promise<void> {
     for (let attempt = 0; ; attempt += 1) {
       const token = await this.signer.sign();
+      const sentAt = Date.now();
       const result = await this.poster.post(event.callbackUri, JSON.stringify([envelope]), {
         'content-type': 'application/json',
         authorization: `Bearer ${token}`,
@@ -213,6 +216,7 @@ export class CallbackQueue {
         duplicate,
         attempt,
         responseBody: result.body.slice(0, 500),
+        durationMs: Date.now() - sentAt,
       });
       const delay = this.policy.retryDelaysMs[attempt];
       if ((result.status >= 200 && result.status < 300) || delay === undefined) return;

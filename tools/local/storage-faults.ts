@@ -38,6 +38,8 @@ export class StorageFaults {
   private rules: ActiveRule[] = [];
   /** Faults injected so far, by kind and by operation. */
   readonly injected = new Map<string, number>();
+  /** Tries of storage operations the policy saw, faulted or not. */
+  tries = 0;
 
   constructor(private readonly random: () => number = Math.random) {}
 
@@ -64,6 +66,7 @@ export class StorageFaults {
 
   private async send(request: PipelineRequest, next: SendRequest): Promise<PipelineResponse> {
     const operation = operationOf(request);
+    if (operation) this.tries += 1;
     const active = operation && this.take(operation);
     if (!operation || !active) return next(request);
     const key = `${active.rule.fault} ${operation}`;
