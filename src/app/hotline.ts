@@ -15,6 +15,8 @@ import type { CallControl, Clock, Log, Telemetry } from './ports';
 export const RING_WINDOW_MS = 30_000;
 /** Event Grid retries a failed delivery after 10 s: a claim still `answering` by then lost its owner. */
 const CLAIM_TAKEOVER_MS = 10_000;
+/** An unanswered caller is lost, so a throttled answer is tried again more often than a mid-call action (once). */
+const ANSWER_THROTTLE_RETRIES = 3;
 /** Lost ETag races are retried on fresh state; more than this means something is wrong, not busy. */
 const MAX_COMMIT_ATTEMPTS = 5;
 /** A call that goes quiet this long without ending is over, whatever its row says; retention may remove it. */
@@ -93,7 +95,7 @@ export class Hotline {
 
     let callConnectionId: string;
     try {
-      ({ callConnectionId } = await withThrottleRetry(() =>
+      ({ callConnectionId } = await withThrottleRetry(ANSWER_THROTTLE_RETRIES, () =>
         calls.answer({
           incomingCallContext: call.incomingCallContext,
           callbackUrl: this.deps.callbackUrl,
@@ -228,7 +230,7 @@ export class Hotline {
     const { callConnectionId, callerSealed, sequence } = stored.state;
     for (const action of actions) {
       try {
-        await withThrottleRetry(() => this.deps.calls.execute(callConnectionId, this.deps.callers.unseal(callerSealed), action));
+        await withThrottleRetry(1, () => this.deps.calls.execute(callConnectionId, this.deps.callers.unseal(callerSealed), action));
       } catch (error) {
         const status = statusOf(error);
         const code = acsErrorCode(error);
@@ -260,14 +262,18 @@ export class Hotline {
   }
 }
 
-/** The SDK does not retry a 429 without Retry-After; one spaced retry, then the caller of this decides. */
-async function withThrottleRetry<T>(request: () => Promise<T>): Promise<T> {
-  try {
-    return await request();
-  } catch (error) {
-    if (statusOf(error) !== 429) throw error;
-    await sleep(1_000);
-    return request();
+/**
+ * The SDK does not retry a 429 without Retry-After, and a throttled request was not carried out, so retrying it is
+ * safe: a second apart, `retries` times, then the caller of this decides.
+ */
+async function withThrottleRetry<T>(retries: number, request: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await request();
+    } catch (error) {
+      if (statusOf(error) !== 429 || attempt >= retries) throw error;
+      await sleep(1_000);
+    }
   }
 }
 

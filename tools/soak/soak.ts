@@ -4,6 +4,8 @@
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { TableClient } from '@azure/data-tables';
+import type { CallState } from '../../src/domain/call-state';
+import type { AcsEmulator } from '../acs-emulator/index.js';
 import { startAzurite } from '../local/azurite';
 import { OPERATOR_NUMBER, HOTLINE_NUMBER, startLocalStack } from '../local/local-stack';
 import { leaksIn, leaksInTable, numberForms } from '../local/privacy-scan';
@@ -129,6 +131,8 @@ async function main(): Promise<number> {
   storageFaults.clear();
 
   const figures = await audit(emulator, table, results, telemetry);
+  const troubled = results.filter((result) => result.stuck || !result.end || !result.callConnectionId);
+  const diagnosis = await Promise.all(troubled.slice(0, 5).map((result) => diagnose(table, emulator, result)));
   const secrets = [
     ...results.flatMap((result) => numberForms(emulator.caller.get(result.callId)?.from ?? '')),
     ...numberForms(OPERATOR_NUMBER),
@@ -167,7 +171,21 @@ async function main(): Promise<number> {
   const problems = [...figures.lostCalls, ...figures.lostTransitions, ...figures.doubledActions.map((d) => `doubled: ${d}`), ...figures.stuckCalls, ...leaks.map((l) => `leak: ${l.kind} in ${l.where}`)];
   for (const problem of problems.slice(0, 20)) console.log(`  ! ${problem}`);
   if (problems.length > 20) console.log(`  ! ... and ${problems.length - 20} more`);
+  for (const lines of diagnosis) console.log(lines.join('\n'));
   return problems.length === 0 ? 0 : 1;
+}
+
+/** What a troubled call's row says and what its last moments looked like from the emulator, for the report. */
+async function diagnose(table: TableClient, emulator: AcsEmulator, result: CallerResult): Promise<string[]> {
+  const call = emulator.caller.get(result.callId);
+  const row = result.callConnectionId
+    ? await table.getEntity<{ state: string; updatedAt: string }>(result.callConnectionId, 'state').catch(() => undefined)
+    : undefined;
+  const phase = row ? JSON.stringify((JSON.parse(row.state) as CallState).phase) : 'no row';
+  return [
+    `  ? ${result.scenario} call ${result.callId}: row ${phase} since ${row?.updatedAt ?? '-'}`,
+    ...(call?.timeline.slice(-10) ?? []).map((entry) => `      ${entry.elapsedMs} ms ${entry.kind}: ${entry.summary}`),
+  ];
 }
 
 /** Waits until every ended call's row says ended (or SETTLE_MS passes): redeliveries may still be on their way. */

@@ -11,6 +11,9 @@ const claimPartition = (correlationId: string) => `incoming|${correlationId}`;
 
 /** Keeps a hung socket from eating the callback's time budget; the SDK's retries still apply per try. */
 const OPERATION_TIMEOUT_MS = 2_000;
+/** A sweep's whole scan must end, or one hung page would stall every later sweep (timer runs never overlap). */
+const WATCHDOG_SCAN_TIMEOUT_MS = 10_000;
+const RETENTION_SCAN_TIMEOUT_MS = 5 * 60_000;
 /** An entity-group transaction holds at most 100 operations. */
 const MAX_TRANSACTION_OPERATIONS = 100;
 /** Calls cleaned up at once by retention: enough to finish a backlog, few enough not to flood the partition servers. */
@@ -152,7 +155,10 @@ export class CallStore {
   async findWaiting(cutoffs: Readonly<Record<WaitingPhase, string>>): Promise<WaitingCall[]> {
     const phases = WAITING_PHASES.map((phase) => odata`(phase eq ${phase} and updatedAt lt ${cutoffs[phase]})`).join(' or ');
     const found: WaitingCall[] = [];
-    const rows = this.table.listEntities<StateEntity>({ queryOptions: { filter: `${odata`RowKey eq ${STATE_ROW}`} and (${phases})` } });
+    const rows = this.table.listEntities<StateEntity>({
+      queryOptions: { filter: `${odata`RowKey eq ${STATE_ROW}`} and (${phases})` },
+      abortSignal: AbortSignal.timeout(WATCHDOG_SCAN_TIMEOUT_MS),
+    });
     for await (const row of rows) {
       const { phase } = JSON.parse(row.state) as CallState;
       if (!isWaitingPhase(phase.name)) continue;
@@ -192,13 +198,13 @@ export class CallStore {
 
   /** Partition keys of the rows a filter finds, a page at a time (a page is cleaned up concurrently). */
   private async *pagesOf(filter: string): AsyncGenerator<string[]> {
-    const rows = this.table.listEntities({ queryOptions: { filter, select: ['PartitionKey'] } });
+    const rows = this.table.listEntities({ queryOptions: { filter, select: ['PartitionKey'] }, abortSignal: AbortSignal.timeout(RETENTION_SCAN_TIMEOUT_MS) });
     for await (const page of rows.byPage({ maxPageSize: CLEANUP_CONCURRENCY })) yield page.map((row) => row.partitionKey ?? '');
   }
 
   private async deletePartition(partitionKey: string): Promise<number> {
     const rowKeys: string[] = [];
-    for await (const row of this.table.listEntities({ queryOptions: { filter: odata`PartitionKey eq ${partitionKey}`, select: ['RowKey'] } })) {
+    for await (const row of this.table.listEntities({ queryOptions: { filter: odata`PartitionKey eq ${partitionKey}`, select: ['RowKey'] }, ...this.options() })) {
       if (row.rowKey !== undefined && row.rowKey !== STATE_ROW) rowKeys.push(row.rowKey);
     }
     rowKeys.push(STATE_ROW);
