@@ -48,6 +48,15 @@ describe('a write that landed while the client saw a 503 (R-14)', () => {
 });
 
 describe('claims of incoming calls', () => {
+  it('are tried again here when the insert hangs, rather than waiting 10 s for Event Grid', async () => {
+    const { faults, store } = await faultyStore();
+    faults.inject({ fault: 'hang', operations: ['insert'] });
+    expect(await store.claimIncomingCall(claim('corr-hang'), at, at)).toBe('claimed');
+    expect(faults.count('hang')).toBe(1);
+    expect(await store.claimIncomingCall(claim('corr-hang'), at, at)).toBe('duplicate');
+  });
+
+
   it('are taken over when still answering after the takeover time (the owner died), by exactly one redelivery', async () => {
     const store = new CallStore(await freshTable());
     expect(await store.claimIncomingCall(claim('corr-2'), '2026-11-22T10:00:00.000Z', '2026-11-22T09:59:50.000Z')).toBe('claimed');

@@ -132,7 +132,7 @@ async function main(): Promise<number> {
 
   const figures = await audit(emulator, table, results, telemetry);
   const troubled = results.filter((result) => result.stuck || !result.end || !result.callConnectionId);
-  const diagnosis = await Promise.all(troubled.slice(0, 5).map((result) => diagnose(table, emulator, result)));
+  const diagnosis = await Promise.all(troubled.slice(0, 5).map((result) => diagnose(table, emulator, result, logs)));
   const secrets = [
     ...results.flatMap((result) => numberForms(emulator.caller.get(result.callId)?.from ?? '')),
     ...numberForms(OPERATOR_NUMBER),
@@ -176,15 +176,18 @@ async function main(): Promise<number> {
 }
 
 /** What a troubled call's row says and what its last moments looked like from the emulator, for the report. */
-async function diagnose(table: TableClient, emulator: AcsEmulator, result: CallerResult): Promise<string[]> {
+async function diagnose(table: TableClient, emulator: AcsEmulator, result: CallerResult, logs: readonly string[]): Promise<string[]> {
   const call = emulator.caller.get(result.callId);
+  const ids = [call?.correlationId, call?.callConnectionId].filter((id): id is string => id !== undefined);
   const row = result.callConnectionId
     ? await table.getEntity<{ state: string; updatedAt: string }>(result.callConnectionId, 'state').catch(() => undefined)
     : undefined;
   const phase = row ? JSON.stringify((JSON.parse(row.state) as CallState).phase) : 'no row';
   return [
     `  ? ${result.scenario} call ${result.callId}: row ${phase} since ${row?.updatedAt ?? '-'}`,
-    ...(call?.timeline.slice(-10) ?? []).map((entry) => `      ${entry.elapsedMs} ms ${entry.kind}: ${entry.summary}`),
+    // Not the dial: its summary names the caller's number.
+    ...(call?.timeline.filter((entry) => entry.kind !== 'dialed').slice(-10) ?? []).map((entry) => `      ${entry.elapsedMs} ms ${entry.kind}: ${entry.summary}`),
+    ...logs.filter((line) => ids.some((id) => line.includes(id))).slice(-8).map((line) => `      log: ${line.slice(0, 300)}`),
   ];
 }
 

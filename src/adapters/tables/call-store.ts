@@ -11,6 +11,8 @@ const claimPartition = (correlationId: string) => `incoming|${correlationId}`;
 
 /** Keeps a hung socket from eating the callback's time budget; the SDK's retries still apply per try. */
 const OPERATION_TIMEOUT_MS = 2_000;
+/** Tries of an incoming-call claim whose insert timed out (each up to OPERATION_TIMEOUT_MS). */
+const CLAIM_ATTEMPTS = 3;
 /** A sweep's whole scan must end, or one hung page would stall every later sweep (timer runs never overlap). */
 const WATCHDOG_SCAN_TIMEOUT_MS = 10_000;
 const RETENTION_SCAN_TIMEOUT_MS = 5 * 60_000;
@@ -120,11 +122,16 @@ export class CallStore {
    */
   async claimIncomingCall(claim: IncomingCallClaim, at: string, takeOverBefore: string): Promise<'claimed' | 'duplicate'> {
     const entity: TableEntity<ClaimEntity> = { partitionKey: claimPartition(claim.correlationId), rowKey: CLAIM_ROW, ...claim, writer: randomUUID(), at };
-    try {
-      await this.table.createEntity(entity, this.options());
-      return 'claimed';
-    } catch (error) {
-      if (statusOf(error) !== 409) throw error;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.table.createEntity(entity, this.options());
+        return 'claimed';
+      } catch (error) {
+        if (statusOf(error) === 409) break;
+        // Event Grid's own retry is 10 s away, a third of the ring: a hung insert is tried again here instead. It may
+        // have landed, which the writer id shows on the next try.
+        if (!isTimeout(error) || attempt >= CLAIM_ATTEMPTS) throw error;
+      }
     }
     const existing = await this.getEntity<ClaimEntity>(entity.partitionKey, CLAIM_ROW);
     if (existing?.writer === entity.writer) return 'claimed';
@@ -248,6 +255,9 @@ export class CallStore {
     return { abortSignal: AbortSignal.timeout(OPERATION_TIMEOUT_MS) };
   }
 }
+
+/** What AbortSignal.timeout raises through the SDK: the operation may or may not have reached the service. */
+const isTimeout = (error: unknown) => error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError');
 
 const isWaitingPhase = (phase: string): phase is WaitingPhase => (WAITING_PHASES as readonly string[]).includes(phase);
 
