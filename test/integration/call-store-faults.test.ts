@@ -2,7 +2,7 @@
 import { TableTransaction } from '@azure/data-tables';
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import { describe, expect, it } from 'vitest';
-import { CallStore, type WaitingPhase } from '../../src/adapters/tables/call-store';
+import { CallStore, StateTooLarge, type WaitingPhase } from '../../src/adapters/tables/call-store';
 import { newCallState, type CallPhase, type CallState } from '../../src/domain/call-state';
 import { StorageFaults } from '../../tools/local/storage-faults';
 import { allRows, freshTable } from '../support/tables';
@@ -72,6 +72,17 @@ describe('claims of incoming calls', () => {
     await store.claimIncomingCall(claim('corr-3'), '2026-11-22T10:00:00.000Z', '2026-11-22T09:59:50.000Z');
     await store.updateClaim('corr-3', { status: 'answered', callConnectionId: 'c3' });
     expect(await store.claimIncomingCall(claim('corr-3'), '2026-11-22T10:01:00.000Z', '2026-11-22T10:00:50.000Z')).toBe('duplicate');
+  });
+});
+
+describe('the size of a state row (R-26)', () => {
+  it('is checked before writing, since Azurite would accept what the service refuses', async () => {
+    const store = new CallStore(await freshTable());
+    await store.create(call('big'), at);
+    const loaded = await store.load('big');
+    const huge = { ...loaded!.state, collected: Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`menu${i}`, { kind: 'speech' as const, text: 'x'.repeat(1_000) }])) };
+    await expect(store.commit(loaded!, huge, 'event-big', at)).rejects.toThrow(StateTooLarge);
+    expect(await store.wasApplied('big', 'event-big')).toBe(false);
   });
 });
 

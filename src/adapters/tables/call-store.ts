@@ -11,6 +11,8 @@ const claimPartition = (correlationId: string) => `incoming|${correlationId}`;
 
 /** Keeps a hung socket from eating the callback's time budget; the SDK's retries still apply per try. */
 const OPERATION_TIMEOUT_MS = 2_000;
+/** Table Storage holds at most 64 KiB of UTF-16 in one string property: 32K characters. */
+const MAX_STATE_CHARS = 32_000;
 /** Tries of an incoming-call claim whose insert timed out (each up to OPERATION_TIMEOUT_MS). */
 const CLAIM_ATTEMPTS = 3;
 /** A sweep's whole scan must end, or one hung page would stall every later sweep (timer runs never overlap). */
@@ -20,6 +22,14 @@ const RETENTION_SCAN_TIMEOUT_MS = 5 * 60_000;
 const MAX_TRANSACTION_OPERATIONS = 100;
 /** Calls cleaned up at once by retention: enough to finish a backlog, few enough not to flood the partition servers. */
 const CLEANUP_CONCURRENCY = 25;
+
+/** A call's state that no longer fits its row: a flow or input far beyond what the hotline is built for. */
+export class StateTooLarge extends Error {
+  constructor(callConnectionId: string, length: number) {
+    super(`state of call ${callConnectionId} is ${length} characters, more than the ${MAX_STATE_CHARS} a row property holds`);
+    this.name = 'StateTooLarge';
+  }
+}
 
 export interface StoredCall {
   readonly state: CallState;
@@ -239,7 +249,10 @@ export class CallStore {
   }
 
   private stateEntity(state: CallState, at: string): TableEntity<StateEntity> {
-    return { partitionKey: state.callConnectionId, rowKey: STATE_ROW, state: JSON.stringify(state), phase: state.phase.name, updatedAt: at };
+    const json = JSON.stringify(state);
+    // Azurite accepts what the service refuses (a string over 32K characters), so the limit is checked here.
+    if (json.length > MAX_STATE_CHARS) throw new StateTooLarge(state.callConnectionId, json.length);
+    return { partitionKey: state.callConnectionId, rowKey: STATE_ROW, state: json, phase: state.phase.name, updatedAt: at };
   }
 
   private async getEntity<T extends object>(partitionKey: string, rowKey: string): Promise<(T & { etag?: string }) | undefined> {
