@@ -113,7 +113,7 @@ describe('the callback handler itself', () => {
     };
     const response = await callbackHandler(() => Promise.resolve(app), { trackEvent: () => undefined })(
       new HttpRequest(init),
-      new InvocationContext({ functionName: 'callbacks', invocationId: 'endless' }),
+      new InvocationContext({ functionName: 'callbacks', invocationId: 'endless', logHandler: () => undefined }),
     );
     expect(response.status).toBe(413);
     // What was read, plus what the stream had queued ahead of the reader.
