@@ -48,6 +48,19 @@ function seeded(seed: number): () => number {
   };
 }
 
+/**
+ * Fault rules roll their dice in turn and the first that fires wins; these per-rule probabilities make the kinds add up
+ * to `rate` in the given shares (a later rule only rolls when the earlier ones did not fire).
+ */
+function inOrder(rate: number, shares: readonly number[]): number[] {
+  let taken = 0;
+  return shares.map((share) => {
+    const probability = (rate * share) / (1 - taken);
+    taken += rate * share;
+    return probability;
+  });
+}
+
 /** Callback redelivery is undocumented for ACS (R-09): the soak assumes retries after 0.5 s, 2 s and 5 s. */
 const CALLBACK_RETRY_DELAYS_MS = [500, 2_000, 5_000];
 /** Event Grid's documented schedule starts 10 s, 30 s; later tries would be past the ring window anyway. */
@@ -78,9 +91,10 @@ async function main(): Promise<number> {
   const logs: string[] = [];
   const storageFaults = new StorageFaults(random);
   // 10% of storage tries fail: mostly busy, some lost responses (the write landed), some resets, a few hangs.
-  for (const [fault, share] of [['unavailable', 0.4], ['lostResponse', 0.3], ['reset', 0.2], ['hang', 0.1]] as const) {
-    if (storageFaultRate > 0) storageFaults.inject({ fault, probability: storageFaultRate * share });
-  }
+  const storageMix = [['unavailable', 0.4], ['lostResponse', 0.3], ['reset', 0.2], ['hang', 0.1]] as const;
+  inOrder(storageFaultRate, storageMix.map(([, share]) => share)).forEach((probability, i) => {
+    if (probability > 0) storageFaults.inject({ fault: storageMix[i]?.[0] ?? 'unavailable', probability });
+  });
 
   const azurite = await startAzurite();
   const stack = await startLocalStack({
@@ -94,9 +108,10 @@ async function main(): Promise<number> {
   });
   const { emulator, host } = stack;
   // 10% of ACS requests (answers included) fail: server errors the SDK retries, throttling it does not.
-  for (const [status, share] of [[500, 0.4], [503, 0.3], [429, 0.3]] as const) {
-    if (acsFaultRate > 0) emulator.faults.inject({ path: /:(answer|recognize|play|transferToParticipant|terminate)$/, status, probability: acsFaultRate * share });
-  }
+  const acsMix = [[500, 0.4], [503, 0.3], [429, 0.3]] as const;
+  inOrder(acsFaultRate, acsMix.map(([, share]) => share)).forEach((probability, i) => {
+    if (probability > 0) emulator.faults.inject({ path: /:(answer|recognize|play|transferToParticipant|terminate)$/, status: acsMix[i]?.[0] ?? 500, probability });
+  });
   Object.assign(emulator.callbackQuirks, { duplicateRate, reorderRate, reorderHoldMs: 100 });
 
   let sweeping = true;
