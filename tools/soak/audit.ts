@@ -14,6 +14,8 @@ export interface Audit {
   readonly calls: number;
   readonly completed: number;
   readonly completedAsScripted: number;
+  /** Calls that ended consistently, but not as their scenario planned (e.g. a re-prompt counted as an attempt). */
+  readonly offScript: string[];
   readonly lostCalls: string[];
   readonly lostTransitions: string[];
   readonly doubledActions: string[];
@@ -48,6 +50,7 @@ export async function audit(emulator: AcsEmulator, table: TableClient, results: 
   const lostCalls: string[] = [];
   const lostTransitions: string[] = [];
   const stuckCalls: string[] = [];
+  const offScript: string[] = [];
   let completed = 0;
   let completedAsScripted = 0;
   for (const result of results) {
@@ -68,7 +71,9 @@ export async function audit(emulator: AcsEmulator, table: TableClient, results: 
     }
     completed += 1;
     const scripted = SCRIPTED_END[result.scenario];
-    if (result.end.kind === scripted.kind && state.phase.outcome === scripted.outcome) {
+    if (result.end.kind !== scripted.kind || state.phase.outcome !== scripted.outcome) {
+      offScript.push(`${label}: ${result.end.kind}, recorded ${state.phase.outcome}, last failure ${state.lastFailure ?? 'none'}, path ${state.path.join(' > ')}`);
+    } else {
       completedAsScripted += 1;
       const account = state.collected['account'];
       if (result.scenario === 'account' && (account?.kind !== 'dtmf' || account.tones !== ACCOUNT_NUMBER)) {
@@ -110,6 +115,7 @@ export async function audit(emulator: AcsEmulator, table: TableClient, results: 
     calls: results.length,
     completed,
     completedAsScripted,
+    offScript,
     lostCalls,
     lostTransitions,
     doubledActions: doubled(emulator.requests),

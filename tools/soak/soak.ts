@@ -186,6 +186,7 @@ async function main(): Promise<number> {
   const problems = [...figures.lostCalls, ...figures.lostTransitions, ...figures.doubledActions.map((d) => `doubled: ${d}`), ...figures.stuckCalls, ...leaks.map((l) => `leak: ${l.kind} in ${l.where}`)];
   for (const problem of problems.slice(0, 20)) console.log(`  ! ${problem}`);
   if (problems.length > 20) console.log(`  ! ... and ${problems.length - 20} more`);
+  for (const call of figures.offScript.slice(0, 5)) console.log(`  ~ off script: ${call}`);
   for (const lines of diagnosis) console.log(lines.join('\n'));
   return problems.length === 0 ? 0 : 1;
 }
@@ -203,8 +204,12 @@ async function diagnose(table: TableClient, emulator: AcsEmulator, result: Calle
     // Not the dial: its summary names the caller's number.
     ...(call?.timeline.filter((entry) => entry.kind !== 'dialed').slice(-10) ?? []).map((entry) => `      ${entry.elapsedMs} ms ${entry.kind}: ${entry.summary}`),
     ...logs.filter((line) => ids.some((id) => line.includes(id))).slice(-8).map((line) => `      log: ${line.slice(0, 300)}`),
+    `      answers: ${answersOf(emulator, call?.incomingCallContext).map((request) => `${request.at.slice(11, 23)} ${request.status}`).join(', ') || 'none'}`,
   ];
 }
+
+const answersOf = (emulator: AcsEmulator, incomingCallContext: string | undefined) =>
+  emulator.requests.filter((request) => request.path.endsWith(':answer') && (request.body as { incomingCallContext?: string } | undefined)?.incomingCallContext === incomingCallContext);
 
 /** Waits until every ended call's row says ended (or SETTLE_MS passes): redeliveries may still be on their way. */
 async function settle(table: TableClient, results: readonly CallerResult[]): Promise<void> {
