@@ -182,9 +182,10 @@ export class Hotline {
     let recovered = 0;
     let failed = 0;
     for (const call of waiting) {
-      const waitedMs = now.getTime() - Date.parse(call.updatedAt);
-      this.deps.telemetry.trackEvent('CallStuck', { callConnectionId: call.callConnectionId, phase: call.phase }, { waitedMs });
-      log.warn('call stalled', { callConnectionId: call.callConnectionId, phase: call.phase, waitedMs });
+      const waitingMs = now.getTime() - Date.parse(call.updatedAt);
+      const where = { callConnectionId: call.callConnectionId, phase: call.phase, ...(call.menuId ? { menuId: call.menuId } : {}) };
+      this.deps.telemetry.trackEvent('CallStuck', where, { waitingMs });
+      log.warn('call stalled', { ...where, waitingMs });
       const target = { id: `stalled-${call.updatedAt}`, callConnectionId: call.callConnectionId, correlationId: undefined };
       try {
         if ((await this.apply(target, { type: 'stalled', at: now.toISOString(), operationContext: call.operationContext }, log)) === 'applied') recovered++;

@@ -120,7 +120,7 @@ describe('a crash between saving the state and calling ACS (R-24)', () => {
     st.advanceClock(2_000);
     await st.host.runTimer('watchdog');
     expect((await handle.nextPrompt()).text).toContain("Sorry, I didn't hear anything.");
-    expect(st.telemetry.filter((e) => e.name === 'CallStuck')).toMatchObject([{ properties: { phase: 'awaitingInput' } }]);
+    expect(st.telemetry.filter((e) => e.name === 'CallStuck')).toMatchObject([{ properties: { phase: 'awaitingInput', menuId: 'main' } }]);
   });
 });
 

@@ -107,7 +107,7 @@ describe('the watchdog (R-24)', () => {
       expect(call.recognizes() - call.recognizesBefore).toBe(1);
       const stuck = stack.telemetry.filter((e) => e.name === 'CallStuck' && e.properties['callConnectionId'] === call.callConnectionId);
       expect(stuck).toHaveLength(1);
-      expect(stuck[0]?.measurements?.['waitedMs']).toBeGreaterThanOrEqual(45_000);
+      expect(stuck[0]?.measurements?.['waitingMs']).toBeGreaterThanOrEqual(45_000);
       // A second sweep right after finds the call waiting afresh, not stalled.
       await stack.host.runTimer('watchdog');
       expect(call.recognizes() - call.recognizesBefore).toBe(1);

@@ -99,7 +99,7 @@ describe("the watchdog's query", () => {
     const cutoff = '2026-11-22T10:00:30.000Z';
     const cutoffs: Record<WaitingPhase, string> = { connecting: cutoff, awaitingInput: cutoff, playing: cutoff, hangingUp: cutoff, transferring: '2026-11-22T09:59:00.000Z' };
     expect(await store.findWaiting(cutoffs)).toEqual([
-      { callConnectionId: 'old-awaiting', phase: 'awaitingInput', operationContext: 'main:1:1', updatedAt: '2026-11-22T10:00:00.000Z' },
+      { callConnectionId: 'old-awaiting', phase: 'awaitingInput', operationContext: 'main:1:1', menuId: 'main', updatedAt: '2026-11-22T10:00:00.000Z' },
     ]);
   });
 });

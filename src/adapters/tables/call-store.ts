@@ -50,6 +50,8 @@ export interface WaitingCall {
   readonly callConnectionId: string;
   readonly phase: WaitingPhase;
   readonly operationContext: string | undefined;
+  /** The menu the call waits in, when it waits for input or a transfer from one. */
+  readonly menuId: string | undefined;
   readonly updatedAt: string;
 }
 
@@ -183,6 +185,7 @@ export class CallStore {
         callConnectionId: row.partitionKey ?? '',
         phase: phase.name,
         operationContext: 'operationContext' in phase ? phase.operationContext : undefined,
+        menuId: 'menuId' in phase ? phase.menuId : undefined,
         updatedAt: row.updatedAt,
       });
     }
