@@ -11,7 +11,26 @@ export const MAX_CALLBACK_BYTES = 64 * 1024;
 
 const json = (status: number, body: unknown): HttpResponseInit => ({ status, jsonBody: body });
 
+/**
+ * With enableHttpStream, a handler that throws sends no response at all (azure-functions-nodejs-library#324), so
+ * every failure, expected or not, becomes a status here.
+ */
 export function callbackHandler(app: () => Promise<App>, telemetry: Telemetry) {
+  const handle = handler(app, telemetry);
+  return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
+    try {
+      return await handle(request, context);
+    } catch (error) {
+      const cause = failureCause(error);
+      const status = cause === 'unexpected' ? 500 : 503;
+      telemetry.trackEvent('CallbackFailed', { cause, status: String(status) });
+      invocationLog(context).error('callback processing failed', { cause, error: describeError(error) });
+      return json(status, { error: cause === 'unexpected' ? 'internal error' : 'temporarily unavailable, retry', cause });
+    }
+  };
+}
+
+function handler(app: () => Promise<App>, telemetry: Telemetry) {
   return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
     const log = invocationLog(context);
     const reject = (status: number, reason: 'auth' | 'malformed' | 'tooLarge' | 'unavailable', error: string) => {
@@ -40,17 +59,8 @@ export function callbackHandler(app: () => Promise<App>, telemetry: Telemetry) {
     const parsed = parseCallbackBody(parsedJson, new Date().toISOString());
     if (!parsed.ok) return reject(400, 'malformed', parsed.error);
 
-    try {
-      const outcomes = await hotline.handleCallbacks(parsed.events, log);
-      return json(200, { outcomes });
-    } catch (error) {
-      // Storage trouble is worth a redelivery; the event markers make the retry safe.
-      const cause = failureCause(error);
-      const status = cause === 'unexpected' ? 500 : 503;
-      telemetry.trackEvent('CallbackFailed', { cause, status: String(status) });
-      log.error('callback processing failed', { cause, error: describeError(error) });
-      return json(status, { error: cause === 'unexpected' ? 'internal error' : 'temporarily unavailable, retry', cause });
-    }
+    // Storage trouble throws and becomes a 503 above: worth a redelivery, which the event markers make safe.
+    return json(200, { outcomes: await hotline.handleCallbacks(parsed.events, log) });
   };
 }
 
