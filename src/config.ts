@@ -31,6 +31,8 @@ const rawSettings = z.object({
   APPLICATIONINSIGHTS_CONNECTION_STRING: optional(
     z.string().regex(/(^|;)\s*InstrumentationKey=[^;]+/i, 'must be an Application Insights connection string (InstrumentationKey=...;IngestionEndpoint=...)'),
   ),
+  WATCHDOG_STALL_SECONDS: optional(z.coerce.number().int().min(5).max(3600)),
+  CALL_RETENTION_HOURS: optional(z.coerce.number().int().min(1).max(24 * 90)),
 });
 
 /** Every setting the app reads, for the sample settings file and the Bicep to be checked against. */
@@ -57,11 +59,17 @@ export interface Settings {
   readonly callbackAuth: CallbackAuthSettings;
   /** Unset locally: custom events then go to the log as JSON lines. */
   readonly applicationInsightsConnectionString: string | undefined;
+  /** How long a call may wait for an ACS result before the watchdog steps in; `undefined` = derived from the flow. */
+  readonly stallAfterSeconds: number | undefined;
+  /** How long the rows of a finished call (and its incoming-call claim) are kept. */
+  readonly retentionHours: number;
 }
 
 export const ACS_ISSUER = 'https://acscallautomation.communication.azure.com';
 export const ACS_OPENID_CONFIGURATION_URL = `${ACS_ISSUER}/calling/.well-known/acsopenidconfiguration`;
 export const DEFAULT_TABLE_NAME = 'callstate';
+/** Long enough to investigate yesterday's complaint, short enough that sealed numbers and inputs do not pile up. */
+export const DEFAULT_RETENTION_HOURS = 24;
 
 /** One error naming every setting that is missing or malformed, so a deploy is fixed in one pass. */
 export class SettingsError extends Error {
@@ -122,5 +130,7 @@ export function loadSettings(env: Readonly<Record<string, string | undefined>>):
           }
         : { mode: 'disabled' },
     applicationInsightsConnectionString: raw.APPLICATIONINSIGHTS_CONNECTION_STRING,
+    stallAfterSeconds: raw.WATCHDOG_STALL_SECONDS,
+    retentionHours: raw.CALL_RETENTION_HOURS ?? DEFAULT_RETENTION_HOURS,
   };
 }

@@ -15,3 +15,5 @@ app.setup({ enableHttpStream: true });
 app.hook.appTerminate(() => telemetry.shutdown());
 for (const { name, route, methods, handler } of functions.http) app.http(name, { route, methods, authLevel: 'anonymous', handler });
 for (const { name, handler } of functions.eventGrid) app.eventGrid(name, { handler });
+for (const { name, schedule, handler } of functions.timer) app.timer(name, { schedule, handler });
+for (const warning of functions.warnings) console.warn(warning);

@@ -1,4 +1,5 @@
 // Owns wiring: settings in, a ready Hotline and callback authenticator out. The only place adapters meet.
+import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import { TableClient } from '@azure/data-tables';
 import { DefaultAzureCredential } from '@azure/identity';
 import { AcsCallAutomation, isLoopbackHttp } from '../adapters/acs/call-automation';
@@ -8,7 +9,7 @@ import { CallStore } from '../adapters/tables/call-store';
 import type { Settings } from '../config';
 import type { Flow } from '../flow/flow-schema';
 import { loadFlow } from '../flow/validate-flow';
-import { Hotline } from './hotline';
+import { Hotline, stallThresholdsMs } from './hotline';
 import { systemClock, type CallControl, type Clock, type Telemetry } from './ports';
 
 export const CALLBACK_ROUTE = 'callbacks';
@@ -20,23 +21,35 @@ export interface App {
   readonly table: TableClient;
 }
 
+/** A policy added to an Azure SDK client's pipeline, before or after its retry policy. */
+export interface ExtraPolicy {
+  readonly policy: PipelinePolicy;
+  readonly position: 'perCall' | 'perRetry';
+}
+
+/** Replacements for tests and local tools; Azure runs with none of them. */
 export interface Overrides {
   readonly flow?: Flow;
   readonly calls?: CallControl;
   readonly clock?: Clock;
+  /** Added to the Table Storage client, e.g. to inject faults that Azurite never produces. */
+  readonly storagePolicies?: readonly ExtraPolicy[];
+  /** Added to the ACS client, e.g. to lose a request on its way out. */
+  readonly acsPolicies?: readonly ExtraPolicy[];
 }
 
 export function createApp(settings: Settings, telemetry: Telemetry, overrides: Overrides = {}): App {
   const credential = settings.acs.kind === 'managedIdentity' || settings.tables.kind === 'managedIdentity' ? new DefaultAzureCredential() : undefined;
+  const tableOptions = { retryOptions: STORAGE_RETRY, additionalPolicies: [...(overrides.storagePolicies ?? [])] };
   const table =
     settings.tables.kind === 'connectionString'
       ? TableClient.fromConnectionString(settings.tables.connectionString, settings.tables.tableName, {
+          ...tableOptions,
           allowInsecureConnection: /UseDevelopmentStorage=true|=http:\/\/(127\.0\.0\.1|localhost)[:/]/i.test(settings.tables.connectionString),
-          retryOptions: STORAGE_RETRY,
         })
       : new TableClient(settings.tables.endpoint, settings.tables.tableName, requireCredential(credential), {
+          ...tableOptions,
           allowInsecureConnection: isLoopbackHttp(settings.tables.endpoint),
-          retryOptions: STORAGE_RETRY,
         });
   const calls =
     overrides.calls ??
@@ -46,9 +59,11 @@ export function createApp(settings: Settings, telemetry: Telemetry, overrides: O
         : { endpoint: settings.acs.endpoint, credential: requireCredential(credential) },
       settings.operatorPhoneNumber,
       settings.hotlinePhoneNumber,
+      overrides.acsPolicies ?? [],
     );
+  const flow = overrides.flow ?? loadFlow(settings.flowFile);
   const hotline = new Hotline({
-    flow: overrides.flow ?? loadFlow(settings.flowFile),
+    flow,
     store: new CallStore(table),
     calls,
     callers: new CallerIdentity(settings.pseudonymKey),
@@ -56,6 +71,8 @@ export function createApp(settings: Settings, telemetry: Telemetry, overrides: O
     clock: overrides.clock ?? systemClock,
     callbackUrl: `${settings.callbackBaseUrl}/api/${CALLBACK_ROUTE}`,
     cognitiveServicesEndpoint: settings.cognitiveServicesEndpoint,
+    stallAfterMs: stallThresholdsMs(flow, settings.stallAfterSeconds),
+    retentionMs: settings.retentionHours * 3_600_000,
   });
   const authenticator = settings.callbackAuth.mode === 'jwt' ? new CallbackAuthenticator(settings.callbackAuth) : undefined;
   return { hotline, authenticator, table };

@@ -3,8 +3,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { CallbackEvent } from '../adapters/acs/callback-events';
 import type { IncomingCall } from '../adapters/acs/incoming-call';
 import type { CallerIdentity } from '../adapters/privacy/caller-identity';
-import { statusOf, type CallStore, type StoredCall } from '../adapters/tables/call-store';
+import { statusOf, WAITING_PHASES, type CallStore, type CleanupResult, type StoredCall, type WaitingPhase } from '../adapters/tables/call-store';
 import type { CallAction, CallMilestone } from '../domain/call-action';
+import type { CallEvent } from '../domain/call-event';
 import { newCallState } from '../domain/call-state';
 import { decide } from '../domain/decide';
 import type { Flow } from '../flow/flow-schema';
@@ -12,11 +13,42 @@ import type { CallControl, Clock, Log, Telemetry } from './ports';
 
 /** A call rings for 30 s; answering later than that cannot reach the caller. */
 export const RING_WINDOW_MS = 30_000;
+/** Event Grid retries a failed delivery after 10 s: a claim still `answering` by then lost its owner. */
+const CLAIM_TAKEOVER_MS = 10_000;
+/** An unanswered caller is lost, so a throttled answer is tried again more often than a mid-call action (once). */
+const ANSWER_THROTTLE_RETRIES = 3;
 /** Lost ETag races are retried on fresh state; more than this means something is wrong, not busy. */
 const MAX_COMMIT_ATTEMPTS = 5;
+/** A call that goes quiet this long without ending is over, whatever its row says; retention may remove it. */
+const ABANDONED_AFTER_MS = 24 * 3_600_000;
 
 export type IncomingCallOutcome = 'answered' | 'expired' | 'duplicate' | 'answerFailed';
 export type EventOutcome = 'applied' | 'ignored' | 'duplicate' | 'orphan' | 'unknownType' | 'notActionable';
+
+export interface WatchdogResult {
+  readonly stalled: number;
+  readonly recovered: number;
+  readonly failed: number;
+}
+
+/** Too many lost ETag races in a row for one event: worth a redelivery, not a 500. */
+export class CommitConflict extends Error {
+  constructor(callConnectionId: string) {
+    super(`gave up after ${MAX_COMMIT_ATTEMPTS} conflicting writes for call ${callConnectionId}`);
+    this.name = 'CommitConflict';
+  }
+}
+
+/**
+ * How long each phase may wait for its ACS result before the watchdog steps in: above the flow's longest initial
+ * silence plus time for the prompt (at least 45 s, so that with a 15 s sweep nobody waits more than a minute).
+ * A transfer rings the operator first, so it gets twice as long.
+ */
+export function stallThresholdsMs(flow: Flow, overrideSeconds: number | undefined): Record<WaitingPhase, number> {
+  const longestSilence = Math.max(0, ...Object.values(flow.menus).map((menu) => menu.input.initialSilenceTimeoutSeconds));
+  const base = (overrideSeconds ?? Math.max(45, longestSilence + 30)) * 1_000;
+  return { connecting: base, awaitingInput: base, playing: base, transferring: 2 * base, hangingUp: base };
+}
 
 export interface HotlineDependencies {
   readonly flow: Flow;
@@ -27,6 +59,8 @@ export interface HotlineDependencies {
   readonly clock: Clock;
   readonly callbackUrl: string;
   readonly cognitiveServicesEndpoint: string;
+  readonly stallAfterMs: Readonly<Record<WaitingPhase, number>>;
+  readonly retentionMs: number;
 }
 
 export class Hotline {
@@ -52,7 +86,8 @@ export class Hotline {
 
     // The claim is what makes a redelivered IncomingCall harmless: the SDK's repeatability id is fresh per request.
     const claim = { correlationId: callKey, eventId: call.eventId, callerPseudonym, callerSealed: callers.seal(call.callerRawId), status: 'answering' as const };
-    if ((await store.claimIncomingCall(claim, now.toISOString())) === 'duplicate') {
+    const takeOverBefore = new Date(now.getTime() - CLAIM_TAKEOVER_MS).toISOString();
+    if ((await store.claimIncomingCall(claim, now.toISOString(), takeOverBefore)) === 'duplicate') {
       telemetry.trackEvent('CallNotAnswered', { callKey, reason: 'duplicate' });
       log.info('incoming call already claimed', { callKey, eventId: call.eventId });
       return 'duplicate';
@@ -60,12 +95,14 @@ export class Hotline {
 
     let callConnectionId: string;
     try {
-      ({ callConnectionId } = await calls.answer({
-        incomingCallContext: call.incomingCallContext,
-        callbackUrl: this.deps.callbackUrl,
-        cognitiveServicesEndpoint: this.deps.cognitiveServicesEndpoint,
-        operationContext: `answer:${callKey}`,
-      }));
+      ({ callConnectionId } = await withThrottleRetry(ANSWER_THROTTLE_RETRIES, () =>
+        calls.answer({
+          incomingCallContext: call.incomingCallContext,
+          callbackUrl: this.deps.callbackUrl,
+          cognitiveServicesEndpoint: this.deps.cognitiveServicesEndpoint,
+          operationContext: `answer:${callKey}`,
+        }),
+      ));
     } catch (error) {
       // Event Grid's next try comes 10 s or more later and the claim would stop it anyway: record and move on.
       const statusCode = String(statusOf(error) ?? 'none');
@@ -95,17 +132,22 @@ export class Hotline {
   }
 
   private async applyEvent(received: CallbackEvent, log: Log): Promise<EventOutcome> {
-    const context = { callConnectionId: received.callConnectionId, eventId: received.id, eventType: received.type };
     if (!received.known) {
-      log.warn('unknown callback event type ignored', context);
+      this.deps.telemetry.trackEvent('CallbackIgnored', { reason: 'unknownType', eventType: received.type });
+      log.warn('unknown callback event type ignored', { callConnectionId: received.callConnectionId, eventId: received.id, eventType: received.type });
       return 'unknownType';
     }
-    const event = received.event;
-    if (!event) return 'notActionable';
+    if (!received.event) return 'notActionable';
+    return this.apply(received, received.event, log);
+  }
 
+  /** Load, decide, commit with the event's marker, act; a lost ETag race decides again on what the winner left. */
+  private async apply(target: EventTarget, event: CallEvent, log: Log): Promise<EventOutcome> {
+    const context = { callConnectionId: target.callConnectionId, eventId: target.id, eventType: event.type };
     for (let attempt = 1; attempt <= MAX_COMMIT_ATTEMPTS; attempt++) {
-      const stored = (await this.deps.store.load(received.callConnectionId)) ?? (await this.startFromClaim(received));
+      const stored = (await this.deps.store.load(target.callConnectionId)) ?? (await this.startFromClaim(target));
       if (!stored) {
+        this.deps.telemetry.trackEvent('CallbackIgnored', { reason: 'orphan', eventType: event.type });
         log.warn('callback for a call this hotline does not know', context);
         return 'orphan';
       }
@@ -114,21 +156,58 @@ export class Hotline {
         log.info(`event ignored: ${decision.reason}`, context);
         return 'ignored';
       }
-      const result = await this.deps.store.commit(stored, decision.state, received.id, this.deps.clock.now().toISOString());
+      const result = await this.deps.store.commit(stored, decision.state, target.id, this.deps.clock.now().toISOString());
       if (result === 'duplicate') return 'duplicate';
       if (result === 'committed') {
         this.report(decision.state.callConnectionId, decision.milestones);
         await this.act(stored, decision.actions, log);
         return 'applied';
       }
-      // Someone else moved the call between our read and write: decide again on what they left.
       await sleep(10 + Math.random() * 40);
     }
-    throw new Error(`gave up after ${MAX_COMMIT_ATTEMPTS} conflicting writes for call ${received.callConnectionId}`);
+    throw new CommitConflict(target.callConnectionId);
+  }
+
+  /**
+   * The watchdog: every call that has waited in one phase longer than that phase allows gets a `stalled` event,
+   * through the same decide/commit/act path as a callback. The marker names the row version the sweep saw, so two
+   * sweeps never both act on it, while a call that stalls again later is seen afresh.
+   */
+  async recoverStalledCalls(log: Log): Promise<WatchdogResult> {
+    const now = this.deps.clock.now();
+    const cutoffs = Object.fromEntries(
+      WAITING_PHASES.map((phase) => [phase, new Date(now.getTime() - this.deps.stallAfterMs[phase]).toISOString()]),
+    ) as Record<WaitingPhase, string>;
+    const waiting = await this.deps.store.findWaiting(cutoffs);
+    let recovered = 0;
+    let failed = 0;
+    for (const call of waiting) {
+      const waitingMs = now.getTime() - Date.parse(call.updatedAt);
+      const where = { callConnectionId: call.callConnectionId, phase: call.phase, ...(call.menuId ? { menuId: call.menuId } : {}) };
+      this.deps.telemetry.trackEvent('CallStuck', where, { waitingMs });
+      log.warn('call stalled', { ...where, waitingMs });
+      const target = { id: `stalled-${call.updatedAt}`, callConnectionId: call.callConnectionId, correlationId: undefined };
+      try {
+        if ((await this.apply(target, { type: 'stalled', at: now.toISOString(), operationContext: call.operationContext }, log)) === 'applied') recovered++;
+      } catch (error) {
+        // One call's storage trouble must not stop the sweep; the next sweep finds it again.
+        failed++;
+        log.error('watchdog could not recover a call', { callConnectionId: call.callConnectionId, error: describe(error) });
+      }
+    }
+    return { stalled: waiting.length, recovered, failed };
+  }
+
+  /** Table Storage has no TTL: rows of calls finished longer ago than the retention period are deleted here. */
+  async deleteExpiredCalls(log: Log): Promise<CleanupResult> {
+    const now = this.deps.clock.now().getTime();
+    const result = await this.deps.store.deleteFinished(new Date(now - this.deps.retentionMs).toISOString(), new Date(now - ABANDONED_AFTER_MS).toISOString());
+    log.info('expired call rows deleted', { ...result });
+    return result;
   }
 
   /** A callback can beat the answer's response: the claim written before answering is enough to start the call. */
-  private async startFromClaim(received: CallbackEvent): Promise<StoredCall | undefined> {
+  private async startFromClaim(received: EventTarget): Promise<StoredCall | undefined> {
     if (!received.correlationId) return undefined;
     const claim = await this.deps.store.loadClaim(received.correlationId);
     if (!claim || claim.status === 'answerFailed') return undefined;
@@ -145,33 +224,28 @@ export class Hotline {
 
   /**
    * The state is already saved, so a failed action is logged, not thrown: a redelivered event would be a duplicate
-   * and change nothing. The watchdog picks up calls left waiting for a result that will never come.
+   * and change nothing. The watchdog picks up calls left waiting for a result that will never come. A call ACS no
+   * longer knows is ended here, through the core like any other disconnect, so the watchdog has nothing to chase.
    */
   private async act(stored: StoredCall, actions: readonly CallAction[], log: Log): Promise<void> {
-    const { callConnectionId, callerSealed } = stored.state;
+    const { callConnectionId, callerSealed, sequence } = stored.state;
     for (const action of actions) {
       try {
-        await this.executeWithThrottleRetry(callConnectionId, this.deps.callers.unseal(callerSealed), action);
+        await withThrottleRetry(1, () => this.deps.calls.execute(callConnectionId, this.deps.callers.unseal(callerSealed), action));
       } catch (error) {
         const status = statusOf(error);
-        this.deps.telemetry.trackEvent('ActionFailed', { callConnectionId, action: action.type, statusCode: String(status ?? 'none') });
-        const details = { callConnectionId, action: action.type, status, error: describe(error) };
-        // 404 (8522) means the caller hung up first: expected, and CallDisconnected ends the state.
-        if (status === 404) log.warn('call already gone', details);
-        else log.error('ACS action failed', details);
+        const code = acsErrorCode(error);
+        this.deps.telemetry.trackEvent('ActionFailed', { callConnectionId, action: action.type, statusCode: String(status ?? 'none'), code: code ?? 'none' });
+        const details = { callConnectionId, action: action.type, status, code, error: describe(error) };
+        if (!isCallGone(status, code)) {
+          log.error('ACS action failed', details);
+          return;
+        }
+        log.warn('call already gone', details);
+        const gone: CallEvent = { type: 'callDisconnected', at: this.deps.clock.now().toISOString(), subCode: Number(code ?? 0) };
+        await this.apply({ id: `gone-${sequence}-${action.type}`, callConnectionId, correlationId: undefined }, gone, log);
         return;
       }
-    }
-  }
-
-  /** The SDK does not retry a 429 without Retry-After; one spaced retry, then let the watchdog decide. */
-  private async executeWithThrottleRetry(callConnectionId: string, callerRawId: string, action: CallAction): Promise<void> {
-    try {
-      await this.deps.calls.execute(callConnectionId, callerRawId, action);
-    } catch (error) {
-      if (statusOf(error) !== 429) throw error;
-      await sleep(1_000);
-      await this.deps.calls.execute(callConnectionId, callerRawId, action);
     }
   }
 
@@ -187,6 +261,35 @@ export class Hotline {
       this.deps.telemetry.trackEvent(name, properties, measurements);
     }
   }
+}
+
+/**
+ * The SDK does not retry a 429 without Retry-After, and a throttled request was not carried out, so retrying it is
+ * safe: a second apart, `retries` times, then the caller of this decides.
+ */
+async function withThrottleRetry<T>(retries: number, request: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await request();
+    } catch (error) {
+      if (statusOf(error) !== 429 || attempt >= retries) throw error;
+      await sleep(1_000);
+    }
+  }
+}
+
+interface EventTarget {
+  /** Names the event's marker row: the CloudEvent id, or one the shell makes up for its own events. */
+  readonly id: string;
+  readonly callConnectionId: string;
+  readonly correlationId: string | undefined;
+}
+
+/** 404 (8522): the call or participant is gone; 400/8528: the call was terminated. Either way it is over. */
+const isCallGone = (status: number | undefined, code: string | undefined) => status === 404 || (status === 400 && code === '8528');
+
+function acsErrorCode(error: unknown): string | undefined {
+  return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
 }
 
 function describe(error: unknown): string {

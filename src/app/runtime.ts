@@ -1,14 +1,14 @@
 // Owns the one App per Functions worker: built on first use, the table ensured locally.
 import type { Settings } from '../config';
-import { createApp, type App } from './composition-root';
+import { createApp, type App, type Overrides } from './composition-root';
 import type { Telemetry } from './ports';
 
 /** Built lazily, once: the first invocation pays for clients and the flow, later ones reuse them. */
-export function runtimeApp(settings: Settings, telemetry: Telemetry): () => Promise<App> {
+export function runtimeApp(settings: Settings, telemetry: Telemetry, overrides: Overrides = {}): () => Promise<App> {
   let app: Promise<App> | undefined;
   return () =>
     (app ??= (async () => {
-      const created = createApp(settings, telemetry);
+      const created = createApp(settings, telemetry, overrides);
       // In Azure the Bicep creates the table (and the identity may not be allowed to); locally Azurite starts empty.
       if (settings.tables.kind === 'connectionString') await created.table.createTable();
       return created;

@@ -1,9 +1,9 @@
 // Owns the HTTP trigger ACS posts callbacks to: size cap, authentication, parsing, then the shell.
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { parseCallbackBody } from '../adapters/acs/callback-events';
-import { statusOf } from '../adapters/tables/call-store';
 import type { App } from '../app/composition-root';
 import type { Telemetry } from '../app/ports';
+import { describeError, failureCause } from './failure-cause';
 import { invocationLog } from './invocation-log';
 
 /** ACS callbacks are a few KiB; anything far larger is refused before it is read into memory. */
@@ -11,7 +11,26 @@ export const MAX_CALLBACK_BYTES = 64 * 1024;
 
 const json = (status: number, body: unknown): HttpResponseInit => ({ status, jsonBody: body });
 
+/**
+ * With enableHttpStream, a handler that throws sends no response at all (azure-functions-nodejs-library#324), so
+ * every failure, expected or not, becomes a status here.
+ */
 export function callbackHandler(app: () => Promise<App>, telemetry: Telemetry) {
+  const handle = handler(app, telemetry);
+  return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
+    try {
+      return await handle(request, context);
+    } catch (error) {
+      const cause = failureCause(error);
+      const status = cause === 'unexpected' ? 500 : 503;
+      telemetry.trackEvent('CallbackFailed', { cause, status: String(status) });
+      invocationLog(context).error('callback processing failed', { cause, error: describeError(error) });
+      return json(status, { error: cause === 'unexpected' ? 'internal error' : 'temporarily unavailable, retry', cause });
+    }
+  };
+}
+
+function handler(app: () => Promise<App>, telemetry: Telemetry) {
   return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
     const log = invocationLog(context);
     const reject = (status: number, reason: 'auth' | 'malformed' | 'tooLarge' | 'unavailable', error: string) => {
@@ -19,7 +38,10 @@ export function callbackHandler(app: () => Promise<App>, telemetry: Telemetry) {
       log.warn('callback rejected', { status, reason: error });
       return json(status, { error });
     };
+    const tooLarge = () => reject(413, 'tooLarge', `body is larger than ${MAX_CALLBACK_BYTES} bytes`);
 
+    // The declared size is free to check, so it goes before the token's signature.
+    if (Number(request.headers.get('content-length') ?? 0) > MAX_CALLBACK_BYTES) return tooLarge();
     const { authenticator, hotline } = await app();
     if (authenticator) {
       const auth = await authenticator.verify(request.headers.get('authorization'));
@@ -27,7 +49,7 @@ export function callbackHandler(app: () => Promise<App>, telemetry: Telemetry) {
     }
 
     const body = await readCapped(request, MAX_CALLBACK_BYTES);
-    if (body === undefined) return reject(413, 'tooLarge', `body is larger than ${MAX_CALLBACK_BYTES} bytes`);
+    if (body === undefined) return tooLarge();
     let parsedJson: unknown;
     try {
       parsedJson = JSON.parse(body);
@@ -37,23 +59,13 @@ export function callbackHandler(app: () => Promise<App>, telemetry: Telemetry) {
     const parsed = parseCallbackBody(parsedJson, new Date().toISOString());
     if (!parsed.ok) return reject(400, 'malformed', parsed.error);
 
-    try {
-      const outcomes = await hotline.handleCallbacks(parsed.events, log);
-      return json(200, { outcomes });
-    } catch (error) {
-      // Storage trouble is worth a redelivery; the event markers make the retry safe.
-      const status = statusOf(error);
-      const transient = status === undefined || status >= 500 || status === 408 || status === 429;
-      log.error('callback processing failed', { status, error: error instanceof Error ? error.message : String(error) });
-      return json(transient ? 503 : 500, { error: transient ? 'temporarily unavailable, retry' : 'internal error' });
-    }
+    // Storage trouble throws and becomes a 503 above: worth a redelivery, which the event markers make safe.
+    return json(200, { outcomes: await hotline.handleCallbacks(parsed.events, log) });
   };
 }
 
 /** Reads at most `limit` bytes; `undefined` once the body is larger, without buffering the rest. */
 async function readCapped(request: HttpRequest, limit: number): Promise<string | undefined> {
-  const declared = Number(request.headers.get('content-length') ?? NaN);
-  if (declared > limit) return undefined;
   if (!request.body) return '';
   const chunks: Uint8Array[] = [];
   let size = 0;

@@ -2,6 +2,8 @@
 import type { EventGridEvent, InvocationContext } from '@azure/functions';
 import { parseIncomingCall } from '../adapters/acs/incoming-call';
 import type { App } from '../app/composition-root';
+import type { Telemetry } from '../app/ports';
+import { describeError, failureCause } from './failure-cause';
 import { invocationLog } from './invocation-log';
 
 /**
@@ -9,7 +11,7 @@ import { invocationLog } from './invocation-log';
  * duplicate calls, failed answers) so Event Grid does not redeliver; throws only when storage is down
  * before the call was claimed, where a redelivery may still be in time.
  */
-export function incomingCallHandler(app: () => Promise<App>) {
+export function incomingCallHandler(app: () => Promise<App>, telemetry: Telemetry) {
   return async (event: EventGridEvent, context: InvocationContext): Promise<void> => {
     const log = invocationLog(context);
     const parsed = parseIncomingCall(event as unknown as Record<string, unknown>, new Date().toISOString());
@@ -22,8 +24,15 @@ export function incomingCallHandler(app: () => Promise<App>) {
         return;
       case 'incomingCall': {
         const { hotline } = await app();
-        const outcome = await hotline.handleIncomingCall(parsed.call, log);
-        log.info('incoming call handled', { callKey: parsed.call.correlationId, outcome });
+        try {
+          const outcome = await hotline.handleIncomingCall(parsed.call, log);
+          log.info('incoming call handled', { callKey: parsed.call.correlationId, outcome });
+        } catch (error) {
+          const cause = failureCause(error);
+          telemetry.trackEvent('IncomingCallFailed', { callKey: parsed.call.correlationId, cause });
+          log.error('incoming call failed; Event Grid will redeliver', { callKey: parsed.call.correlationId, cause, error: describeError(error) });
+          throw error;
+        }
         return;
       }
     }

@@ -40,6 +40,8 @@ export interface Harness {
   receiverUrl: string;
   callbacks: ReceivedCallback[];
   eventGridPosts: ReceivedEventGridPost[];
+  /** The receiver's HTTP status for each post (default 200), to test redelivery. */
+  replyStatus: (kind: 'callback' | 'eventGrid', body: Array<Record<string, unknown>>) => number;
   /** Dials, answers with the SDK and waits for CallConnected. */
   connectedCall(dial?: { from?: string; failTransfers?: boolean }): Promise<{ handle: CallHandle; connection: CallConnection; id: string }>;
   waitForCallback(id: string, type: string, timeoutMs?: number): Promise<ReceivedCallback>;
@@ -68,7 +70,7 @@ export async function startHarness(options: AcsEmulatorOptions = {}): Promise<Ha
             const data = first['data'] as { validationCode: string };
             res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ validationResponse: data.validationCode }));
           } else {
-            res.writeHead(200).end();
+            res.writeHead(harness.replyStatus('eventGrid', body)).end();
           }
           notify();
           return;
@@ -97,7 +99,7 @@ export async function startHarness(options: AcsEmulatorOptions = {}): Promise<Ha
             ...(jwtError === undefined ? {} : { jwtError }),
           });
         }
-        res.writeHead(200).end();
+        res.writeHead(harness.replyStatus('callback', body)).end();
         notify();
       })();
     });
@@ -140,9 +142,10 @@ export async function startHarness(options: AcsEmulatorOptions = {}): Promise<Ha
     });
   }
 
-  return {
+  const harness: Harness = {
     emulator: em,
     client,
+    replyStatus: () => 200,
     receiverUrl,
     callbacks,
     eventGridPosts,
@@ -178,6 +181,7 @@ export async function startHarness(options: AcsEmulatorOptions = {}): Promise<Ha
       await new Promise<void>((resolve) => receiver.close(() => resolve()));
     },
   };
+  return harness;
 }
 
 export const caller = { phoneNumber: CALLER };

@@ -14,6 +14,8 @@ const appSettingsLeftUnset: Record<string, string> = {
   HOTLINE_FLOW_FILE: 'unset = the bundled flow',
   ACS_OPENID_CONFIGURATION_URL: "optional; the app's default is the real ACS OpenID configuration",
   ACS_CALLBACK_ISSUER: "optional; the app's default is the real ACS issuer",
+  WATCHDOG_STALL_SECONDS: 'optional; unset = derived from the flow (at least 45 s), which is what Azure should run',
+  CALL_RETENTION_HOURS: "optional; the app's default (24 h) is the retention the privacy notes ask for",
 };
 
 /** Settings for the Functions runtime and Azure SDKs rather than src/config.ts. */

@@ -50,7 +50,7 @@ export async function startTriggerHarness(settings: Record<string, string> = {})
   await app.table.createTable();
   const appFactory = () => Promise.resolve(app);
   const onCallback = callbackHandler(appFactory, telemetry);
-  const onIncomingCall = incomingCallHandler(appFactory);
+  const onIncomingCall = incomingCallHandler(appFactory, telemetry);
   const context = () => new InvocationContext({ functionName: 'test', logHandler: () => undefined });
 
   const harness: TriggerHarness = {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseCallbackBody } from '../../src/adapters/acs/callback-events';
+import { MAX_HEARD_CHARS, parseCallbackBody } from '../../src/adapters/acs/callback-events';
 import { payload } from '../support/payloads';
 
 const receivedAt = '2026-11-22T10:00:05.000Z';
@@ -65,6 +65,14 @@ describe('parseCallbackBody: the payload samples map onto the app\'s events', ()
     body[0].data.speechResult['sentimentAnalysisResult'] = { sentiment: 'furious' };
     const parsed = parseCallbackBody(body, receivedAt);
     expect(parsed.ok && parsed.events[0]?.event).toMatchObject({ type: 'recognizeCompleted', language: undefined, sentiment: undefined });
+  });
+
+  it('cuts what the caller said to MAX_HEARD_CHARS, so a monologue cannot outgrow the call’s row (R-26)', () => {
+    const body = payload<[{ data: { speechResult: Record<string, unknown> } }]>('RecognizeCompleted__speech__8569-speech-recognized.json');
+    body[0].data.speechResult['speech'] = 'blah '.repeat(20_000);
+    const parsed = parseCallbackBody(body, receivedAt);
+    const event = parsed.ok ? parsed.events[0]?.event : undefined;
+    expect(event?.type === 'recognizeCompleted' && event.input.kind === 'speech' ? event.input.text.length : -1).toBe(MAX_HEARD_CHARS);
   });
 
   it('treats 8532 on RecognizeCompleted as incomplete digits', () => {

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { SignJWT, exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose';
 import type { HttpPoster } from './http-client.js';
 import type { ResultInformation } from './results.js';
+import type { TimerSet } from './timers.js';
 
 export interface CallIds {
   callConnectionId: string;
@@ -28,14 +29,40 @@ export interface DeliveryRecord {
   resultInformation: ResultInformation | undefined;
   operationContext: string | undefined;
   duplicate: boolean;
+  /** 0 for the first try; retries (see `callbackRetryDelaysMs`) count up. */
+  attempt: number;
+  /** The app's reply, cut to 500 characters. */
+  responseBody: string;
+  /** From sending the POST to the end of the reply (real ms). */
+  durationMs: number;
 }
 
 /** Test toggles for delivery quirks the real service is allowed to show (duplicates, reordering). */
 export interface DeliveryQuirks {
-  /** Deliver each of the next N callbacks twice (same CloudEvent id). */
+  /** Deliver each of the next N callbacks twice (same CloudEvent id), the copy concurrently with the original. */
   duplicateNext: number;
-  /** Hold the next callback of a call back and send it after the one that follows it. */
+  /** Hold the next callback of a call back and send it after the one that follows it (or after `reorderHoldMs`). */
   reorderNext: number;
+  /** Probability (0-1) that any callback is duplicated as `duplicateNext` does; for chaos runs. */
+  duplicateRate: number;
+  /** Probability (0-1) that any callback is held back as `reorderNext` does; for chaos runs. */
+  reorderRate: number;
+  /** The longest a held callback waits for a follower (real ms), so a held event the app must answer is not lost. */
+  reorderHoldMs: number;
+}
+
+export interface DeliveryPolicy {
+  /** Real ms before each redelivery of a callback that got no 2xx; empty = one attempt (real ACS's policy is undocumented). */
+  retryDelaysMs: readonly number[];
+  random: () => number;
+}
+
+export interface TokenOverrides {
+  issuer?: string;
+  audience?: string;
+  kid?: string;
+  /** Moves iat/nbf/exp: -360 gives a token that expired a minute ago. */
+  shiftSeconds?: number;
 }
 
 export class CallbackSigner {
@@ -53,13 +80,13 @@ export class CallbackSigner {
     return new CallbackSigner(privateKey, jwk, issuer, audience);
   }
 
-  /** A fresh 5-minute token per event, as the docs describe. */
-  async sign(): Promise<string> {
-    const now = Math.floor(Date.now() / 1000);
+  /** A fresh 5-minute token per event, as the docs describe; tests may bend any claim to forge a bad one. */
+  async sign(overrides: TokenOverrides = {}): Promise<string> {
+    const now = Math.floor(Date.now() / 1000) + (overrides.shiftSeconds ?? 0);
     return new SignJWT({})
-      .setProtectedHeader({ alg: 'RS256', kid: this.jwk.kid ?? '', typ: 'JWT' })
-      .setIssuer(this.issuer)
-      .setAudience(this.audience)
+      .setProtectedHeader({ alg: 'RS256', kid: overrides.kid ?? this.jwk.kid ?? '', typ: 'JWT' })
+      .setIssuer(overrides.issuer ?? this.issuer)
+      .setAudience(overrides.audience ?? this.audience)
       .setIssuedAt(now)
       .setNotBefore(now)
       .setExpirationTime(now + 300)
@@ -126,20 +153,24 @@ export class CallbackQueue {
     private readonly poster: HttpPoster,
     private readonly signer: CallbackSigner,
     private readonly quirks: DeliveryQuirks,
+    private readonly policy: DeliveryPolicy,
+    private readonly timers: TimerSet,
     private readonly onDelivered: (record: DeliveryRecord) => void,
   ) {}
 
   enqueue(ids: CallIds, event: CallbackEvent): void {
     const envelope = buildEnvelope(ids, event);
-    const duplicate = this.quirks.duplicateNext > 0;
-    if (duplicate) this.quirks.duplicateNext -= 1;
+    const duplicate = this.take('duplicateNext') || this.roll(this.quirks.duplicateRate);
     const send = async (): Promise<void> => {
-      await this.deliver(envelope, event, false);
-      if (duplicate) await this.deliver(envelope, event, true);
+      if (duplicate) await Promise.all([this.deliver(envelope, event, false), this.deliver(envelope, event, true)]);
+      else await this.deliver(envelope, event, false);
     };
-    if (this.quirks.reorderNext > 0 && this.held === undefined) {
-      this.quirks.reorderNext -= 1;
+    if (this.held === undefined && (this.take('reorderNext') || this.roll(this.quirks.reorderRate))) {
       this.held = send;
+      // Nothing may follow a held event until the app reacts to it: do not wait for a follower forever.
+      this.timers.afterMs(this.quirks.reorderHoldMs, () => {
+        if (this.held === send) void this.flush();
+      });
       return;
     }
     const held = this.held;
@@ -155,21 +186,41 @@ export class CallbackQueue {
     return this.tail;
   }
 
+  private take(counter: 'duplicateNext' | 'reorderNext'): boolean {
+    if (this.quirks[counter] <= 0) return false;
+    this.quirks[counter] -= 1;
+    return true;
+  }
+
+  private roll(probability: number): boolean {
+    return probability > 0 && this.policy.random() < probability;
+  }
+
+  /** One POST per attempt, each with a fresh token; a non-2xx reply or no reply is retried per the policy. */
   private async deliver(envelope: Record<string, unknown>, event: CallbackEvent, duplicate: boolean): Promise<void> {
-    const token = await this.signer.sign();
-    const result = await this.poster.post(event.callbackUri, JSON.stringify([envelope]), {
-      'content-type': 'application/json',
-      authorization: `Bearer ${token}`,
-    });
-    this.onDelivered({
-      eventId: String(envelope['id']),
-      type: event.type,
-      url: event.callbackUri,
-      status: result.status,
-      ...(result.error === undefined ? {} : { error: result.error }),
-      resultInformation: event.resultInformation,
-      operationContext: event.operationContext,
-      duplicate,
-    });
+    for (let attempt = 0; ; attempt += 1) {
+      const token = await this.signer.sign();
+      const sentAt = Date.now();
+      const result = await this.poster.post(event.callbackUri, JSON.stringify([envelope]), {
+        'content-type': 'application/json',
+        authorization: `Bearer ${token}`,
+      });
+      this.onDelivered({
+        eventId: String(envelope['id']),
+        type: event.type,
+        url: event.callbackUri,
+        status: result.status,
+        ...(result.error === undefined ? {} : { error: result.error }),
+        resultInformation: event.resultInformation,
+        operationContext: event.operationContext,
+        duplicate,
+        attempt,
+        responseBody: result.body.slice(0, 500),
+        durationMs: Date.now() - sentAt,
+      });
+      const delay = this.policy.retryDelaysMs[attempt];
+      if ((result.status >= 200 && result.status < 300) || delay === undefined) return;
+      await new Promise<void>((resolve) => this.timers.afterMs(delay, resolve));
+    }
   }
 }

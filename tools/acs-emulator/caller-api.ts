@@ -14,6 +14,8 @@ export interface DialOptions {
   callerDisplayName?: string;
   /** Deliver the IncomingCall event this many extra times (at-least-once delivery). */
   duplicateDelivery?: number;
+  /** false: do not deliver IncomingCall at all; the test does, e.g. twice at once with redeliverIncomingCall. */
+  deliver?: boolean;
   /** Every transfer of this call fails with CallTransferFailed. */
   failTransfers?: boolean;
   /** Overrides the emulator's ring window for this call (real ms, not scaled). */
@@ -75,6 +77,7 @@ export interface CallerApiDeps {
   eventGridUrl: string | undefined;
   ringWindowMs: number;
   promptMsPerWord: number;
+  eventGridRetryDelaysMs: readonly number[];
   newCallbackQueue(onDelivered: (record: DeliveryRecord) => void): CallbackQueue;
 }
 
@@ -229,6 +232,7 @@ export class Caller implements CallerApi {
     call.record('dialed', `${options.from} dials ${options.to}`, { from: options.from, to: options.to });
     // The ring window is real time, not scaled: tests choose it directly.
     call.ringTimer = this.deps.timers.afterMs(options.ringWindowMs ?? this.deps.ringWindowMs, () => call.ringExpired());
+    if (options.deliver === false) return handle;
     await this.deliver(call);
     for (let extra = 0; extra < (options.duplicateDelivery ?? 0); extra += 1) await this.deliver(call);
     return handle;
@@ -249,7 +253,17 @@ export class Caller implements CallerApi {
     for (const handle of this.handles.values()) handle.call.dispose();
   }
 
-  private async deliver(call: Call): Promise<number> {
+  /** One delivery; a failed one is retried later (per `eventGridRetryDelaysMs`) without holding up the caller. */
+  private async deliver(call: Call, retry = 0): Promise<number> {
+    const status = await this.deliverOnce(call);
+    const delay = this.deps.eventGridRetryDelaysMs[retry];
+    if ((status < 200 || status >= 300) && delay !== undefined) {
+      this.deps.timers.afterMs(delay, () => void this.deliver(call, retry + 1));
+    }
+    return status;
+  }
+
+  private async deliverOnce(call: Call): Promise<number> {
     const url = this.deps.eventGridUrl;
     if (url === undefined || call.incomingEvent === undefined) {
       call.record('incomingCallDelivered', 'IncomingCall not delivered: no eventGridUrl configured', { status: 0 });

@@ -1,4 +1,4 @@
-// Owns fault injection: the next N REST requests matching a method and path pattern get a canned ACS error.
+// Owns fault injection: the next N REST requests matching a method and path pattern (or a random share of them) get a canned ACS error.
 export interface FaultSpec {
   /** HTTP method to match; any method when omitted. */
   method?: string;
@@ -8,8 +8,10 @@ export interface FaultSpec {
   /** ACS error code (the subcode as a string), e.g. "8522". Defaults to the HTTP status. */
   code?: string;
   message?: string;
-  /** How many matching requests fail; default 1. */
+  /** How many matching requests fail; default 1, or unlimited with `probability`. */
   times?: number;
+  /** Each matching request fails with this probability (0-1) instead of always; for chaos runs. */
+  probability?: number;
   /** Adds Retry-After (seconds), as the service does on 429/503. */
   retryAfterSeconds?: number;
 }
@@ -47,9 +49,12 @@ const DEFAULT_MESSAGES: Record<number, string> = {
 export class Faults implements FaultInjector {
   private active: ActiveFault[] = [];
 
+  constructor(private readonly random: () => number = Math.random) {}
+
   inject(spec: FaultSpec): void {
     const pattern = typeof spec.path === 'string' ? new RegExp(spec.path) : spec.path;
-    this.active.push({ spec, pattern, remaining: spec.times ?? 1 });
+    if (spec.probability !== undefined && !(spec.probability >= 0 && spec.probability <= 1)) throw new Error('probability must be between 0 and 1');
+    this.active.push({ spec, pattern, remaining: spec.times ?? (spec.probability === undefined ? 1 : Infinity) });
   }
 
   clear(): void {
@@ -60,10 +65,13 @@ export class Faults implements FaultInjector {
     return this.active.map((fault) => fault.spec);
   }
 
-  /** Consumes one use of the first fault that matches. */
+  /** Consumes one use of the first fault that matches (and, for a probabilistic one, whose dice say so). */
   take(method: string, path: string): InjectedFault | undefined {
     const fault = this.active.find(
-      (f) => (f.spec.method === undefined || f.spec.method.toUpperCase() === method) && f.pattern.test(path),
+      (f) =>
+        (f.spec.method === undefined || f.spec.method.toUpperCase() === method) &&
+        f.pattern.test(path) &&
+        (f.spec.probability === undefined || this.random() < f.spec.probability),
     );
     if (fault === undefined) return undefined;
     fault.remaining -= 1;

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CallbackQueue, CallbackSigner, type DeliveryQuirks } from './callbacks.js';
+import { CallbackQueue, CallbackSigner, type DeliveryQuirks, type TokenOverrides } from './callbacks.js';
 import { Caller, type CallerApi } from './caller-api.js';
 import { Faults, type FaultInjector } from './faults.js';
 import { HttpPoster } from './http-client.js';
@@ -11,7 +11,7 @@ import { TimerSet } from './timers.js';
 
 export type { CallerApi, CallHandle, DialOptions, SayOptions } from './caller-api.js';
 export type { CallEnd, CallState, HeardPrompt, TimelineEntry, TimelineKind } from './calls.js';
-export type { DeliveryQuirks } from './callbacks.js';
+export type { DeliveryQuirks, DeliveryRecord, TokenOverrides } from './callbacks.js';
 export type { ValidationResult } from './event-grid.js';
 export type { FaultInjector, FaultSpec } from './faults.js';
 export type { RecordedRequest } from './server.js';
@@ -41,6 +41,12 @@ export interface AcsEmulatorOptions {
   rejectUnknownFields?: boolean;
   /** How long one word of a prompt plays, in emulated ms (scaled by timeScale); default 60. */
   promptMsPerWord?: number;
+  /** Real ms before each redelivery of a callback that got no 2xx reply; default none (one attempt). */
+  callbackRetryDelaysMs?: readonly number[];
+  /** Real ms before each redelivery of an IncomingCall that got no 2xx reply (Event Grid: 10 s, 30 s, ...); default none. */
+  eventGridRetryDelaysMs?: readonly number[];
+  /** The dice for probabilistic faults and quirks; default Math.random (pass a seeded one to replay a chaos run). */
+  random?: () => number;
 }
 
 export interface AcsEmulator {
@@ -54,8 +60,10 @@ export interface AcsEmulator {
   /** Every REST request received under /calling, with the status returned. */
   requests: RecordedRequest[];
   faults: FaultInjector;
-  /** Mutable toggles: duplicate or reorder the next callbacks. */
+  /** Mutable toggles: duplicate or reorder the next callbacks, or a random share of them. */
   callbackQuirks: DeliveryQuirks;
+  /** A callback token signed with the emulator's key, with any claim bent; for testing the app's checks. */
+  signCallbackToken(overrides?: TokenOverrides): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -66,8 +74,9 @@ export async function startAcsEmulator(options: AcsEmulatorOptions = {}): Promis
   const timeScale = options.timeScale ?? 1;
   const timers = new TimerSet(timeScale);
   const poster = new HttpPoster();
-  const quirks: DeliveryQuirks = { duplicateNext: 0, reorderNext: 0 };
-  const faults = new Faults();
+  const quirks: DeliveryQuirks = { duplicateNext: 0, reorderNext: 0, duplicateRate: 0, reorderRate: 0, reorderHoldMs: 1_000 };
+  const random = options.random ?? Math.random;
+  const faults = new Faults(random);
   const requests: RecordedRequest[] = [];
   const sseStreams = new Set<ServerResponse>();
 
@@ -91,7 +100,9 @@ export async function startAcsEmulator(options: AcsEmulatorOptions = {}): Promis
     eventGridUrl: options.eventGridUrl,
     ringWindowMs: options.ringWindowMs ?? 30_000,
     promptMsPerWord: (options.promptMsPerWord ?? 60) * timeScale,
-    newCallbackQueue: (onDelivered) => new CallbackQueue(poster, signer, quirks, onDelivered),
+    eventGridRetryDelaysMs: options.eventGridRetryDelaysMs ?? [],
+    newCallbackQueue: (onDelivered) =>
+      new CallbackQueue(poster, signer, quirks, { retryDelaysMs: options.callbackRetryDelaysMs ?? [], random }, timers, onDelivered),
   });
   server.on(
     'request',
@@ -117,6 +128,7 @@ export async function startAcsEmulator(options: AcsEmulatorOptions = {}): Promis
     requests,
     faults,
     callbackQuirks: quirks,
+    signCallbackToken: (overrides) => signer.sign(overrides),
     close: async () => {
       timers.clearAll();
       caller.dispose();

@@ -357,7 +357,7 @@ export function createHandler(ctx: ServerContext): (req: IncomingMessage, res: S
           fail(400, describeIssue(spec.error));
           return;
         }
-        const { method: faultMethod, code, message, times, retryAfterSeconds, path, status } = spec.data;
+        const { method: faultMethod, code, message, times, probability, retryAfterSeconds, path, status } = spec.data;
         ctx.faults.inject({
           path,
           status,
@@ -365,6 +365,7 @@ export function createHandler(ctx: ServerContext): (req: IncomingMessage, res: S
           ...(code === undefined ? {} : { code }),
           ...(message === undefined ? {} : { message }),
           ...(times === undefined ? {} : { times }),
+          ...(probability === undefined ? {} : { probability }),
           ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
         });
         send(res, { status: 201, body: { pending: ctx.faults.pending.length } });
@@ -509,6 +510,7 @@ const faultBody = z.object({
   code: z.string().optional(),
   message: z.string().optional(),
   times: z.int().min(1).optional(),
+  probability: z.number().min(0).max(1).optional(),
   retryAfterSeconds: z.int().min(0).optional(),
 });
 

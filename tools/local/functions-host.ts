@@ -1,11 +1,14 @@
 // Owns a local stand-in for the Functions host: the registered functions at the routes Core Tools uses.
-// HTTP triggers at /api/<route>; Event Grid triggers at /runtime/webhooks/eventgrid?functionName=<name>.
+// HTTP triggers at /api/<route> (bodies streamed, as with enableHttpStream); Event Grid triggers at
+// /runtime/webhooks/eventgrid?functionName=<name>; timer triggers on their period when asked, or on demand.
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { HttpRequest, InvocationContext, type EventGridEvent, type HttpResponseInit, type LogHandler } from '@azure/functions';
+import { Readable } from 'node:stream';
+import { HttpRequest, InvocationContext, type EventGridEvent, type HttpRequestInit, type HttpResponseInit, type LogHandler, type Timer } from '@azure/functions';
+import type { Overrides } from '../../src/app/composition-root';
 import type { Telemetry } from '../../src/app/ports';
 import { loadSettings } from '../../src/config';
 import { hotlineFunctions } from '../../src/functions/hotline-functions';
@@ -17,10 +20,16 @@ export interface FunctionsHostOptions {
   readonly telemetry: Telemetry;
   /** Where function logs go; defaults to nowhere, so tests stay quiet. */
   readonly log?: (level: string, functionName: string, message: string) => void;
+  /** Run each timer function on its period (as Azure does); otherwise only `runTimer` runs them. */
+  readonly runTimers?: boolean;
+  /** Test seams of the app (clock, fault-injecting pipeline policies); Azure runs without them. */
+  readonly overrides?: Overrides;
 }
 
 export interface FunctionsHost {
   readonly url: string;
+  /** Runs a timer function once, now, and resolves when it finishes (it throws what the function threw). */
+  runTimer(name: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -36,7 +45,8 @@ export function localSettings(file = path.resolve('local.settings.json')): Recor
 }
 
 export async function startFunctionsHost(options: FunctionsHostOptions): Promise<FunctionsHost> {
-  const functions = hotlineFunctions(loadSettings(options.env), options.telemetry);
+  const functions = hotlineFunctions(loadSettings(options.env), options.telemetry, options.overrides);
+  for (const warning of functions.warnings) options.log?.('warning', 'host', warning);
   const contextFor = (functionName: string) => {
     const logHandler: LogHandler = (level, ...args) => options.log?.(level, functionName, args.map(String).join(' '));
     return new InvocationContext({ functionName, invocationId: randomUUID(), logHandler });
@@ -52,9 +62,9 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
 
   async function serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', `http://${request.headers.host ?? '127.0.0.1'}`);
-    const body = await readBody(request);
 
     if (url.pathname === '/runtime/webhooks/eventgrid') {
+      const body = await readBody(request);
       const target = functions.eventGrid.find((fn) => fn.name === url.searchParams.get('functionName'));
       if (!target) return send(response, 404, { error: `no Event Grid function ${url.searchParams.get('functionName') ?? ''}` });
       const events = JSON.parse(body.toString('utf8') || '[]') as unknown;
@@ -71,15 +81,30 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
     const target = functions.http.find((fn) => fn.route === route);
     if (!target) return send(response, 404, { error: `no function at ${url.pathname}` });
     if (!target.methods.includes((request.method ?? 'GET') as (typeof target.methods)[number])) return send(response, 405, { error: 'method not allowed' });
-    const httpRequest = new HttpRequest({
-      method: request.method ?? 'GET',
-      url: url.toString(),
-      headers: Object.fromEntries(Object.entries(request.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : (value ?? '')])),
-      body: { bytes: body },
-    });
-    const result: HttpResponseInit = await target.handler(httpRequest, contextFor(target.name));
+    const result: HttpResponseInit = await target.handler(streamedRequest(request, url), contextFor(target.name));
     writeResponse(response, result);
   }
+
+  // Each timer runs at most once at a time, as the Functions host's singleton lock ensures.
+  const running = new Map<string, Promise<void>>();
+  async function runTimer(name: string): Promise<void> {
+    const target = functions.timer.find((fn) => fn.name === name);
+    if (!target) throw new Error(`no timer function ${name}`);
+    const current = running.get(name);
+    if (current) return current;
+    const now = new Date().toISOString();
+    const timer: Timer = { isPastDue: false, schedule: { adjustForDST: false }, scheduleStatus: { last: now, next: now, lastUpdated: now } };
+    const run = Promise.resolve(target.handler(timer, contextFor(name))).then(() => undefined).finally(() => running.delete(name));
+    running.set(name, run);
+    return run;
+  }
+  const intervals = options.runTimers
+    ? functions.timer.map(({ name, everySeconds }) =>
+        setInterval(() => {
+          runTimer(name).catch((error: unknown) => options.log?.('error', name, error instanceof Error ? (error.stack ?? error.message) : String(error)));
+        }, everySeconds * 1_000),
+      )
+    : [];
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -88,12 +113,30 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
   const address = server.address() as AddressInfo;
   return {
     url: `http://${options.host ?? '127.0.0.1'}:${address.port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
+    runTimer,
+    close: async () => {
+      for (const interval of intervals) clearInterval(interval);
+      await Promise.allSettled(running.values());
+      await new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
-      }),
+      });
+    },
   };
+}
+
+/**
+ * The request as the Node worker builds it with enableHttpStream: a fetch Request over the socket, so a handler
+ * can stop reading an oversized body without the host having buffered it.
+ */
+function streamedRequest(request: IncomingMessage, url: URL): HttpRequest {
+  const method = request.method ?? 'GET';
+  const headers = Object.fromEntries(Object.entries(request.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : (value ?? '')]));
+  const hasBody = method !== 'GET' && method !== 'HEAD';
+  const nativeRequest = new Request(url, { method, headers, ...(hasBody ? { body: Readable.toWeb(request), duplex: 'half' } : {}) });
+  // `nativeRequest` is how the library's own streaming path (createStreamRequest) builds it; the public type omits it.
+  const init: HttpRequestInit & { nativeRequest: Request } = { nativeRequest };
+  return new HttpRequest(init);
 }
 
 async function readBody(request: IncomingMessage): Promise<Buffer> {

@@ -1,6 +1,7 @@
 // Owns the whole hotline on one machine: Azurite, the ACS emulator and the local Functions host, wired together.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { startAcsEmulator, type AcsEmulator } from '../acs-emulator/index.js';
+import { startAcsEmulator, type AcsEmulator, type AcsEmulatorOptions } from '../acs-emulator/index.js';
+import type { Overrides } from '../../src/app/composition-root';
 import type { Telemetry } from '../../src/app/ports';
 import { freePort, startAzurite } from './azurite';
 import { startFunctionsHost, type FunctionsHost } from './functions-host';
@@ -20,6 +21,12 @@ export interface LocalStackOptions {
   readonly settings?: Readonly<Record<string, string>>;
   readonly telemetry?: Telemetry;
   readonly log?: (level: string, functionName: string, message: string) => void;
+  /** Run the timer functions (watchdog, retention) on their period; tests usually call `host.runTimer` instead. */
+  readonly runTimers?: boolean;
+  /** Test seams of the app: a clock, pipeline policies for the storage and ACS clients. */
+  readonly overrides?: Overrides;
+  /** Further emulator options (redelivery, dice); port, Event Grid URL and time scale are set above. */
+  readonly emulator?: Omit<AcsEmulatorOptions, 'port' | 'eventGridUrl' | 'timeScale' | 'ringWindowMs'>;
 }
 
 export interface LocalStack {
@@ -61,6 +68,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const hostPort = options.hostPort ?? (await freePort());
     const hostUrl = `http://127.0.0.1:${hostPort}`;
     const emulator = await startAcsEmulator({
+      ...options.emulator,
       ...(options.emulatorPort === undefined ? {} : { port: options.emulatorPort }),
       eventGridUrl: `${hostUrl}/runtime/webhooks/eventgrid?functionName=incomingCall`,
       timeScale,
@@ -85,6 +93,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       env: settings,
       telemetry: options.telemetry ?? silentTelemetry,
       ...(options.log ? { log: options.log } : {}),
+      ...(options.runTimers ? { runTimers: true } : {}),
+      ...(options.overrides ? { overrides: options.overrides } : {}),
     });
     stops.push(() => host.close());
     return { emulator, host, settings, timeScale, stop: stopAll };

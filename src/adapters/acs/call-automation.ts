@@ -69,30 +69,41 @@ export interface AnswerRequest {
   readonly operationContext: string;
 }
 
-/** Answering must fit in the 30 s ring window, so retries are few and short. */
-const RETRY_OPTIONS = { maxRetries: 2, retryDelayInMs: 300, maxRetryDelayInMs: 1_000 };
+/**
+ * Mid-call actions carry no repeatability id, so a retry after a lost response could run one twice: few, short retries.
+ * The SDK gives each answerCall one repeatability id that its own retries reuse, so those cannot answer twice; and a
+ * caller who is not answered is lost, so answering tries harder (about 6 s at most, well inside the 30 s ring window).
+ */
+const ACTION_RETRY = { maxRetries: 2, retryDelayInMs: 300, maxRetryDelayInMs: 1_000 };
+const ANSWER_RETRY = { maxRetries: 5, retryDelayInMs: 300, maxRetryDelayInMs: 2_000 };
 
 export class AcsCallAutomation {
   private readonly client: CallAutomationClient;
+  private readonly answering: CallAutomationClient;
 
   constructor(
     connection: AcsConnection,
     private readonly operatorPhoneNumber: string,
     private readonly hotlinePhoneNumber: string | undefined,
+    extraPolicies: ReadonlyArray<{ readonly policy: PipelinePolicy; readonly position: 'perCall' | 'perRetry' }> = [],
   ) {
-    const options = {
-      retryOptions: RETRY_OPTIONS,
-      additionalPolicies: [{ policy: recognizePreviewPolicy, position: 'perCall' as const }],
-      // Plain http is only ever the local emulator; the SDK refuses it otherwise.
-      allowInsecureConnection: isLoopbackHttp(connection.endpoint),
+    const client = (retryOptions: typeof ACTION_RETRY) => {
+      const options = {
+        retryOptions,
+        additionalPolicies: [{ policy: recognizePreviewPolicy, position: 'perCall' as const }, ...extraPolicies],
+        // Plain http is only ever the local emulator; the SDK refuses it otherwise.
+        allowInsecureConnection: isLoopbackHttp(connection.endpoint),
+      };
+      return connection.connectionString
+        ? new CallAutomationClient(connection.connectionString, options)
+        : new CallAutomationClient(connection.endpoint, requireCredential(connection.credential), options);
     };
-    this.client = connection.connectionString
-      ? new CallAutomationClient(connection.connectionString, options)
-      : new CallAutomationClient(connection.endpoint, requireCredential(connection.credential), options);
+    this.client = client(ACTION_RETRY);
+    this.answering = client(ANSWER_RETRY);
   }
 
   async answer(request: AnswerRequest): Promise<{ callConnectionId: string }> {
-    const result = await this.client.answerCall(request.incomingCallContext, request.callbackUrl, {
+    const result = await this.answering.answerCall(request.incomingCallContext, request.callbackUrl, {
       callIntelligenceOptions: { cognitiveServicesEndpoint: request.cognitiveServicesEndpoint },
       operationContext: request.operationContext,
     });

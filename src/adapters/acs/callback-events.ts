@@ -117,8 +117,11 @@ function failureReason(subCode: number): RecognizeFailureReason {
   }
 }
 
-const choiceResult = z.object({ label: z.string().min(1), recognizedPhrase: z.string().nullish(), confidence: z.number().nullish() });
-const speechResult = z.object({ speech: z.string(), confidence: z.number().nullish() });
+/** What a caller said is kept in the call's row (a 32K-character property): a long monologue is cut, not fatal. */
+export const MAX_HEARD_CHARS = 1_000;
+const heard = z.string().transform((text) => text.slice(0, MAX_HEARD_CHARS));
+const choiceResult = z.object({ label: heard.pipe(z.string().min(1)), recognizedPhrase: heard.nullish(), confidence: z.number().nullish() });
+const speechResult = z.object({ speech: heard, confidence: z.number().nullish() });
 const dtmfResult = z.object({ tones: z.array(z.string()) });
 
 /**

@@ -1,7 +1,7 @@
 // Owns call state in Table Storage: one partition per call, ETag-guarded writes, per-event marker rows.
 import { randomUUID } from 'node:crypto';
-import { RestError, TableClient, TableTransaction, type TableEntity } from '@azure/data-tables';
-import type { CallState } from '../../domain/call-state';
+import { odata, RestError, TableClient, TableTransaction, type TableEntity } from '@azure/data-tables';
+import type { CallPhase, CallState } from '../../domain/call-state';
 
 const STATE_ROW = 'state';
 const CLAIM_ROW = 'claim';
@@ -11,14 +11,55 @@ const claimPartition = (correlationId: string) => `incoming|${correlationId}`;
 
 /** Keeps a hung socket from eating the callback's time budget; the SDK's retries still apply per try. */
 const OPERATION_TIMEOUT_MS = 2_000;
+/** Table Storage holds at most 64 KiB of UTF-16 in one string property: 32K characters. */
+const MAX_STATE_CHARS = 32_000;
+/** Tries of an incoming-call claim whose insert timed out (each up to OPERATION_TIMEOUT_MS). */
+const CLAIM_ATTEMPTS = 3;
+/** A sweep's whole scan must end, or one hung page would stall every later sweep (timer runs never overlap). */
+const WATCHDOG_SCAN_TIMEOUT_MS = 10_000;
+const RETENTION_SCAN_TIMEOUT_MS = 5 * 60_000;
+/** An entity-group transaction holds at most 100 operations. */
+const MAX_TRANSACTION_OPERATIONS = 100;
+/** Calls cleaned up at once by retention: enough to finish a backlog, few enough not to flood the partition servers. */
+const CLEANUP_CONCURRENCY = 25;
+
+/** A call's state that no longer fits its row: a flow or input far beyond what the hotline is built for. */
+export class StateTooLarge extends Error {
+  constructor(callConnectionId: string, length: number) {
+    super(`state of call ${callConnectionId} is ${length} characters, more than the ${MAX_STATE_CHARS} a row property holds`);
+    this.name = 'StateTooLarge';
+  }
+}
 
 export interface StoredCall {
   readonly state: CallState;
   readonly etag: string;
 }
 
-/** `mine` means our own write landed although the client saw an error (a lost response, then 409/412 on retry). */
+/**
+ * `committed` includes our own write that landed although the client saw an error (a lost response, then 409/412
+ * on the SDK's retry): the marker row names the writer, so the two cases are told apart.
+ */
 export type CommitResult = 'committed' | 'duplicate' | 'conflict';
+
+export type WaitingPhase = Extract<CallPhase['name'], 'connecting' | 'awaitingInput' | 'playing' | 'transferring' | 'hangingUp'>;
+export const WAITING_PHASES: readonly WaitingPhase[] = ['connecting', 'awaitingInput', 'playing', 'transferring', 'hangingUp'];
+
+/** A call that has waited in one phase since `updatedAt`, as the watchdog's query finds it. */
+export interface WaitingCall {
+  readonly callConnectionId: string;
+  readonly phase: WaitingPhase;
+  readonly operationContext: string | undefined;
+  /** The menu the call waits in, when it waits for input or a transfer from one. */
+  readonly menuId: string | undefined;
+  readonly updatedAt: string;
+}
+
+export interface CleanupResult {
+  readonly calls: number;
+  readonly claims: number;
+  readonly rows: number;
+}
 
 export interface IncomingCallClaim {
   readonly correlationId: string;
@@ -38,6 +79,8 @@ interface StateEntity {
   phase: string;
   updatedAt: string;
 }
+
+type ClaimEntity = IncomingCallClaim & { writer: string; at: string };
 
 export class CallStore {
   constructor(private readonly table: TableClient) {}
@@ -68,9 +111,7 @@ export class CallStore {
     transaction.updateEntity(this.stateEntity(next, at), 'Replace', { etag: previous.etag });
     transaction.createEntity({ partitionKey: next.callConnectionId, rowKey: markerRow(eventId), writer, at });
     try {
-      const response = await this.table.submitTransaction(transaction.actions, this.options());
-      const failed = response.subResponses.find((sub) => sub.status >= 300);
-      if (failed) throw new RestError('transaction failed', { statusCode: failed.status });
+      await this.submit(transaction);
       return 'committed';
     } catch (error) {
       const status = statusOf(error);
@@ -86,18 +127,39 @@ export class CallStore {
     return (await this.getEntity(callConnectionId, markerRow(eventId))) !== undefined;
   }
 
-  async claimIncomingCall(claim: IncomingCallClaim, at: string): Promise<'claimed' | 'duplicate'> {
+  /**
+   * Insert-if-absent, so a redelivered IncomingCall is not answered twice. Two cases look like a duplicate but are
+   * not: our own insert landed behind a lost response (the writer id says so), and an owner that died before
+   * answering, whose claim is still `answering` after `takeOverBefore` (Event Grid retries such a delivery 10 s later).
+   */
+  async claimIncomingCall(claim: IncomingCallClaim, at: string, takeOverBefore: string): Promise<'claimed' | 'duplicate'> {
+    const entity: TableEntity<ClaimEntity> = { partitionKey: claimPartition(claim.correlationId), rowKey: CLAIM_ROW, ...claim, writer: randomUUID(), at };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.table.createEntity(entity, this.options());
+        return 'claimed';
+      } catch (error) {
+        if (statusOf(error) === 409) break;
+        // Event Grid's own retry is 10 s away, a third of the ring: a hung insert is tried again here instead. It may
+        // have landed, which the writer id shows on the next try.
+        if (!isTimeout(error) || attempt >= CLAIM_ATTEMPTS) throw error;
+      }
+    }
+    const existing = await this.getEntity<ClaimEntity>(entity.partitionKey, CLAIM_ROW);
+    if (existing?.writer === entity.writer) return 'claimed';
+    if (existing?.status !== 'answering' || existing.at >= takeOverBefore) return 'duplicate';
     try {
-      await this.table.createEntity({ partitionKey: claimPartition(claim.correlationId), rowKey: CLAIM_ROW, ...claim, at }, this.options());
+      await this.table.updateEntity(entity, 'Replace', { ...this.options(), etag: existing.etag ?? '' });
       return 'claimed';
     } catch (error) {
-      if (statusOf(error) === 409) return 'duplicate';
-      throw error;
+      const status = statusOf(error);
+      if (status !== 412 && status !== 404) throw error;
+      return (await this.getEntity<ClaimEntity>(entity.partitionKey, CLAIM_ROW))?.writer === entity.writer ? 'claimed' : 'duplicate';
     }
   }
 
   async loadClaim(correlationId: string): Promise<IncomingCallClaim | undefined> {
-    const entity = await this.getEntity<IncomingCallClaim & { at: string }>(claimPartition(correlationId), CLAIM_ROW);
+    const entity = await this.getEntity<ClaimEntity>(claimPartition(correlationId), CLAIM_ROW);
     if (!entity) return undefined;
     const { correlationId: id, eventId, callerPseudonym, callerSealed, status, callConnectionId } = entity;
     return { correlationId: id, eventId, callerPseudonym, callerSealed, status, ...(callConnectionId ? { callConnectionId } : {}) };
@@ -108,8 +170,92 @@ export class CallStore {
     await this.table.updateEntity({ partitionKey: claimPartition(correlationId), rowKey: CLAIM_ROW, ...change }, 'Merge', this.options());
   }
 
+  /** Calls that have been waiting in a phase since before that phase's cutoff (an ISO time): the watchdog's query. */
+  async findWaiting(cutoffs: Readonly<Record<WaitingPhase, string>>): Promise<WaitingCall[]> {
+    const phases = WAITING_PHASES.map((phase) => odata`(phase eq ${phase} and updatedAt lt ${cutoffs[phase]})`).join(' or ');
+    const found: WaitingCall[] = [];
+    const rows = this.table.listEntities<StateEntity>({
+      queryOptions: { filter: `${odata`RowKey eq ${STATE_ROW}`} and (${phases})` },
+      abortSignal: AbortSignal.timeout(WATCHDOG_SCAN_TIMEOUT_MS),
+    });
+    for await (const row of rows) {
+      const { phase } = JSON.parse(row.state) as CallState;
+      if (!isWaitingPhase(phase.name)) continue;
+      found.push({
+        callConnectionId: row.partitionKey ?? '',
+        phase: phase.name,
+        operationContext: 'operationContext' in phase ? phase.operationContext : undefined,
+        menuId: 'menuId' in phase ? phase.menuId : undefined,
+        updatedAt: row.updatedAt,
+      });
+    }
+    return found;
+  }
+
+  /**
+   * Deletes every row of calls that ended (or went quiet) before `cutoff`, and incoming-call claims older than it.
+   * Per partition, in transactions of at most 100 rows, the state row in the last one: a half-finished cleanup
+   * still shows as finished and the next run completes it. Only calls the query found finished are touched; nothing
+   * writes to a call a day after it finished, so no ETag guard is needed (transactions cannot carry one on a delete).
+   */
+  async deleteFinished(cutoff: string, abandonedBefore: string): Promise<CleanupResult> {
+    let calls = 0;
+    let rows = 0;
+    const finished = odata`RowKey eq ${STATE_ROW} and updatedAt lt ${cutoff} and (phase eq ${'ended'} or phase eq ${'transferred'} or updatedAt lt ${abandonedBefore})`;
+    for await (const page of this.pagesOf(finished)) {
+      for (const deleted of await Promise.all(page.map((partitionKey) => this.deletePartition(partitionKey)))) {
+        calls += 1;
+        rows += deleted;
+      }
+    }
+    let claims = 0;
+    for await (const page of this.pagesOf(odata`RowKey eq ${CLAIM_ROW} and at lt ${cutoff}`)) {
+      await Promise.all(page.map((partitionKey) => this.deleteIfPresent(partitionKey, CLAIM_ROW)));
+      claims += page.length;
+    }
+    return { calls, claims, rows: rows + claims };
+  }
+
+  /** Partition keys of the rows a filter finds, a page at a time (a page is cleaned up concurrently). */
+  private async *pagesOf(filter: string): AsyncGenerator<string[]> {
+    const rows = this.table.listEntities({ queryOptions: { filter, select: ['PartitionKey'] }, abortSignal: AbortSignal.timeout(RETENTION_SCAN_TIMEOUT_MS) });
+    for await (const page of rows.byPage({ maxPageSize: CLEANUP_CONCURRENCY })) yield page.map((row) => row.partitionKey ?? '');
+  }
+
+  private async deletePartition(partitionKey: string): Promise<number> {
+    const rowKeys: string[] = [];
+    for await (const row of this.table.listEntities({ queryOptions: { filter: odata`PartitionKey eq ${partitionKey}`, select: ['RowKey'] }, ...this.options() })) {
+      if (row.rowKey !== undefined && row.rowKey !== STATE_ROW) rowKeys.push(row.rowKey);
+    }
+    rowKeys.push(STATE_ROW);
+    for (let start = 0; start < rowKeys.length; start += MAX_TRANSACTION_OPERATIONS) {
+      const transaction = new TableTransaction();
+      for (const rowKey of rowKeys.slice(start, start + MAX_TRANSACTION_OPERATIONS)) transaction.deleteEntity(partitionKey, rowKey);
+      await this.submit(transaction);
+    }
+    return rowKeys.length;
+  }
+
+  private async deleteIfPresent(partitionKey: string, rowKey: string): Promise<void> {
+    try {
+      await this.table.deleteEntity(partitionKey, rowKey, this.options());
+    } catch (error) {
+      if (statusOf(error) !== 404) throw error;
+    }
+  }
+
+  /** A transaction's failure can come back as a sub-response instead of a thrown error. */
+  private async submit(transaction: TableTransaction): Promise<void> {
+    const response = await this.table.submitTransaction(transaction.actions, this.options());
+    const failed = response.subResponses.find((sub) => sub.status >= 300);
+    if (failed) throw new RestError('transaction failed', { statusCode: failed.status });
+  }
+
   private stateEntity(state: CallState, at: string): TableEntity<StateEntity> {
-    return { partitionKey: state.callConnectionId, rowKey: STATE_ROW, state: JSON.stringify(state), phase: state.phase.name, updatedAt: at };
+    const json = JSON.stringify(state);
+    // Azurite accepts what the service refuses (a string over 32K characters), so the limit is checked here.
+    if (json.length > MAX_STATE_CHARS) throw new StateTooLarge(state.callConnectionId, json.length);
+    return { partitionKey: state.callConnectionId, rowKey: STATE_ROW, state: json, phase: state.phase.name, updatedAt: at };
   }
 
   private async getEntity<T extends object>(partitionKey: string, rowKey: string): Promise<(T & { etag?: string }) | undefined> {
@@ -125,6 +271,11 @@ export class CallStore {
     return { abortSignal: AbortSignal.timeout(OPERATION_TIMEOUT_MS) };
   }
 }
+
+/** What AbortSignal.timeout raises through the SDK: the operation may or may not have reached the service. */
+const isTimeout = (error: unknown) => error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError');
+
+const isWaitingPhase = (phase: string): phase is WaitingPhase => (WAITING_PHASES as readonly string[]).includes(phase);
 
 export function statusOf(error: unknown): number | undefined {
   if (error instanceof RestError) return error.statusCode;

@@ -1,0 +1,162 @@
+// Owns the soak's verdict: from what the emulator saw, what the app stored and what it tracked, the figures that say
+// whether any call was lost, any ACS action doubled, any call stuck, any transition lost, anything private leaked.
+import type { TableClient } from '@azure/data-tables';
+import type { AcsEmulator, RecordedRequest } from '../acs-emulator/index.js';
+import type { CallState } from '../../src/domain/call-state';
+import { ACCOUNT_NUMBER, SCRIPTED_END, type CallerResult } from './callers';
+
+export interface Tracked {
+  readonly name: string;
+  readonly properties: Readonly<Record<string, string>>;
+}
+
+export interface Audit {
+  readonly calls: number;
+  readonly completed: number;
+  readonly completedAsScripted: number;
+  /** Calls that ended consistently, but not as their scenario planned (e.g. a re-prompt counted as an attempt). */
+  readonly offScript: string[];
+  readonly lostCalls: string[];
+  readonly lostTransitions: string[];
+  readonly doubledActions: string[];
+  readonly stuckCalls: string[];
+  readonly fiveHundredsByCause: Record<string, number>;
+  readonly deliveriesByStatus: Record<string, number>;
+  readonly duplicateDeliveries: number;
+  readonly redeliveries: number;
+  readonly watchdogRecoveries: number;
+  readonly acsFaultsInjected: number;
+  readonly acsRequests: number;
+  readonly callbackLatencyMs: { p50: number; p95: number; max: number };
+}
+
+/** The outcomes the app may record for each way the emulator saw a call end. */
+const CONSISTENT: Readonly<Record<string, readonly string[]>> = {
+  hungUpByApp: ['completed', 'failed'],
+  transferred: ['transferred'],
+  // A caller hanging up during the goodbye is a finished call.
+  callerHungUp: ['abandoned', 'completed', 'failed'],
+  missed: [],
+};
+
+export async function audit(emulator: AcsEmulator, table: TableClient, results: readonly CallerResult[], telemetry: readonly Tracked[]): Promise<Audit> {
+  const states = new Map<string, CallState>();
+  const markers = new Set<string>();
+  for await (const row of table.listEntities<{ state?: string }>()) {
+    if (row.rowKey === 'state' && row.state) states.set(row.partitionKey ?? '', JSON.parse(row.state) as CallState);
+    if (row.rowKey?.startsWith('evt|')) markers.add(`${row.partitionKey ?? ''}/${row.rowKey}`);
+  }
+
+  const lostCalls: string[] = [];
+  const lostTransitions: string[] = [];
+  const stuckCalls: string[] = [];
+  const offScript: string[] = [];
+  let completed = 0;
+  let completedAsScripted = 0;
+  for (const result of results) {
+    const label = `${result.scenario} call ${result.callId}`;
+    if (result.stuck) stuckCalls.push(`${label}: waited over a minute for ${result.stuck}`);
+    const state = result.callConnectionId ? states.get(result.callConnectionId) : undefined;
+    if (!result.end || !state) {
+      lostCalls.push(`${label}: ${!result.callConnectionId ? 'never answered' : !result.end ? 'never ended' : 'no state row'}`);
+      continue;
+    }
+    if (state.phase.name !== 'ended') {
+      lostTransitions.push(`${label}: ended (${result.end.kind}) but its row says ${state.phase.name}`);
+      continue;
+    }
+    if (!CONSISTENT[result.end.kind]?.includes(state.phase.outcome)) {
+      lostCalls.push(`${label}: ended ${result.end.kind} but recorded ${state.phase.outcome}`);
+      continue;
+    }
+    completed += 1;
+    const scripted = SCRIPTED_END[result.scenario];
+    if (result.end.kind !== scripted.kind || state.phase.outcome !== scripted.outcome) {
+      offScript.push(`${label}: ${result.end.kind}, recorded ${state.phase.outcome}, last failure ${state.lastFailure ?? 'none'}, path ${state.path.join(' > ')}`);
+    } else {
+      completedAsScripted += 1;
+      const account = state.collected['account'];
+      if (result.scenario === 'account' && (account?.kind !== 'dtmf' || account.tones !== ACCOUNT_NUMBER)) {
+        lostTransitions.push(`${label}: the account number the caller entered is not in its row`);
+      }
+    }
+  }
+
+  const deliveriesByStatus: Record<string, number> = {};
+  const latencies: number[] = [];
+  let duplicateDeliveries = 0;
+  let redeliveries = 0;
+  for (const call of emulator.caller.calls) {
+    for (const entry of call.timeline) {
+      if (entry.kind === 'incomingCallDelivered') count(deliveriesByStatus, `IncomingCall ${String(entry.details['status'])}`);
+      if (entry.kind !== 'callback') continue;
+      const details = entry.details;
+      const status = Number(details['status']);
+      count(deliveriesByStatus, `callback ${status}`);
+      if (details['duplicate'] === true) duplicateDeliveries += 1;
+      if (Number(details['attempt']) > 0) redeliveries += 1;
+      latencies.push(Number(details['durationMs']));
+      // An event the app says it applied must have left its marker: otherwise the transition was lost.
+      if (status === 200 && outcomesOf(String(details['responseBody']))[0] === 'applied') {
+        const marker = `${call.callConnectionId ?? ''}/evt|${String(details['eventId'])}`;
+        if (!markers.has(marker)) lostTransitions.push(`call ${call.callId}: ${String(details['type'])} acknowledged as applied, but no marker`);
+      }
+    }
+  }
+
+  const fiveHundredsByCause: Record<string, number> = {};
+  for (const event of telemetry) {
+    if (event.name === 'CallbackFailed' || event.name === 'IncomingCallFailed') count(fiveHundredsByCause, `${event.name === 'CallbackFailed' ? 'callback' : 'IncomingCall'}: ${event.properties['cause'] ?? '?'}`);
+    if (event.name === 'CallbackRejected' && event.properties['status'] === '503') count(fiveHundredsByCause, 'callback: signing keys unavailable');
+  }
+
+  latencies.sort((a, b) => a - b);
+  return {
+    calls: results.length,
+    completed,
+    completedAsScripted,
+    offScript,
+    lostCalls,
+    lostTransitions,
+    doubledActions: doubled(emulator.requests),
+    stuckCalls,
+    fiveHundredsByCause,
+    deliveriesByStatus,
+    duplicateDeliveries,
+    redeliveries,
+    watchdogRecoveries: telemetry.filter((event) => event.name === 'CallStuck').length,
+    acsFaultsInjected: emulator.requests.filter((request) => request.faultInjected).length,
+    acsRequests: emulator.requests.length,
+    callbackLatencyMs: { p50: percentile(latencies, 0.5), p95: percentile(latencies, 0.95), max: latencies.at(-1) ?? 0 },
+  };
+}
+
+/** The same action (type and operationContext; hang-ups per call) carried out by ACS more than once. */
+function doubled(requests: readonly RecordedRequest[]): string[] {
+  const performed = new Map<string, number>();
+  for (const request of requests) {
+    if (request.status < 200 || request.status >= 300 || request.replayed || !request.callConnectionId) continue;
+    const action = request.method === 'DELETE' ? 'hangUp' : /:(\w+)$/.exec(request.path)?.[1];
+    if (!action || action === 'answer') continue;
+    const context = action === 'hangUp' || action === 'terminate' ? '' : String((request.body as { operationContext?: unknown } | undefined)?.operationContext);
+    const key = `${request.callConnectionId} ${action === 'terminate' ? 'hangUp' : action} ${context}`;
+    performed.set(key, (performed.get(key) ?? 0) + 1);
+  }
+  return [...performed].filter(([, times]) => times > 1).map(([key, times]) => `${key} x${times}`);
+}
+
+function outcomesOf(body: string): string[] {
+  try {
+    return (JSON.parse(body) as { outcomes?: string[] }).outcomes ?? [];
+  } catch {
+    return [];
+  }
+}
+
+function count(tally: Record<string, number>, key: string): void {
+  tally[key] = (tally[key] ?? 0) + 1;
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  return sorted.length === 0 ? 0 : (sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0);
+}

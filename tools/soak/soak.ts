@@ -1,0 +1,234 @@
+// Owns `npm run soak`: a bounded chaos run of N simulated calls through the ACS emulator, the local Functions host
+// and Azurite (loopback only), with storage and ACS faults, duplicated and reordered callbacks; prints the figures and
+// exits non-zero if any call was lost, doubled, stuck or leaked something private. It stops by itself.
+import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { TableClient } from '@azure/data-tables';
+import type { CallState } from '../../src/domain/call-state';
+import type { AcsEmulator } from '../acs-emulator/index.js';
+import { startAzurite } from '../local/azurite';
+import { OPERATOR_NUMBER, HOTLINE_NUMBER, startLocalStack } from '../local/local-stack';
+import { leaksIn, leaksInTable, numberForms } from '../local/privacy-scan';
+import { StorageFaults } from '../local/storage-faults';
+import { audit, type Tracked } from './audit';
+import { runCaller, SCENARIOS, type CallerResult } from './callers';
+
+const USAGE = `npm run soak -- [--calls 500] [--concurrency 50] [--storage-faults 0.1] [--acs-faults 0.1]
+                      [--duplicates 0.2] [--reorders 0.1] [--time-scale 0.2] [--seed <n>]`;
+
+const { values: args } = parseArgs({
+  options: {
+    calls: { type: 'string', default: '500' },
+    concurrency: { type: 'string', default: '50' },
+    'storage-faults': { type: 'string', default: '0.1' },
+    'acs-faults': { type: 'string', default: '0.1' },
+    duplicates: { type: 'string', default: '0.2' },
+    reorders: { type: 'string', default: '0.1' },
+    'time-scale': { type: 'string', default: '0.2' },
+    seed: { type: 'string' },
+    help: { type: 'boolean', default: false },
+  },
+});
+
+function number(name: keyof typeof args, min: number, max: number): number {
+  const value = Number(args[name]);
+  if (!Number.isFinite(value) || value < min || value > max) throw new Error(`--${name} must be a number from ${min} to ${max}\n${USAGE}`);
+  return value;
+}
+
+/** mulberry32: a small seeded generator, so a run's dice can be replayed with --seed. */
+function seeded(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+/**
+ * Fault rules roll their dice in turn and the first that fires wins; these per-rule probabilities make the kinds add up
+ * to `rate` in the given shares (a later rule only rolls when the earlier ones did not fire).
+ */
+function inOrder(rate: number, shares: readonly number[]): number[] {
+  let taken = 0;
+  return shares.map((share) => {
+    const probability = (rate * share) / (1 - taken);
+    taken += rate * share;
+    return probability;
+  });
+}
+
+/** Callback redelivery is undocumented for ACS (R-09): the soak assumes retries after 0.5 s, 2 s and 5 s. */
+const CALLBACK_RETRY_DELAYS_MS = [500, 2_000, 5_000];
+/** Event Grid's documented schedule starts 10 s, 30 s; later tries would be past the ring window anyway. */
+const EVENT_GRID_RETRY_DELAYS_MS = [10_000, 30_000];
+/** The watchdog sweeps every 2 s in the soak (15 s in Azure) and treats 10 s of waiting as stalled (45 s in Azure). */
+const WATCHDOG_SWEEP_MS = 2_000;
+const WATCHDOG_STALL_SECONDS = 10;
+/** After the last caller, how long pending redeliveries get to land before the rows are judged. */
+const SETTLE_MS = 10_000;
+
+async function main(): Promise<number> {
+  if (args.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const calls = number('calls', 1, 100_000);
+  const concurrency = number('concurrency', 1, 500);
+  const storageFaultRate = number('storage-faults', 0, 0.5);
+  const acsFaultRate = number('acs-faults', 0, 0.5);
+  const duplicateRate = number('duplicates', 0, 1);
+  const reorderRate = number('reorders', 0, 1);
+  const timeScale = number('time-scale', 0.01, 10);
+  const seed = args.seed === undefined ? randomBytes(4).readUInt32LE() : number('seed', 0, 2 ** 32 - 1);
+  const random = seeded(seed);
+
+  const started = Date.now();
+  const telemetry: Tracked[] = [];
+  const logs: string[] = [];
+  const storageFaults = new StorageFaults(random);
+  // 10% of storage tries fail: mostly busy, some lost responses (the write landed), some resets, a few hangs.
+  const storageMix = [['unavailable', 0.4], ['lostResponse', 0.3], ['reset', 0.2], ['hang', 0.1]] as const;
+  inOrder(storageFaultRate, storageMix.map(([, share]) => share)).forEach((probability, i) => {
+    if (probability > 0) storageFaults.inject({ fault: storageMix[i]?.[0] ?? 'unavailable', probability });
+  });
+
+  const azurite = await startAzurite();
+  const stack = await startLocalStack({
+    tablesConnectionString: azurite.connectionString,
+    timeScale,
+    emulator: { callbackRetryDelaysMs: CALLBACK_RETRY_DELAYS_MS, eventGridRetryDelaysMs: EVENT_GRID_RETRY_DELAYS_MS, random },
+    settings: { WATCHDOG_STALL_SECONDS: String(WATCHDOG_STALL_SECONDS) },
+    telemetry: { trackEvent: (name, properties) => telemetry.push({ name, properties }) },
+    log: (level, functionName, message) => logs.push(`${level} ${functionName} ${message}`),
+    overrides: { storagePolicies: [storageFaults.extraPolicy] },
+  });
+  const { emulator, host } = stack;
+  // 10% of ACS requests (answers included) fail: server errors the SDK retries, throttling it does not.
+  const acsMix = [[500, 0.4], [503, 0.3], [429, 0.3]] as const;
+  inOrder(acsFaultRate, acsMix.map(([, share]) => share)).forEach((probability, i) => {
+    if (probability > 0) emulator.faults.inject({ path: /:(answer|recognize|play|transferToParticipant|terminate)$/, status: acsMix[i]?.[0] ?? 500, probability });
+  });
+  Object.assign(emulator.callbackQuirks, { duplicateRate, reorderRate, reorderHoldMs: 100 });
+
+  let sweeping = true;
+  const watchdog = (async () => {
+    while (sweeping) {
+      await new Promise((resolve) => setTimeout(resolve, WATCHDOG_SWEEP_MS));
+      await host.runTimer('watchdog').catch((error: unknown) => logs.push(`error watchdog ${String(error)}`));
+    }
+  })();
+
+  console.log(`soak: ${calls} calls, ${concurrency} at a time, seed ${seed}; storage faults ${pct(storageFaultRate)}, ACS faults ${pct(acsFaultRate)}, duplicates ${pct(duplicateRate)}, reorders ${pct(reorderRate)}`);
+  const results: CallerResult[] = [];
+  let nextCall = 0;
+  const progress = setInterval(() => console.log(`  ${results.length}/${calls} calls done, ${((Date.now() - started) / 1000).toFixed(0)} s`), 10_000);
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, calls) }, async () => {
+      while (nextCall < calls) {
+        const index = nextCall++;
+        const scenario = SCENARIOS[index % SCENARIOS.length] ?? 'account';
+        const from = `+1425555${String(1000 + (index % 9000)).padStart(4, '0')}`;
+        results.push(await runCaller(emulator, scenario, from, random() < duplicateRate));
+      }
+    }),
+  );
+  clearInterval(progress);
+
+  const table = TableClient.fromConnectionString(azurite.connectionString, stack.settings['CALL_STATE_TABLE_NAME'] ?? '', { allowInsecureConnection: true });
+  await settle(table, results);
+  sweeping = false;
+  await watchdog;
+  const elapsedMs = Date.now() - started;
+  storageFaults.clear();
+
+  const figures = await audit(emulator, table, results, telemetry);
+  const troubled = results.filter((result) => result.stuck || !result.end || !result.callConnectionId);
+  const diagnosis = await Promise.all(troubled.slice(0, 5).map((result) => diagnose(table, emulator, result, logs)));
+  const secrets = [
+    ...results.flatMap((result) => numberForms(emulator.caller.get(result.callId)?.from ?? '')),
+    ...numberForms(OPERATOR_NUMBER),
+    ...numberForms(HOTLINE_NUMBER),
+    stack.settings['PSEUDONYM_KEY'] ?? '',
+    emulator.accessKey,
+  ];
+  const leaks = [
+    ...logs.flatMap((line, i) => leaksIn(`log[${i}]`, line, secrets)),
+    ...telemetry.flatMap((event, i) => leaksIn(`telemetry[${i}]`, JSON.stringify(event), secrets)),
+    ...emulator.requests.flatMap((request, i) => leaksIn(`url[${i}]`, `${request.path}?${new URLSearchParams(request.query).toString()}`, secrets)),
+    ...(await leaksInTable(table, secrets)),
+  ];
+  await stack.stop();
+  await azurite.stop();
+
+  const storageInjected = storageFaults.count();
+  const report = [
+    `calls completed            ${figures.completed}/${figures.calls} (${figures.completedAsScripted} as scripted)`,
+    `lost calls                 ${figures.lostCalls.length}`,
+    `lost transitions           ${figures.lostTransitions.length}`,
+    `doubled ACS actions        ${figures.doubledActions.length}`,
+    `stuck calls                ${figures.stuckCalls.length}`,
+    `privacy leaks              ${leaks.length}`,
+    `5xx by cause               ${formatTally(figures.fiveHundredsByCause)}`,
+    `elapsed                    ${(elapsedMs / 1000).toFixed(1)} s`,
+    '',
+    `storage faults injected    ${storageInjected} of ${storageFaults.tries} tries (${pct(storageInjected / Math.max(1, storageFaults.tries))}): ${formatTally(Object.fromEntries(storageFaults.injected))}`,
+    `ACS faults injected        ${figures.acsFaultsInjected} of ${figures.acsRequests} requests (${pct(figures.acsFaultsInjected / Math.max(1, figures.acsRequests))})`,
+    `deliveries                 ${formatTally(figures.deliveriesByStatus)}`,
+    `duplicate deliveries       ${figures.duplicateDeliveries} callbacks; redeliveries after a failure ${figures.redeliveries}`,
+    `watchdog recoveries        ${figures.watchdogRecoveries}`,
+    `callback latency           p50 ${figures.callbackLatencyMs.p50} ms, p95 ${figures.callbackLatencyMs.p95} ms, max ${figures.callbackLatencyMs.max} ms`,
+  ];
+  console.log(report.join('\n'));
+  const problems = [...figures.lostCalls, ...figures.lostTransitions, ...figures.doubledActions.map((d) => `doubled: ${d}`), ...figures.stuckCalls, ...leaks.map((l) => `leak: ${l.kind} in ${l.where}`)];
+  for (const problem of problems.slice(0, 20)) console.log(`  ! ${problem}`);
+  if (problems.length > 20) console.log(`  ! ... and ${problems.length - 20} more`);
+  for (const call of figures.offScript.slice(0, 5)) console.log(`  ~ off script: ${call}`);
+  for (const lines of diagnosis) console.log(lines.join('\n'));
+  return problems.length === 0 ? 0 : 1;
+}
+
+/** What a troubled call's row says and what its last moments looked like from the emulator, for the report. */
+async function diagnose(table: TableClient, emulator: AcsEmulator, result: CallerResult, logs: readonly string[]): Promise<string[]> {
+  const call = emulator.caller.get(result.callId);
+  const ids = [call?.correlationId, call?.callConnectionId].filter((id): id is string => id !== undefined);
+  const row = result.callConnectionId
+    ? await table.getEntity<{ state: string; updatedAt: string }>(result.callConnectionId, 'state').catch(() => undefined)
+    : undefined;
+  const phase = row ? JSON.stringify((JSON.parse(row.state) as CallState).phase) : 'no row';
+  return [
+    `  ? ${result.scenario} call ${result.callId}: row ${phase} since ${row?.updatedAt ?? '-'}`,
+    // Not the dial: its summary names the caller's number.
+    ...(call?.timeline.filter((entry) => entry.kind !== 'dialed').slice(-10) ?? []).map((entry) => `      ${entry.elapsedMs} ms ${entry.kind}: ${entry.summary}`),
+    ...logs.filter((line) => ids.some((id) => line.includes(id))).slice(-8).map((line) => `      log: ${line.slice(0, 300)}`),
+    `      answers: ${answersOf(emulator, call?.incomingCallContext).map((request) => `${request.at.slice(11, 23)} ${request.status}`).join(', ') || 'none'}`,
+  ];
+}
+
+const answersOf = (emulator: AcsEmulator, incomingCallContext: string | undefined) =>
+  emulator.requests.filter((request) => request.path.endsWith(':answer') && (request.body as { incomingCallContext?: string } | undefined)?.incomingCallContext === incomingCallContext);
+
+/** Waits until every ended call's row says ended (or SETTLE_MS passes): redeliveries may still be on their way. */
+async function settle(table: TableClient, results: readonly CallerResult[]): Promise<void> {
+  const deadline = Date.now() + SETTLE_MS;
+  const waiting = new Set(results.filter((result) => result.end && result.callConnectionId).map((result) => result.callConnectionId ?? ''));
+  while (waiting.size > 0 && Date.now() < deadline) {
+    for await (const row of table.listEntities<{ phase?: string }>({ queryOptions: { filter: "RowKey eq 'state' and phase eq 'ended'" } })) waiting.delete(row.partitionKey ?? '');
+    if (waiting.size > 0) await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+const pct = (share: number) => `${(share * 100).toFixed(1)}%`;
+const formatTally = (tally: Readonly<Record<string, number>>) =>
+  Object.keys(tally).length === 0 ? 'none' : Object.entries(tally).sort(([a], [b]) => a.localeCompare(b)).map(([key, value]) => `${key}: ${value}`).join(', ');
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(2);
+  },
+);
