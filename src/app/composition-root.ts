@@ -1,5 +1,6 @@
 // Owns wiring: settings in, a ready Hotline and callback authenticator out. The only place adapters meet.
 import { TableClient } from '@azure/data-tables';
+import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import { DefaultAzureCredential } from '@azure/identity';
 import { AcsCallAutomation, isLoopbackHttp } from '../adapters/acs/call-automation';
 import { CallbackAuthenticator } from '../adapters/acs/callback-auth';
@@ -24,19 +25,24 @@ export interface Overrides {
   readonly flow?: Flow;
   readonly calls?: CallControl;
   readonly clock?: Clock;
+  /** Extra policies on the TableClient, run once per attempt (request counting, fault injection); tools and tests only. */
+  readonly tablePolicies?: readonly PipelinePolicy[];
 }
 
 export function createApp(settings: Settings, telemetry: Telemetry, overrides: Overrides = {}): App {
   const credential = settings.acs.kind === 'managedIdentity' || settings.tables.kind === 'managedIdentity' ? new DefaultAzureCredential() : undefined;
+  const additionalPolicies = (overrides.tablePolicies ?? []).map((policy) => ({ policy, position: 'perRetry' as const }));
   const table =
     settings.tables.kind === 'connectionString'
       ? TableClient.fromConnectionString(settings.tables.connectionString, settings.tables.tableName, {
           allowInsecureConnection: /UseDevelopmentStorage=true|=http:\/\/(127\.0\.0\.1|localhost)[:/]/i.test(settings.tables.connectionString),
           retryOptions: STORAGE_RETRY,
+          additionalPolicies,
         })
       : new TableClient(settings.tables.endpoint, settings.tables.tableName, requireCredential(credential), {
           allowInsecureConnection: isLoopbackHttp(settings.tables.endpoint),
           retryOptions: STORAGE_RETRY,
+          additionalPolicies,
         });
   const calls =
     overrides.calls ??

@@ -7,7 +7,14 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { HttpRequest, InvocationContext, type EventGridEvent, type HttpResponseInit, type LogHandler } from '@azure/functions';
 import type { Telemetry } from '../../src/app/ports';
-import { hotlineFunctions } from '../../src/functions/hotline-functions';
+import { hotlineFunctions, type HotlineFunctions } from '../../src/functions/hotline-functions';
+
+/** One handler call as the host sees it: which function, and its trigger input. */
+export interface Invocation {
+  readonly functionName: string;
+  /** The raw request body (HTTP trigger) or the event (Event Grid trigger). */
+  readonly input: Buffer | EventGridEvent;
+}
 
 export interface FunctionsHostOptions {
   readonly port?: number;
@@ -16,6 +23,13 @@ export interface FunctionsHostOptions {
   readonly telemetry: Telemetry;
   /** Where function logs go; defaults to nowhere, so tests stay quiet. */
   readonly log?: (level: string, functionName: string, message: string) => void;
+  /** Builds the functions to serve; defaults to the hotline's own list. */
+  readonly functions?: (env: Readonly<Record<string, string | undefined>>, telemetry: Telemetry) => HotlineFunctions;
+  /**
+   * Runs around every handler call and must call `invoke` once (the benchmark times handlers and gives each an
+   * async context here); reading the request and writing the response stay outside it.
+   */
+  readonly aroundInvocation?: <T>(invocation: Invocation, invoke: () => Promise<T>) => Promise<T>;
 }
 
 export interface FunctionsHost {
@@ -35,7 +49,8 @@ export function localSettings(file = path.resolve('local.settings.json')): Recor
 }
 
 export async function startFunctionsHost(options: FunctionsHostOptions): Promise<FunctionsHost> {
-  const functions = hotlineFunctions(options.env, options.telemetry);
+  const functions = (options.functions ?? hotlineFunctions)(options.env, options.telemetry);
+  const around = options.aroundInvocation ?? (<T>(_: Invocation, invoke: () => Promise<T>) => invoke());
   const contextFor = (functionName: string) => {
     const logHandler: LogHandler = (level, ...args) => options.log?.(level, functionName, args.map(String).join(' '));
     return new InvocationContext({ functionName, invocationId: randomUUID(), logHandler });
@@ -62,7 +77,7 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
         return send(response, 200, { validationResponse: list[0]?.data?.validationCode });
       }
       // The real host runs the function once per event and answers 500 if any invocation throws.
-      for (const event of list) await target.handler(event, contextFor(target.name));
+      for (const event of list) await around({ functionName: target.name, input: event }, () => Promise.resolve(target.handler(event, contextFor(target.name))));
       return send(response, 202, undefined);
     }
 
@@ -76,7 +91,7 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
       headers: Object.fromEntries(Object.entries(request.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : (value ?? '')])),
       body: { bytes: body },
     });
-    const result: HttpResponseInit = await target.handler(httpRequest, contextFor(target.name));
+    const result: HttpResponseInit = await around({ functionName: target.name, input: body }, () => Promise.resolve(target.handler(httpRequest, contextFor(target.name))));
     writeResponse(response, result);
   }
 

@@ -32,22 +32,21 @@ export interface LocalStack {
 
 const silentTelemetry: Telemetry = { trackEvent: () => undefined };
 
-export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
-  const azurite = options.tablesConnectionString ? undefined : await startAzurite();
-  const hostPort = options.hostPort ?? (await freePort());
-  const hostUrl = `http://127.0.0.1:${hostPort}`;
-  const emulator = await startAcsEmulator({
-    ...(options.emulatorPort === undefined ? {} : { port: options.emulatorPort }),
-    eventGridUrl: `${hostUrl}/runtime/webhooks/eventgrid?functionName=incomingCall`,
-    timeScale: options.timeScale ?? 1,
-    ...(options.ringWindowMs === undefined ? {} : { ringWindowMs: options.ringWindowMs }),
-  });
-  const settings: Record<string, string> = {
+/** The app settings of a hotline served at `hostUrl` and wired to this emulator and Azurite; the same names as in Azure. */
+export function stackSettings(options: {
+  readonly emulator: AcsEmulator;
+  readonly hostUrl: string;
+  readonly tablesConnectionString: string;
+  readonly tableName?: string;
+  readonly settings?: Readonly<Record<string, string>>;
+}): Record<string, string> {
+  const { emulator } = options;
+  return {
     ACS_CONNECTION_STRING: emulator.connectionString,
-    CALLBACK_BASE_URL: hostUrl,
+    CALLBACK_BASE_URL: options.hostUrl,
     // ACS would hand this to Azure AI for speech; the emulator recognises text instead.
     COGNITIVE_SERVICES_ENDPOINT: 'https://local-emulator.cognitiveservices.azure.com/',
-    TABLES_CONNECTION_STRING: options.tablesConnectionString ?? azurite?.connectionString ?? '',
+    TABLES_CONNECTION_STRING: options.tablesConnectionString,
     CALL_STATE_TABLE_NAME: options.tableName ?? `calls${randomUUID().replace(/-/g, '').slice(0, 16)}`,
     OPERATOR_PHONE_NUMBER: OPERATOR_NUMBER,
     HOTLINE_PHONE_NUMBER: HOTLINE_NUMBER,
@@ -58,6 +57,25 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     ACS_OPENID_CONFIGURATION_URL: emulator.openIdConfigurationUrl,
     ...options.settings,
   };
+}
+
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const azurite = options.tablesConnectionString ? undefined : await startAzurite();
+  const hostPort = options.hostPort ?? (await freePort());
+  const hostUrl = `http://127.0.0.1:${hostPort}`;
+  const emulator = await startAcsEmulator({
+    ...(options.emulatorPort === undefined ? {} : { port: options.emulatorPort }),
+    eventGridUrl: `${hostUrl}/runtime/webhooks/eventgrid?functionName=incomingCall`,
+    timeScale: options.timeScale ?? 1,
+    ...(options.ringWindowMs === undefined ? {} : { ringWindowMs: options.ringWindowMs }),
+  });
+  const settings = stackSettings({
+    emulator,
+    hostUrl,
+    tablesConnectionString: options.tablesConnectionString ?? azurite?.connectionString ?? '',
+    ...(options.tableName === undefined ? {} : { tableName: options.tableName }),
+    ...(options.settings === undefined ? {} : { settings: options.settings }),
+  });
   let host: FunctionsHost;
   try {
     host = await startFunctionsHost({
