@@ -1,0 +1,136 @@
+// Owns the benchmark's app process: the local Functions host serving the hotline (or the floor) in its own process,
+// so the app's CPU and memory are measured apart from Azurite, the emulator and the simulated callers.
+import { performance } from 'node:perf_hooks';
+import { createApp, CALLBACK_ROUTE, type App } from '../../src/app/composition-root';
+import type { Telemetry } from '../../src/app/ports';
+import { loadSettings } from '../../src/config';
+import { callbackHandler } from '../../src/functions/callbacks';
+import type { HotlineFunctions } from '../../src/functions/hotline-functions';
+import { incomingCallHandler } from '../../src/functions/incoming-call';
+import { startFunctionsHost, type Invocation } from '../local/functions-host';
+import { floorFunctions } from './floor';
+import type { HostCommand, HostConfig, HostMessage, InvocationDetail, WindowReport } from './host-protocol';
+import { countingInto, countRequestsTo, noRequests, tableRequestCounter, type RequestCounts } from './request-counter';
+
+const config = JSON.parse(process.env['BENCH_HOST_CONFIG'] ?? '{}') as HostConfig;
+const send = (message: HostMessage) => process.send?.(message);
+const silentTelemetry: Telemetry = { trackEvent: () => undefined };
+
+/**
+ * hotlineFunctions and runtimeApp, with the counting policy on the TableClient: they take no overrides, so their
+ * few lines are repeated here. Keep the two lists of functions alike.
+ */
+function appFunctions(env: Readonly<Record<string, string | undefined>>, telemetry: Telemetry): HotlineFunctions {
+  const settings = loadSettings(env);
+  let app: Promise<App> | undefined;
+  const ready = () =>
+    (app ??= (async () => {
+      const created = createApp(settings, telemetry, { tablePolicies: [tableRequestCounter] });
+      await created.table.createTable();
+      return created;
+    })());
+  return {
+    http: [{ name: 'callbacks', route: CALLBACK_ROUTE, methods: ['POST'], handler: callbackHandler(ready, telemetry) }],
+    eventGrid: [{ name: 'incomingCall', handler: incomingCallHandler(ready) }],
+  };
+}
+
+class Window {
+  readonly started = performance.now();
+  readonly cpu = process.cpuUsage();
+  readonly advancingMs: number[] = [];
+  readonly otherMs: number[] = [];
+  readonly incomingCallMs: number[] = [];
+  readonly outcomes: Record<string, number> = {};
+  readonly requests = noRequests();
+  readonly details: InvocationDetail[] = [];
+  private readonly seenEvents = new Set<string>();
+
+  constructor(readonly detail: boolean) {}
+
+  record(invocation: Invocation, ms: number, result: unknown, counts: RequestCounts): void {
+    this.requests.tableReads += counts.tableReads;
+    this.requests.tableWrites += counts.tableWrites;
+    this.requests.acs += counts.acs;
+    let outcome = 'handled';
+    if (invocation.functionName === 'incomingCall') {
+      this.incomingCallMs.push(ms);
+    } else {
+      const response = result as { status?: number; jsonBody?: { outcomes?: string[] } } | undefined;
+      outcome = response?.jsonBody?.outcomes?.[0] ?? `status ${response?.status ?? 'threw'}`;
+      this.outcomes[outcome] = (this.outcomes[outcome] ?? 0) + 1;
+      (outcome === 'applied' ? this.advancingMs : this.otherMs).push(ms);
+    }
+    if (this.detail) this.details.push(this.describe(invocation, outcome, counts));
+  }
+
+  /** Only detail windows read the body a second time, to name the event: they are not timed. */
+  private describe(invocation: Invocation, outcome: string, counts: RequestCounts): InvocationDetail {
+    const event = Buffer.isBuffer(invocation.input)
+      ? (JSON.parse(invocation.input.toString('utf8')) as Array<{ id?: string; type?: string }>)[0]
+      : { id: invocation.input.id, type: 'IncomingCall' };
+    const id = event?.id ?? '';
+    const redelivered = this.seenEvents.has(id);
+    this.seenEvents.add(id);
+    const eventType = (event?.type ?? '?').replace('Microsoft.Communication.', '');
+    return { functionName: invocation.functionName, eventType, outcome, redelivered, counts };
+  }
+
+  report(): WindowReport {
+    const cpu = process.cpuUsage(this.cpu);
+    return {
+      elapsedMs: performance.now() - this.started,
+      cpuMs: (cpu.user + cpu.system) / 1000,
+      maxRssMb: process.resourceUsage().maxRSS / 1024,
+      advancingMs: this.advancingMs,
+      otherMs: this.otherMs,
+      incomingCallMs: this.incomingCallMs,
+      outcomes: this.outcomes,
+      requests: this.requests,
+      details: this.details,
+    };
+  }
+}
+
+async function main(): Promise<void> {
+  countRequestsTo(config.acsOrigin);
+  let window = new Window(false);
+  const host = await startFunctionsHost({
+    port: config.port,
+    env: config.env,
+    telemetry: silentTelemetry,
+    functions: config.mode === 'app' ? appFunctions : (env) => floorFunctions({ env, tablePolicies: [tableRequestCounter] }),
+    aroundInvocation: async (invocation, invoke) => {
+      const counts = noRequests();
+      const started = performance.now();
+      let result: unknown;
+      try {
+        return (result = await countingInto(counts, invoke));
+      } finally {
+        window.record(invocation, performance.now() - started, result, counts);
+      }
+    },
+  });
+  process.on('message', (command: HostCommand) => {
+    switch (command.type) {
+      case 'startWindow':
+        window = new Window(command.detail);
+        send({ type: 'windowStarted', id: command.id });
+        return;
+      case 'endWindow':
+        send({ type: 'window', id: command.id, report: window.report() });
+        window = new Window(false);
+        return;
+      case 'stop':
+        // process.exit, not a drained event loop: --cpu-prof writes its profile on exit either way.
+        void host.close().finally(() => process.exit(0));
+        return;
+    }
+  });
+  send({ type: 'ready' });
+}
+
+void main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

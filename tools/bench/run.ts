@@ -1,0 +1,326 @@
+// Owns `npm run bench`: one run on loopback that prints cold start, requests per event, load, overhead over the
+// floor and saturation, each next to its target. `npm run bench -- --profile` profiles the app under load instead.
+import { execFileSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { build } from 'esbuild';
+import { startAcsEmulator, type AcsEmulator } from '../acs-emulator/index.js';
+import { bundleOptions } from '../build/bundle';
+import { freePort, startAzurite, type RunningAzurite } from '../local/azurite';
+import { stackSettings } from '../local/local-stack';
+import { buildArtifacts } from './artifacts';
+import { measureColdStarts, type ColdStart } from './cold-start';
+import { HostChild } from './host-child';
+import type { HostMode } from './host-protocol';
+import { CALLBACKS_PER_CALLER_PER_S, climb, P99_LIMIT_MS, STEP_MS, THINK_MS, type Step } from './load';
+import { measurePerEvent, type EventRow } from './per-event';
+import { summariseProfiles } from './profile';
+import { fixed, median, table } from './stats';
+
+const ROOT = path.resolve(__dirname, '../..');
+/** `npm run bench` must stop by itself within five minutes on a fresh clone. */
+const BUDGET_MS = 280_000;
+const LEVELS = [100, 250, 500, 750, 1000, 1500, 2000];
+const REQUIRED_LEVELS = [100, 500, 1000];
+const COLD_START_RUNS = 5;
+const CALLS_PER_SCRIPT = 5;
+
+const TARGET = {
+  overhead: 1.2,
+  p99At500Ms: 50,
+  saturationShare: 0.8,
+  cpuMsPerCallback: 1,
+  rssAt1000Mb: 200,
+  importMs: 100,
+};
+
+const started = Date.now();
+const deadline = started + BUDGET_MS;
+const elapsed = () => `${((Date.now() - started) / 1000).toFixed(0)} s`;
+const say = (text = '') => process.stdout.write(`${text}\n`);
+
+async function main(): Promise<void> {
+  say(`Hotline benchmark: ${new Date().toISOString()}, Node ${process.version}, ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), commit ${commit()}`);
+  if (process.argv.includes('--profile')) return profile();
+  say('One run on loopback. Azurite, the ACS emulator and the callers share this machine with the app, which runs in a host process of');
+  say('its own so that its CPU and memory are its own. Compare figures as ratios within a run: the machine is shared and noisy.');
+
+  const artifacts = await buildArtifacts(ROOT);
+  say(`\nBuilt the tsc output and the bundles (${elapsed()}).`);
+  const azurite = await startAzurite();
+  let emulator: AcsEmulator | undefined;
+  try {
+    const coldStarts = await measureColdStarts(artifacts.variants, artifacts.probeScript, azurite.connectionString, COLD_START_RUNS);
+    printColdStarts(coldStarts);
+
+    const hostPort = await freePort();
+    const hostUrl = `http://127.0.0.1:${hostPort}`;
+    emulator = await startAcsEmulator({ eventGridUrl: `${hostUrl}/runtime/webhooks/eventgrid?functionName=incomingCall`, timeScale: 1 });
+    const startHost = (mode: HostMode) =>
+      HostChild.start(artifacts.hostScript, {
+        mode,
+        port: hostPort,
+        env: stackSettings({ emulator: emulator!, hostUrl, tablesConnectionString: azurite.connectionString, tableName: `bench${mode}` }),
+        acsOrigin: emulator!.url,
+      });
+
+    const app = await startHost('app');
+    const perEvent = await measurePerEvent(emulator, app, CALLS_PER_SCRIPT);
+    printPerEvent(perEvent.rows, perEvent.acsCountedByApp, perEvent.acsReceivedByEmulator);
+
+    printLoadHeader('app');
+    const appLadder = await climb(emulator, app, ladderOptions(azurite, deadline - (deadline - Date.now()) / 2));
+    await app.stop();
+    const floor = await startHost('floor');
+    printLoadHeader('floor: the same requests from a bare script');
+    const floorLadder = await climb(emulator, floor, ladderOptions(azurite, deadline));
+    await floor.stop();
+
+    printOverhead(appLadder.steps, floorLadder.steps);
+    const saturation = { app: saturationOf(appLadder.steps), floor: saturationOf(floorLadder.steps) };
+    printSaturation(saturation.app, saturation.floor, [...appLadder.skipped, ...floorLadder.skipped]);
+    printTargets(coldStarts, perEvent.rows, appLadder.steps, floorLadder.steps, saturation);
+    say(`\nDone in ${elapsed()}.`);
+  } finally {
+    await emulator?.close();
+    await azurite.stop();
+  }
+}
+
+function ladderOptions(azurite: RunningAzurite, until: number) {
+  return { levels: LEVELS, mustMeasure: REQUIRED_LEVELS, deadline: until, azuritePid: azurite.pid, onStep: printStep };
+}
+
+// ---- cold start --------------------------------------------------------------------------------------------------
+
+function printColdStarts(coldStarts: readonly ColdStart[]): void {
+  say(`\n== Cold start: ${COLD_START_RUNS} fresh processes per variant, taking turns; median (min) ==`);
+  say('From process start to the first IncomingCall answered (the app built on first use, the table ensured, claim, answer, state).');
+  const rows = [['published as', 'files', 'size', 'import ms', 'first IncomingCall ms', 'node start-up ms']];
+  for (const { variant, runs } of coldStarts) {
+    const pick = (field: 'importMs' | 'firstHandledMs' | 'bootMs') => {
+      const values = runs.map((run) => run[field]);
+      return `${fixed(median(values), 0)} (${fixed(Math.min(...values), 0)})`;
+    };
+    rows.push([variant.name, String(variant.files), `${fixed(variant.bytes / 1024 / 1024, 1)} MB`, pick('importMs'), pick('firstHandledMs'), pick('bootMs')]);
+  }
+  say(table(rows));
+}
+
+// ---- requests per event ------------------------------------------------------------------------------------------
+
+function verdictForEvent(row: EventRow): string {
+  if (row.event === 'IncomingCall') return '';
+  if (row.outcome === 'applied') {
+    const over = [
+      row.max.tableReads > 1 ? `reads ${row.max.tableReads}` : '',
+      row.max.tableWrites > 1 ? `writes ${row.max.tableWrites}` : '',
+      row.max.acs > 1 ? `ACS ${row.max.acs}` : '',
+    ].filter(Boolean);
+    return over.length === 0 ? 'met' : `MISSED (max ${over.join(', ')})`;
+  }
+  return row.max.tableWrites === 0 ? 'met' : `MISSED (writes ${row.max.tableWrites})`;
+}
+
+function printPerEvent(rows: readonly EventRow[], acsByApp: number, acsByEmulator: number): void {
+  say(`\n== Requests per event: ${CALLS_PER_SCRIPT * 4} scripted calls (hours, account, operator, unrecognised speech), each event delivered twice ==`);
+  say('Mean (max) requests per invocation. Target: an event that advances the call ("applied") at most 1 read, 1 write, 1 ACS request;');
+  say('an ignored, duplicate or informational event no write. "(again)" is the second delivery of the same event.');
+  const cell = (mean: number, max: number) => `${fixed(mean, 2)} (${max})`;
+  say(
+    table([
+      ['event', 'outcome', 'n', 'table reads', 'table writes', 'ACS', 'target'],
+      ...rows.map((row) => [
+        row.event,
+        row.outcome,
+        String(row.n),
+        cell(row.mean.tableReads, row.max.tableReads),
+        cell(row.mean.tableWrites, row.max.tableWrites),
+        cell(row.mean.acs, row.max.acs),
+        verdictForEvent(row),
+      ]),
+    ]),
+  );
+  say(`ACS requests: ${acsByApp} counted leaving the app, ${acsByEmulator} received by the emulator (emulator.requests).`);
+}
+
+// ---- load --------------------------------------------------------------------------------------------------------
+
+const LOAD_COLUMNS = ['calls', 'offered/s', 'handled/s', 'p50 ms', 'p99 ms', 'adv p50', 'adv p99', 'CPU ms/cb', 'peak RSS MB', 'machine', 'Azurite ms/cb', 'driver ms/cb', 'sustained'];
+let loadRows: string[][] = [];
+
+function printLoadHeader(what: string): void {
+  say(`\n== Load: ${what} ==`);
+  say(
+    `Callers think ${THINK_MS[0] / 1000}-${THINK_MS[1] / 1000} s per menu loop (4 callbacks), about ${fixed(CALLBACKS_PER_CALLER_PER_S, 2)} callbacks per caller per second. ` +
+      'Times are per callback, measured in the host around the handler; "adv" = callbacks that advanced a call. CPU and RSS are the host process\'s; ' +
+      '"machine" = busy share of both cores (anyone\'s).',
+  );
+  loadRows = [LOAD_COLUMNS];
+  say(table(loadRows));
+}
+
+function printStep(step: Step): void {
+  const row = [
+    String(step.calls),
+    fixed(step.offeredPerS, 0),
+    fixed(step.handledPerS, 0),
+    fixed(step.p50Ms),
+    fixed(step.p99Ms),
+    fixed(step.advancingP50Ms),
+    fixed(step.advancingP99Ms),
+    fixed(step.cpuMsPerCallback, 2),
+    fixed(step.maxRssMb, 0),
+    `${fixed(step.machineBusy * 100, 0)} %`,
+    fixed(step.azuriteCpuMsPerCallback, 2),
+    fixed(step.driverCpuMsPerCallback, 2),
+    step.sustained ? 'yes' : `no${step.errors ? ` (${step.errors} errors)` : ''}${step.lostCalls ? ` (${step.lostCalls} calls lost)` : ''}`,
+  ];
+  loadRows.push(row);
+  // Re-aligned on every step would scroll; each row is printed once, padded to the header's widths.
+  const widths = LOAD_COLUMNS.map((header, column) => Math.max(header.length, row[column]?.length ?? 0));
+  say(row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0))).join('  '));
+}
+
+// ---- overhead and saturation -------------------------------------------------------------------------------------
+
+function printOverhead(app: readonly Step[], floor: readonly Step[]): void {
+  say('\n== Overhead over the floor: app time per advancing callback / floor time (both: 1 read, 1 transaction, 1 ACS request) ==');
+  const rows = [['calls', 'app p50', 'floor p50', 'p50 ratio', 'app mean', 'floor mean', 'mean ratio', 'app p99', 'floor p99', 'p99 ratio', 'CPU ratio']];
+  for (const step of app) {
+    const base = floor.find((candidate) => candidate.calls === step.calls);
+    if (!base) continue;
+    rows.push([
+      String(step.calls),
+      fixed(step.advancingP50Ms),
+      fixed(base.advancingP50Ms),
+      fixed(step.advancingP50Ms / base.advancingP50Ms, 2),
+      fixed(step.advancingMeanMs),
+      fixed(base.advancingMeanMs),
+      fixed(step.advancingMeanMs / base.advancingMeanMs, 2),
+      fixed(step.advancingP99Ms),
+      fixed(base.advancingP99Ms),
+      fixed(step.advancingP99Ms / base.advancingP99Ms, 2),
+      fixed(step.cpuMsPerCallback / base.cpuMsPerCallback, 2),
+    ]);
+  }
+  say(table(rows));
+}
+
+interface Saturation {
+  readonly perS: number;
+  readonly calls: number;
+  /** The ladder never found a step it could not sustain. */
+  readonly open: boolean;
+}
+
+function saturationOf(steps: readonly Step[]): Saturation | undefined {
+  const sustained = steps.filter((step) => step.sustained);
+  const best = sustained.reduce<Step | undefined>((top, step) => (top && top.handledPerS >= step.handledPerS ? top : step), undefined);
+  return best && { perS: best.handledPerS, calls: best.calls, open: steps.every((step) => step.sustained) };
+}
+
+function printSaturation(app: Saturation | undefined, floor: Saturation | undefined, skipped: readonly number[]): void {
+  say(`\n== Saturation: the highest callback rate handled with p99 <= ${P99_LIMIT_MS} ms and >= 90 % of the offered rate ==`);
+  const line = (name: string, value: Saturation | undefined) =>
+    value ? `${name}: ${value.open ? '>= ' : ''}${fixed(value.perS, 0)} callbacks/s (${value.calls} calls)${value.open ? ', the ladder ended first' : ''}` : `${name}: not sustained at any step`;
+  say(line('app  ', app));
+  say(line('floor', floor));
+  if (app && floor) say(`app / floor: ${fixed((app.perS / floor.perS) * 100, 0)} %`);
+  if (skipped.length > 0) say(`Steps skipped to stay within the time budget: ${skipped.join(', ')} calls.`);
+}
+
+// ---- targets -----------------------------------------------------------------------------------------------------
+
+function printTargets(
+  coldStarts: readonly ColdStart[],
+  perEvent: readonly EventRow[],
+  app: readonly Step[],
+  floor: readonly Step[],
+  saturation: { app: Saturation | undefined; floor: Saturation | undefined },
+): void {
+  const at = (steps: readonly Step[], calls: number) => steps.find((step) => step.calls === calls);
+  const atMost = (value: number, limit: number, unit: string) =>
+    !Number.isFinite(value) ? 'not measured' : value <= limit ? 'met' : `MISSED by ${fixed(value - limit, unit === 'x' ? 2 : 1)} ${unit} (${fixed((value / limit - 1) * 100, 0)} % over)`;
+  const light = at(app, 100);
+  const lightFloor = at(floor, 100);
+  const overhead = light && lightFloor ? light.advancingP50Ms / lightFloor.advancingP50Ms : Number.NaN;
+  const p99 = at(app, 500)?.p99Ms ?? Number.NaN;
+  const cpu = at(app, 500)?.cpuMsPerCallback ?? Number.NaN;
+  const rss = at(app, 1000)?.maxRssMb ?? Number.NaN;
+  const published = coldStarts.find((cold) => cold.variant.name.includes('published'));
+  const importMs = published ? median(published.runs.map((run) => run.importMs)) : Number.NaN;
+  const share = saturation.app && saturation.floor ? saturation.app.perS / saturation.floor.perS : Number.NaN;
+  const eventMisses = perEvent.filter((row) => verdictForEvent(row).startsWith('MISSED'));
+  say('\n== Targets ==');
+  say(
+    table([
+      ['target', 'measured', 'verdict'],
+      [`overhead over the floor <= ${TARGET.overhead}x (adv p50, 100 calls)`, `${fixed(overhead, 2)}x`, atMost(overhead, TARGET.overhead, 'x')],
+      [`p99 <= ${TARGET.p99At500Ms} ms at 500 calls`, `${fixed(p99)} ms`, atMost(p99, TARGET.p99At500Ms, 'ms')],
+      [
+        `saturation >= ${TARGET.saturationShare * 100} % of the floor's`,
+        `${fixed(share * 100, 0)} %`,
+        !Number.isFinite(share) ? 'not measured' : share >= TARGET.saturationShare ? 'met' : `MISSED by ${fixed((TARGET.saturationShare - share) * 100, 0)} points`,
+      ],
+      [`CPU <= ${TARGET.cpuMsPerCallback} ms per callback (500 calls)`, `${fixed(cpu, 2)} ms`, atMost(cpu, TARGET.cpuMsPerCallback, 'ms')],
+      [`peak RSS <= ${TARGET.rssAt1000Mb} MB at 1,000 calls`, `${fixed(rss, 0)} MB`, atMost(rss, TARGET.rssAt1000Mb, 'MB')],
+      [`import of the published code <= ${TARGET.importMs} ms`, `${fixed(importMs, 0)} ms`, atMost(importMs, TARGET.importMs, 'ms')],
+      [
+        'requests per event (table above)',
+        `${perEvent.length - eventMisses.length}/${perEvent.filter((row) => row.event !== 'IncomingCall').length + (perEvent.length - perEvent.filter((row) => row.event !== 'IncomingCall').length)} rows`,
+        eventMisses.length === 0 ? 'met' : `MISSED: ${eventMisses.map((row) => `${row.event} ${row.outcome}`).join('; ')}`,
+      ],
+    ]),
+  );
+}
+
+// ---- profile -----------------------------------------------------------------------------------------------------
+
+/** The app under 500 callers for one long step, with --cpu-prof on the host process; packages stay separate files. */
+async function profile(): Promise<void> {
+  const cache = path.join(ROOT, 'node_modules/.cache/hotline-bench-profile');
+  rmSync(cache, { recursive: true, force: true });
+  const hostScript = path.join(cache, 'host-process.cjs');
+  await build({ ...bundleOptions(ROOT, hostScript, 'tools/bench/host-process.ts'), packages: 'external', plugins: [] });
+  const azurite = await startAzurite();
+  const hostPort = await freePort();
+  const hostUrl = `http://127.0.0.1:${hostPort}`;
+  const emulator = await startAcsEmulator({ eventGridUrl: `${hostUrl}/runtime/webhooks/eventgrid?functionName=incomingCall`, timeScale: 1 });
+  try {
+    const host = await HostChild.start(
+      hostScript,
+      { mode: 'app', port: hostPort, env: stackSettings({ emulator, hostUrl, tablesConnectionString: azurite.connectionString }), acsOrigin: emulator.url },
+      ['--cpu-prof', `--cpu-prof-dir=${path.join(cache, 'profile')}`],
+    );
+    printLoadHeader('app, profiled (--cpu-prof slows it)');
+    await climb(emulator, host, { levels: [500], mustMeasure: [500], deadline: Date.now() + 2 * STEP_MS, azuritePid: azurite.pid, onStep: printStep });
+    await host.stop();
+  } finally {
+    await emulator.close();
+    await azurite.stop();
+  }
+  const summary = summariseProfiles(path.join(cache, 'profile'), 25);
+  say(`\n== Host process self time by package (${fixed(summary.totalMs / 1000, 1)} s of CPU, idle excluded) ==`);
+  say(table([['package', 'ms', 'share'], ...summary.packages.map((entry) => [entry.name, fixed(entry.ms, 0), `${fixed(entry.share * 100, 1)} %`])]));
+  say('\n== Top functions by self time ==');
+  say(table([['function', 'ms', 'share'], ...summary.functions.map((entry) => [entry.name, fixed(entry.ms, 0), `${fixed(entry.share * 100, 1)} %`])]));
+  say(`\nProfile files: ${path.join(cache, 'profile')}`);
+}
+
+function commit(): string {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
