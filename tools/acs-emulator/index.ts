@@ -40,6 +40,11 @@ export interface AcsEmulatorOptions {
   rejectUnknownFields?: boolean;
   /** How long one word of a prompt plays, in emulated ms (scaled by timeScale); default 60. */
   promptMsPerWord?: number;
+  /**
+   * Reuse one callback JWT for this many real ms instead of signing one per callback (default 0: a fresh token
+   * each time, as ACS does). Load tests set it so the emulator's RSA signing does not crowd out the app they measure.
+   */
+  callbackTokenReuseMs?: number;
 }
 
 export interface AcsEmulator {
@@ -81,7 +86,7 @@ export async function startAcsEmulator(options: AcsEmulatorOptions = {}): Promis
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  const signer = await CallbackSigner.create(url, audience);
+  const signer = await CallbackSigner.create(url, audience, options.callbackTokenReuseMs ?? 0);
 
   const caller = new Caller({
     timers,

@@ -21,6 +21,7 @@ export class CallerPool {
   private readonly sleepers = new Set<() => void>();
   private stopping = false;
   private lost = 0;
+  private answered = 0;
   private number = 0;
 
   constructor(
@@ -30,6 +31,11 @@ export class CallerPool {
 
   get size(): number {
     return this.loops.length;
+  }
+
+  /** Callers who have heard the main menu once: the app answered and started them. */
+  get started(): number {
+    return this.answered;
   }
 
   /** Calls that stopped before the pool did: a prompt that never came, a failed dial. */
@@ -61,6 +67,7 @@ export class CallerPool {
       call = await this.emulator.caller.dial({ from: `+1425${String(5_500_000 + (this.number++ % 1_000_000)).padStart(7, '0')}`, to: HOTLINE_NUMBER });
       this.live.add(call);
       await call.nextPrompt({ timeoutMs: this.options.patienceMs });
+      this.answered += 1;
       // The first wait is spread over a whole loop so that new callers join out of step with each other.
       let thinkMs = Math.random() * max;
       while (!this.stopping) {

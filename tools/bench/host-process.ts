@@ -10,7 +10,7 @@ import { incomingCallHandler } from '../../src/functions/incoming-call';
 import { startFunctionsHost, type Invocation } from '../local/functions-host';
 import { floorFunctions } from './floor';
 import type { HostCommand, HostConfig, HostMessage, InvocationDetail, WindowReport } from './host-protocol';
-import { countingInto, countRequestsTo, noRequests, tableRequestCounter, type RequestCounts } from './request-counter';
+import { countingInto, countRequestsTo, noRequests, stopCounting, tableRequestCounter, type RequestCounts } from './request-counter';
 
 const config = JSON.parse(process.env['BENCH_HOST_CONFIG'] ?? '{}') as HostConfig;
 const send = (message: HostMessage) => process.send?.(message);
@@ -51,6 +51,7 @@ class Window {
   record(invocation: Invocation, ms: number, result: unknown, counts: RequestCounts): void {
     this.requests.tableReads += counts.tableReads;
     this.requests.tableWrites += counts.tableWrites;
+    this.requests.tableWritesRejected += counts.tableWritesRejected;
     this.requests.acs += counts.acs;
     let outcome = 'handled';
     if (invocation.functionName === 'incomingCall') {
@@ -81,6 +82,7 @@ class Window {
     return {
       elapsedMs: performance.now() - this.started,
       cpuMs: (cpu.user + cpu.system) / 1000,
+      userCpuMs: cpu.user / 1000,
       maxRssMb: process.resourceUsage().maxRSS / 1024,
       advancingMs: this.advancingMs,
       otherMs: this.otherMs,
@@ -105,7 +107,7 @@ async function main(): Promise<void> {
       const started = performance.now();
       let result: unknown;
       try {
-        return (result = await countingInto(counts, invoke));
+        return (result = await (window.detail ? countingInto(counts, invoke) : invoke()));
       } finally {
         window.record(invocation, performance.now() - started, result, counts);
       }
@@ -119,6 +121,7 @@ async function main(): Promise<void> {
         return;
       case 'endWindow':
         send({ type: 'window', id: command.id, report: window.report() });
+        if (window.detail) stopCounting();
         window = new Window(false);
         return;
       case 'stop':

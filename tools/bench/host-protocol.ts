@@ -30,7 +30,9 @@ export interface InvocationDetail {
 
 export interface WindowReport {
   readonly elapsedMs: number;
+  /** CPU time of the host process (user + system: on loopback much of it is the kernel's TCP work). */
   readonly cpuMs: number;
+  readonly userCpuMs: number;
   /** Peak resident set size of the host process since it started. */
   readonly maxRssMb: number;
   /** Handler times of callbacks that advanced a call (outcome "applied"). */

@@ -1,4 +1,4 @@
-// Owns the load ladder: more and more simulated callers against one host process, one measurement window per step.
+// Owns measuring one load level: N simulated callers against one host process, measured over one window.
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -14,12 +14,17 @@ const HOURS_MESSAGE_MS = 17 * 60;
 /** Callbacks a caller offers per second when the app answers at once. */
 export const CALLBACKS_PER_CALLER_PER_S = CALLBACKS_PER_LOOP / ((THINK_MS[0] + THINK_MS[1]) / 2 / 1000 + HOURS_MESSAGE_MS / 1000);
 
-const RAMP_MS = 3_000;
+/** New callers are dialed at this rate: answering is the heaviest step (claim, answer, state, CallConnected). */
+const DIALS_PER_S = 150;
 const SETTLE_MS = 1_000;
 const MEASURE_MS = 6_000;
-export const STEP_MS = RAMP_MS + SETTLE_MS + MEASURE_MS + 500;
+const READY_TIMEOUT_MS = 15_000;
+const QUIET_TIMEOUT_MS = 10_000;
 /** "Sustained" means p99 under this and at least 90 % of the offered callbacks handled. */
 export const P99_LIMIT_MS = 200;
+
+/** A rough upper bound of one level's wall time, for the time budget. */
+export const levelMs = (calls: number) => Math.max(1_000, (calls / DIALS_PER_S) * 1_000) + SETTLE_MS + MEASURE_MS + 4_000;
 
 export interface Step {
   readonly calls: number;
@@ -31,6 +36,7 @@ export interface Step {
   readonly advancingP99Ms: number;
   readonly advancingMeanMs: number;
   readonly cpuMsPerCallback: number;
+  readonly userCpuMsPerCallback: number;
   readonly maxRssMb: number;
   /** Busy share of the machine's cores, whoever used them (other users of this machine included). */
   readonly machineBusy: number;
@@ -41,57 +47,74 @@ export interface Step {
   readonly sustained: boolean;
 }
 
-export interface LadderOptions {
-  readonly levels: readonly number[];
-  /** Levels measured even when an earlier one was not sustained. */
-  readonly mustMeasure: readonly number[];
-  readonly deadline: number;
-  readonly azuritePid: number | undefined;
-  readonly onStep?: (step: Step) => void;
+/** One side of the comparison: a host process and the emulator whose Event Grid deliveries go to it. */
+export interface Side {
+  readonly emulator: AcsEmulator;
+  readonly host: HostChild;
 }
 
-export async function climb(emulator: AcsEmulator, host: HostChild, options: LadderOptions): Promise<{ steps: Step[]; skipped: number[] }> {
-  const pool = new CallerPool(emulator, { thinkMs: THINK_MS, patienceMs: 30_000 });
-  const steps: Step[] = [];
-  const skipped: number[] = [];
+/**
+ * Dials `calls` callers from none on every side at once, waits until the app has started them all, measures one
+ * window (the same one on every side), then hangs up and waits for the hosts to go quiet, so that the next
+ * measurement starts clean. One side is a load level; two sides side by side share whatever else the machine does.
+ */
+export async function measureLevel(sides: readonly Side[], calls: number, azuritePid: number | undefined): Promise<Step[]> {
+  const pools = sides.map((side) => new CallerPool(side.emulator, { thinkMs: THINK_MS, patienceMs: 30_000 }));
   try {
-    for (const calls of options.levels) {
-      const failedBefore = steps.some((step) => !step.sustained);
-      if (failedBefore && !options.mustMeasure.includes(calls)) continue;
-      if (Date.now() + STEP_MS > options.deadline) {
-        skipped.push(calls);
-        continue;
-      }
-      await pool.growTo(calls, RAMP_MS);
-      await sleep(SETTLE_MS);
-      const lostBefore = pool.lostCalls;
-      const machine = machineCpuMs();
-      const driver = process.cpuUsage();
-      const azurite = processCpuMs(options.azuritePid);
-      await host.startWindow(false);
-      await sleep(MEASURE_MS);
-      const report = await host.endWindow();
-      const step = summarise(calls, report, {
-        machineBusy: (machineCpuMs().busy - machine.busy) / ((machineCpuMs().total - machine.total) || 1),
-        driverCpuMs: cpuMs(process.cpuUsage(driver)),
-        azuriteCpuMs: processCpuMs(options.azuritePid) - azurite,
-        lostCalls: pool.lostCalls - lostBefore,
-      });
-      steps.push(step);
-      options.onStep?.(step);
-      // Trimmed as it is read: a long run would otherwise keep every request body in memory.
-      emulator.requests.length = 0;
-    }
+    await Promise.all(pools.map((pool) => pool.growTo(calls, (calls / DIALS_PER_S) * 1_000)));
+    const readyBy = Date.now() + READY_TIMEOUT_MS;
+    while (pools.some((pool) => pool.started + pool.lostCalls < calls) && Date.now() < readyBy) await sleep(100);
+    await sleep(SETTLE_MS);
+    const lostBefore = pools.map((pool) => pool.lostCalls);
+    const machine = machineCpuMs();
+    const driver = process.cpuUsage();
+    const azurite = processCpuMs(azuritePid);
+    await Promise.all(sides.map((side) => side.host.startWindow(false)));
+    await sleep(MEASURE_MS);
+    const reports = await Promise.all(sides.map((side) => side.host.endWindow()));
+    const machineAfter = machineCpuMs();
+    // The driver and Azurite serve every side: their CPU is spread over all the callbacks handled.
+    const handled = reports.reduce((sum, report) => sum + report.advancingMs.length + report.otherMs.length, 0);
+    const shared = {
+      machineBusy: (machineAfter.busy - machine.busy) / (machineAfter.total - machine.total || 1),
+      driverCpuMsPerCallback: cpuMs(process.cpuUsage(driver)) / handled,
+      azuriteCpuMsPerCallback: (processCpuMs(azuritePid) - azurite) / handled,
+    };
+    return reports.map((report, index) => summarise(calls, report, { ...shared, lostCalls: (pools[index]?.lostCalls ?? 0) - (lostBefore[index] ?? 0) }));
   } finally {
-    await pool.stop(3_000);
+    await Promise.all(pools.map((pool) => pool.stop(3_000)));
+    for (const side of sides) {
+      await waitUntilQuiet(side.host);
+      // Trimmed as it is read: a long run would otherwise keep every request body in memory.
+      side.emulator.requests.length = 0;
+    }
   }
-  return { steps, skipped };
+}
+
+/** Warms a host's code paths (the JIT, connection pools) without reporting anything. */
+export async function warmUp(side: Side, calls: number, ms: number): Promise<void> {
+  const pool = new CallerPool(side.emulator, { thinkMs: THINK_MS, patienceMs: 30_000 });
+  await pool.growTo(calls, ms / 2);
+  await sleep(ms / 2);
+  await pool.stop(3_000);
+  await waitUntilQuiet(side.host);
+}
+
+/** Until half a second passes with (almost) no invocation: the hang-ups of the last level are handled. */
+async function waitUntilQuiet(host: HostChild): Promise<void> {
+  const until = Date.now() + QUIET_TIMEOUT_MS;
+  while (Date.now() < until) {
+    await host.startWindow(false);
+    await sleep(500);
+    const report = await host.endWindow();
+    if (report.advancingMs.length + report.otherMs.length + report.incomingCallMs.length <= 2) return;
+  }
 }
 
 function summarise(
   calls: number,
   report: WindowReport,
-  extra: { machineBusy: number; driverCpuMs: number; azuriteCpuMs: number; lostCalls: number },
+  extra: { machineBusy: number; driverCpuMsPerCallback: number; azuriteCpuMsPerCallback: number; lostCalls: number },
 ): Step {
   const all = [...report.advancingMs, ...report.otherMs];
   const seconds = report.elapsedMs / 1000;
@@ -112,10 +135,11 @@ function summarise(
     advancingP99Ms: percentile(report.advancingMs, 99),
     advancingMeanMs: report.advancingMs.reduce((sum, ms) => sum + ms, 0) / (report.advancingMs.length || 1),
     cpuMsPerCallback: perCallback(report.cpuMs),
+    userCpuMsPerCallback: perCallback(report.userCpuMs),
     maxRssMb: report.maxRssMb,
     machineBusy: extra.machineBusy,
-    driverCpuMsPerCallback: perCallback(extra.driverCpuMs),
-    azuriteCpuMsPerCallback: perCallback(extra.azuriteCpuMs),
+    driverCpuMsPerCallback: extra.driverCpuMsPerCallback,
+    azuriteCpuMsPerCallback: extra.azuriteCpuMsPerCallback,
     lostCalls: extra.lostCalls,
     errors,
     sustained: p99Ms <= P99_LIMIT_MS && handled / seconds >= 0.9 * offeredPerS && errors === 0 && extra.lostCalls === 0,

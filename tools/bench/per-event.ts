@@ -8,9 +8,13 @@ export interface EventRow {
   readonly event: string;
   readonly outcome: string;
   readonly n: number;
-  readonly mean: { tableReads: number; tableWrites: number; acs: number };
-  readonly max: { tableReads: number; tableWrites: number; acs: number };
+  readonly mean: Counts;
+  readonly max: Counts;
 }
+
+type Counts = Readonly<Record<CountField, number>>;
+type CountField = 'tableReads' | 'tableWrites' | 'tableWritesRejected' | 'acs';
+const FIELDS: readonly CountField[] = ['tableReads', 'tableWrites', 'tableWritesRejected', 'acs'];
 
 export interface PerEvent {
   readonly rows: EventRow[];
@@ -87,14 +91,14 @@ function tabulate(details: readonly InvocationDetail[]): EventRow[] {
   return [...groups.entries()]
     .map(([key, group]) => {
       const [event = '', outcome = ''] = key.split('\t');
-      const mean = (field: 'tableReads' | 'tableWrites' | 'acs') => group.reduce((sum, detail) => sum + detail.counts[field], 0) / group.length;
-      const max = (field: 'tableReads' | 'tableWrites' | 'acs') => Math.max(...group.map((detail) => detail.counts[field]));
+      const mean = (field: CountField) => group.reduce((sum, detail) => sum + detail.counts[field], 0) / group.length;
+      const max = (field: CountField) => Math.max(...group.map((detail) => detail.counts[field]));
       return {
         event,
         outcome,
         n: group.length,
-        mean: { tableReads: mean('tableReads'), tableWrites: mean('tableWrites'), acs: mean('acs') },
-        max: { tableReads: max('tableReads'), tableWrites: max('tableWrites'), acs: max('acs') },
+        mean: Object.fromEntries(FIELDS.map((field) => [field, mean(field)])) as Counts,
+        max: Object.fromEntries(FIELDS.map((field) => [field, max(field)])) as Counts,
       };
     })
     .sort((a, b) => a.event.localeCompare(b.event) || a.outcome.localeCompare(b.outcome));
