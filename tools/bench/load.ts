@@ -159,6 +159,17 @@ function machineCpuMs(): { busy: number; total: number } {
   return { busy, total };
 }
 
+/** Resident set size of another process from /proc (Linux); NaN where that is not available. */
+export function processRssMb(pid: number | undefined): number {
+  if (pid === undefined) return Number.NaN;
+  try {
+    const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kb === undefined ? Number.NaN : Number(kb) / 1024;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 /** CPU time of another process from /proc (Linux); 0 where that is not available. */
 function processCpuMs(pid: number | undefined): number {
   if (pid === undefined) return 0;

@@ -13,7 +13,7 @@ import { buildArtifacts } from './artifacts';
 import { measureColdStarts, type ColdStart } from './cold-start';
 import { HostChild } from './host-child';
 import type { HostMode } from './host-protocol';
-import { CALLBACKS_PER_CALLER_PER_S, levelMs, measureLevel, P99_LIMIT_MS, THINK_MS, warmUp, type Side, type Step } from './load';
+import { CALLBACKS_PER_CALLER_PER_S, levelMs, measureLevel, P99_LIMIT_MS, processRssMb, THINK_MS, warmUp, type Side, type Step } from './load';
 import { measurePerEvent, type EventRow } from './per-event';
 import { summariseProfiles } from './profile';
 import { fixed, median, table } from './stats';
@@ -60,6 +60,7 @@ async function main(): Promise<void> {
 
     app = await startSide('app', artifacts.hostScript, azurite);
     floor = await startSide('floor', artifacts.hostScript, azurite);
+    say(`\nHost processes started: app ${fixed(processRssMb(app.host.pid), 0)} MB RSS, floor ${fixed(processRssMb(floor.host.pid), 0)} MB RSS, before any call.`);
     // The floor warms up while the app is counted, which also warms the app.
     const [perEvent] = await Promise.all([measurePerEvent(app.emulator, app.host, CALLS_PER_SCRIPT), warmUp(floor, 100, 6_000)]);
     printPerEvent(perEvent.rows, perEvent.acsCountedByApp, perEvent.acsReceivedByEmulator);
