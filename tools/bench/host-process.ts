@@ -45,6 +45,8 @@ class Window {
   readonly requests = noRequests();
   readonly details: InvocationDetail[] = [];
   private readonly seenEvents = new Set<string>();
+  private peakRss = process.memoryUsage.rss();
+  private readonly sampler = setInterval(() => (this.peakRss = Math.max(this.peakRss, process.memoryUsage.rss())), 100).unref();
 
   constructor(readonly detail: boolean) {}
 
@@ -78,12 +80,15 @@ class Window {
   }
 
   report(): WindowReport {
+    clearInterval(this.sampler);
     const cpu = process.cpuUsage(this.cpu);
     return {
       elapsedMs: performance.now() - this.started,
       cpuMs: (cpu.user + cpu.system) / 1000,
       userCpuMs: cpu.user / 1000,
       maxRssMb: process.resourceUsage().maxRSS / 1024,
+      windowPeakRssMb: Math.max(this.peakRss, process.memoryUsage.rss()) / 1024 / 1024,
+      heapUsedMb: process.memoryUsage().heapUsed / 1024 / 1024,
       advancingMs: this.advancingMs,
       otherMs: this.otherMs,
       incomingCallMs: this.incomingCallMs,

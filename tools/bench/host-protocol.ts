@@ -33,8 +33,12 @@ export interface WindowReport {
   /** CPU time of the host process (user + system: on loopback much of it is the kernel's TCP work). */
   readonly cpuMs: number;
   readonly userCpuMs: number;
-  /** Peak resident set size of the host process since it started. */
+  /** Peak resident set size of the host process since it started (dialing bursts included). */
   readonly maxRssMb: number;
+  /** Peak resident set size within the window, sampled every 100 ms: the steady state at this load. */
+  readonly windowPeakRssMb: number;
+  /** V8 heap in use at the end of the window (the rest of the RSS: code, buffers, sockets, unused heap). */
+  readonly heapUsedMb: number;
   /** Handler times of callbacks that advanced a call (outcome "applied"). */
   readonly advancingMs: number[];
   /** Handler times of every other callback (informational, ignored, duplicate, failed). */

@@ -38,6 +38,8 @@ export interface Step {
   readonly cpuMsPerCallback: number;
   readonly userCpuMsPerCallback: number;
   readonly maxRssMb: number;
+  readonly windowPeakRssMb: number;
+  readonly heapUsedMb: number;
   /** Busy share of the machine's cores, whoever used them (other users of this machine included). */
   readonly machineBusy: number;
   readonly driverCpuMsPerCallback: number;
@@ -137,6 +139,8 @@ function summarise(
     cpuMsPerCallback: perCallback(report.cpuMs),
     userCpuMsPerCallback: perCallback(report.userCpuMs),
     maxRssMb: report.maxRssMb,
+    windowPeakRssMb: report.windowPeakRssMb,
+    heapUsedMb: report.heapUsedMb,
     machineBusy: extra.machineBusy,
     driverCpuMsPerCallback: extra.driverCpuMsPerCallback,
     azuriteCpuMsPerCallback: extra.azuriteCpuMsPerCallback,

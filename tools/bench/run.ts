@@ -185,15 +185,15 @@ function printPerEvent(rows: readonly EventRow[], acsByApp: number, acsByEmulato
 
 // ---- load --------------------------------------------------------------------------------------------------------
 
-const LOAD_COLUMNS = ['side', 'calls', 'offered/s', 'handled/s', 'p50 ms', 'p99 ms', 'adv p50', 'adv p99', 'CPU ms/cb', 'user ms/cb', 'peak RSS MB', 'machine', 'Azurite ms/cb', 'driver ms/cb', 'sustained'];
+const LOAD_COLUMNS = ['side', 'calls', 'offered/s', 'handled/s', 'p50 ms', 'p99 ms', 'adv p50', 'adv p99', 'CPU ms/cb', 'user ms/cb', 'RSS MB', 'peak ever', 'machine', 'Azurite ms/cb', 'driver ms/cb', 'sustained'];
 let loadRows: string[][] = [];
 
 function printLoadHeader(what = 'the app, then the floor (the same requests from a bare script), level by level'): void {
   say(`\n== Load: ${what} ==`);
   say(
     `Callers think ${THINK_MS[0] / 1000}-${THINK_MS[1] / 1000} s per menu loop (4 callbacks), about ${fixed(CALLBACKS_PER_CALLER_PER_S, 2)} callbacks per caller per second. ` +
-      'Times are per callback, measured in the host around the handler; "adv" = callbacks that advanced a call. CPU and RSS are the host process\'s; ' +
-      '"machine" = busy share of both cores (anyone\'s).',
+      'Times are per callback, measured in the host around the handler; "adv" = callbacks that advanced a call. CPU and RSS are the host process\'s: ' +
+      '"RSS MB" its peak within the window, "peak ever" since it started (dialing bursts included). "machine" = busy share of both cores (anyone\'s).',
   );
   loadRows = [LOAD_COLUMNS];
   say(table(loadRows));
@@ -211,6 +211,7 @@ function printStep(side: string, step: Step): void {
     fixed(step.advancingP99Ms),
     fixed(step.cpuMsPerCallback, 2),
     fixed(step.userCpuMsPerCallback, 2),
+    fixed(step.windowPeakRssMb, 0),
     fixed(step.maxRssMb, 0),
     `${fixed(step.machineBusy * 100, 0)} %`,
     fixed(step.azuriteCpuMsPerCallback, 2),
@@ -285,7 +286,7 @@ function printTargets(
   const overhead = alongside ? alongside.app.advancingP50Ms / alongside.floor.advancingP50Ms : Number.NaN;
   const p99 = at(app, 500)?.p99Ms ?? Number.NaN;
   const cpu = at(app, 500)?.cpuMsPerCallback ?? Number.NaN;
-  const rss = at(app, 1000)?.maxRssMb ?? Number.NaN;
+  const rss = at(app, 1000)?.windowPeakRssMb ?? Number.NaN;
   const published = coldStarts.find((cold) => cold.variant.name.includes('published'));
   const importMs = published ? median(published.runs.map((run) => run.importMs)) : Number.NaN;
   const share = saturation.app && saturation.floor ? saturation.app.perS / saturation.floor.perS : Number.NaN;
@@ -302,7 +303,7 @@ function printTargets(
         !Number.isFinite(share) ? 'not measured' : share >= TARGET.saturationShare ? 'met' : `MISSED by ${fixed((TARGET.saturationShare - share) * 100, 0)} points`,
       ],
       [`CPU <= ${TARGET.cpuMsPerCallback} ms per callback (500 calls)`, `${fixed(cpu, 2)} ms`, atMost(cpu, TARGET.cpuMsPerCallback, 'ms')],
-      [`peak RSS <= ${TARGET.rssAt1000Mb} MB at 1,000 calls`, `${fixed(rss, 0)} MB`, atMost(rss, TARGET.rssAt1000Mb, 'MB')],
+      [`RSS <= ${TARGET.rssAt1000Mb} MB at 1,000 calls (window peak)`, `${fixed(rss, 0)} MB`, atMost(rss, TARGET.rssAt1000Mb, 'MB')],
       [`import of the published code <= ${TARGET.importMs} ms`, `${fixed(importMs, 0)} ms`, atMost(importMs, TARGET.importMs, 'ms')],
       [
         'requests per event (table above)',
