@@ -15,9 +15,9 @@ const HOURS_MESSAGE_MS = 17 * 60;
 export const CALLBACKS_PER_CALLER_PER_S = CALLBACKS_PER_LOOP / ((THINK_MS[0] + THINK_MS[1]) / 2 / 1000 + HOURS_MESSAGE_MS / 1000);
 
 /** New callers are dialed at this rate: answering is the heaviest step (claim, answer, state, CallConnected). */
-const DIALS_PER_S = 150;
+const DIALS_PER_S = 250;
 const SETTLE_MS = 1_000;
-const MEASURE_MS = 6_000;
+export const MEASURE_MS = 6_000;
 const READY_TIMEOUT_MS = 15_000;
 const QUIET_TIMEOUT_MS = 10_000;
 /** "Sustained" means p99 under this and at least 90 % of the offered callbacks handled. */
@@ -60,7 +60,7 @@ export interface Side {
  * window (the same one on every side), then hangs up and waits for the hosts to go quiet, so that the next
  * measurement starts clean. One side is a load level; two sides side by side share whatever else the machine does.
  */
-export async function measureLevel(sides: readonly Side[], calls: number, azuritePid: number | undefined): Promise<Step[]> {
+export async function measureLevel(sides: readonly Side[], calls: number, azuritePid: number | undefined, measureMs = MEASURE_MS): Promise<Step[]> {
   const pools = sides.map((side) => new CallerPool(side.emulator, { thinkMs: THINK_MS, patienceMs: 30_000 }));
   try {
     await Promise.all(pools.map((pool) => pool.growTo(calls, (calls / DIALS_PER_S) * 1_000)));
@@ -72,7 +72,7 @@ export async function measureLevel(sides: readonly Side[], calls: number, azurit
     const driver = process.cpuUsage();
     const azurite = processCpuMs(azuritePid);
     await Promise.all(sides.map((side) => side.host.startWindow(false)));
-    await sleep(MEASURE_MS);
+    await sleep(measureMs);
     const reports = await Promise.all(sides.map((side) => side.host.endWindow()));
     const machineAfter = machineCpuMs();
     // The driver and Azurite serve every side: their CPU is spread over all the callbacks handled.
