@@ -31,8 +31,8 @@ export function summariseProfiles(dir: string, top: number): { functions: SelfTi
       if (!frame || frame.functionName === '(idle)') return;
       const ms = (profile.timeDeltas[index] ?? 0) / 1000;
       totalMs += ms;
-      const file = frame.url.startsWith('node:') ? frame.url.replace(/^node:(internal\/)?/, '') : path.basename(frame.url);
-      const where = frame.url ? `${packageOf(frame.url)} ${file}:${frame.lineNumber + 1}` : '';
+      const source = frame.url.startsWith('node:') ? frame.url.replace(/^node:(internal\/)?/, '') : path.basename(frame.url);
+      const where = frame.url ? `${packageOf(frame.url)} ${source}:${frame.lineNumber + 1}` : '';
       const name = `${frame.functionName || '(anonymous)'} ${where}`.trim();
       byFunction.set(name, (byFunction.get(name) ?? 0) + ms);
       byPackage.set(packageOf(frame.url, frame.functionName), (byPackage.get(packageOf(frame.url, frame.functionName)) ?? 0) + ms);
