@@ -18,16 +18,24 @@ export const CALLBACKS_PER_CALLER_PER_S = CALLBACKS_PER_LOOP / ((THINK_MS[0] + T
 const DIALS_PER_S = 250;
 const SETTLE_MS = 1_000;
 export const MEASURE_MS = 6_000;
-const READY_TIMEOUT_MS = 15_000;
+const READY_TIMEOUT_MS = 20_000;
 const QUIET_TIMEOUT_MS = 10_000;
-/** "Sustained" means p99 under this and at least 90 % of the offered callbacks handled. */
+/**
+ * "Sustained" means p99 under this, no failed callback, no lost call, and at least 95 % of the callers answered and
+ * started before the window. The callers wait for each prompt, so a slow app would also slow what they offer; at
+ * p99 under 200 ms that is at most 5 % (two advancing callbacks per 8 s loop), so no throughput test is needed.
+ */
 export const P99_LIMIT_MS = 200;
+const MIN_STARTED = 0.95;
 
 /** A rough upper bound of one level's wall time, for the time budget. */
 export const levelMs = (calls: number) => Math.max(1_000, (calls / DIALS_PER_S) * 1_000) + SETTLE_MS + MEASURE_MS + 4_000;
 
 export interface Step {
   readonly calls: number;
+  /** Callers answered, started and not lost when the window opened. */
+  readonly activeCallers: number;
+  /** What the active callers offer when the app answers at once. */
   readonly offeredPerS: number;
   readonly handledPerS: number;
   readonly p50Ms: number;
@@ -68,6 +76,7 @@ export async function measureLevel(sides: readonly Side[], calls: number, azurit
     while (pools.some((pool) => pool.started + pool.lostCalls < calls) && Date.now() < readyBy) await sleep(100);
     await sleep(SETTLE_MS);
     const lostBefore = pools.map((pool) => pool.lostCalls);
+    const active = pools.map((pool) => pool.started - pool.lostCalls);
     const machine = machineCpuMs();
     const driver = process.cpuUsage();
     const azurite = processCpuMs(azuritePid);
@@ -82,7 +91,9 @@ export async function measureLevel(sides: readonly Side[], calls: number, azurit
       driverCpuMsPerCallback: cpuMs(process.cpuUsage(driver)) / handled,
       azuriteCpuMsPerCallback: (processCpuMs(azuritePid) - azurite) / handled,
     };
-    return reports.map((report, index) => summarise(calls, report, { ...shared, lostCalls: (pools[index]?.lostCalls ?? 0) - (lostBefore[index] ?? 0) }));
+    return reports.map((report, index) =>
+      summarise(calls, active[index] ?? 0, report, { ...shared, lostCalls: (pools[index]?.lostCalls ?? 0) - (lostBefore[index] ?? 0) }),
+    );
   } finally {
     await Promise.all(pools.map((pool) => pool.stop(3_000)));
     for (const side of sides) {
@@ -115,6 +126,7 @@ async function waitUntilQuiet(host: HostChild): Promise<void> {
 
 function summarise(
   calls: number,
+  activeCallers: number,
   report: WindowReport,
   extra: { machineBusy: number; driverCpuMsPerCallback: number; azuriteCpuMsPerCallback: number; lostCalls: number },
 ): Step {
@@ -124,11 +136,12 @@ function summarise(
   const errors = Object.entries(report.outcomes)
     .filter(([outcome]) => outcome.startsWith('status'))
     .reduce((sum, [, count]) => sum + count, 0);
-  const offeredPerS = calls * CALLBACKS_PER_CALLER_PER_S;
+  const offeredPerS = activeCallers * CALLBACKS_PER_CALLER_PER_S;
   const p99Ms = percentile(all, 99);
   const perCallback = (ms: number) => (handled === 0 ? Number.NaN : ms / handled);
   return {
     calls,
+    activeCallers,
     offeredPerS,
     handledPerS: handled / seconds,
     p50Ms: percentile(all, 50),
@@ -146,7 +159,7 @@ function summarise(
     azuriteCpuMsPerCallback: extra.azuriteCpuMsPerCallback,
     lostCalls: extra.lostCalls,
     errors,
-    sustained: p99Ms <= P99_LIMIT_MS && handled / seconds >= 0.9 * offeredPerS && errors === 0 && extra.lostCalls === 0,
+    sustained: p99Ms <= P99_LIMIT_MS && errors === 0 && extra.lostCalls === 0 && activeCallers >= MIN_STARTED * calls,
   };
 }
 
