@@ -29,10 +29,6 @@ export class CallerPool {
     private readonly options: CallerPoolOptions,
   ) {}
 
-  get size(): number {
-    return this.loops.length;
-  }
-
   /** Callers who have heard the main menu once: the app answered and started them. */
   get started(): number {
     return this.answered;

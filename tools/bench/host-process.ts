@@ -79,8 +79,13 @@ class Window {
     return { functionName: invocation.functionName, eventType, outcome, redelivered, counts };
   }
 
-  report(): WindowReport {
+  /** Stops sampling; a window replaced without a report is simply dropped. */
+  close(): void {
     clearInterval(this.sampler);
+  }
+
+  report(): WindowReport {
+    this.close();
     const cpu = process.cpuUsage(this.cpu);
     return {
       elapsedMs: performance.now() - this.started,
@@ -121,6 +126,7 @@ async function main(): Promise<void> {
   process.on('message', (command: HostCommand) => {
     switch (command.type) {
       case 'startWindow':
+        window.close();
         window = new Window(command.detail);
         send({ type: 'windowStarted', id: command.id });
         return;

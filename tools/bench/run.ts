@@ -189,7 +189,6 @@ function printPerEvent(rows: readonly EventRow[], acsByApp: number, acsByEmulato
 // ---- load --------------------------------------------------------------------------------------------------------
 
 const LOAD_COLUMNS = ['side', 'calls', 'active', 'offered/s', 'handled/s', 'p50 ms', 'p99 ms', 'adv p50', 'adv p99', 'CPU ms/cb', 'user ms/cb', 'RSS MB', 'peak ever', 'machine', 'Azurite ms/cb', 'driver ms/cb', 'sustained'];
-let loadRows: string[][] = [];
 
 function printLoadHeader(what = 'the app, then the floor (the same requests from a bare script), level by level'): void {
   say(`\n== Load: ${what} ==`);
@@ -198,8 +197,7 @@ function printLoadHeader(what = 'the app, then the floor (the same requests from
       'Times are per callback, measured in the host around the handler; "adv" = callbacks that advanced a call. CPU and RSS are the host process\'s: ' +
       '"RSS MB" its peak within the window, "peak ever" since it started (dialing bursts included). "machine" = busy share of both cores (anyone\'s).',
   );
-  loadRows = [LOAD_COLUMNS];
-  say(table(loadRows));
+  say(table([LOAD_COLUMNS]));
 }
 
 function printStep(side: string, step: Step): void {
@@ -224,8 +222,7 @@ function printStep(side: string, step: Step): void {
       ? 'yes'
       : `no${step.p99Ms > P99_LIMIT_MS ? ' (p99)' : ''}${step.errors ? ` (${step.errors} errors)` : ''}${step.lostCalls ? ` (${step.lostCalls} calls lost)` : ''}${step.activeCallers < 0.95 * step.calls ? ' (not all answered)' : ''}`,
   ];
-  loadRows.push(row);
-  // Re-aligned on every step would scroll; each row is printed once, padded to the header's widths.
+  // Each row is printed as soon as it is measured, padded to the header's widths.
   const widths = LOAD_COLUMNS.map((header, column) => Math.max(header.length, row[column]?.length ?? 0));
   say(row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0))).join('  '));
 }
