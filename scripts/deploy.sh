@@ -186,17 +186,17 @@ info "Function app: ${function_app}"
 
 # ---- build and publish ---------------------------------------------------------------------------
 if [[ "$skip_publish" == false ]]; then
-  log 'Building the app (npm run build)'
-  (cd "$repo_root" && npm run build)
+  log 'Checking types and building the app (npm run build: one bundle, every dependency inside)'
+  (cd "$repo_root" && npm run typecheck && npm run build)
 
-  # Publish from a staging copy with production dependencies only, so the package holds neither
-  # dev tooling nor TypeScript sources and the developer's node_modules stay untouched.
+  # Publish from a staging folder holding only what runs: the bundle package.json's `main` names, host.json and
+  # package.json. The bundle carries its dependencies, so there is no node_modules to install or upload.
+  entry="$(cd "$repo_root" && node -p 'require("./package.json").main')"
+  [[ -f "${repo_root}/${entry}" ]] || die "npm run build did not produce ${entry}, the file package.json's main names."
   stage="${work_dir}/package"
-  mkdir -p "$stage"
-  cp -R "${repo_root}/dist" "${repo_root}/host.json" "${repo_root}/package.json" "${repo_root}/package-lock.json" "$stage/"
-  [[ ! -f "${repo_root}/.funcignore" ]] || cp "${repo_root}/.funcignore" "$stage/"
-  log 'Installing production dependencies for the package'
-  (cd "$stage" && npm ci --omit=dev --ignore-scripts --no-audit --no-fund)
+  mkdir -p "${stage}/$(dirname "$entry")"
+  cp "${repo_root}/${entry}" "${stage}/${entry}"
+  cp "${repo_root}/host.json" "${repo_root}/package.json" "${repo_root}/.funcignore" "$stage/"
 
   log "Publishing to ${function_app} (func azure functionapp publish --no-build)"
   (cd "$stage" && func azure functionapp publish "$function_app" --javascript --no-build)

@@ -66,22 +66,34 @@ export interface TokenOverrides {
 }
 
 export class CallbackSigner {
+  private reused: { token: Promise<string>; until: number } | undefined;
+
   private constructor(
     private readonly privateKey: CryptoKey,
     readonly jwk: JWK,
     readonly issuer: string,
     readonly audience: string,
+    private readonly tokenReuseMs: number,
   ) {}
 
-  static async create(issuer: string, audience: string): Promise<CallbackSigner> {
+  static async create(issuer: string, audience: string, tokenReuseMs = 0): Promise<CallbackSigner> {
     const { publicKey, privateKey } = await generateKeyPair('RS256', { extractable: true });
     const kid = randomUUID();
     const jwk = { ...(await exportJWK(publicKey)), kid, alg: 'RS256', use: 'sig' };
-    return new CallbackSigner(privateKey, jwk, issuer, audience);
+    return new CallbackSigner(privateKey, jwk, issuer, audience, tokenReuseMs);
   }
 
-  /** A fresh 5-minute token per event, as the docs describe; tests may bend any claim to forge a bad one. */
-  async sign(overrides: TokenOverrides = {}): Promise<string> {
+  /**
+   * A fresh 5-minute token per event, as the docs describe, unless tokens may be reused (load tests);
+   * tests may bend any claim to forge a bad one, and a forged token is never reused.
+   */
+  sign(overrides: TokenOverrides = {}): Promise<string> {
+    if (this.tokenReuseMs <= 0 || Object.keys(overrides).length > 0) return this.signFresh(overrides);
+    if (!this.reused || Date.now() >= this.reused.until) this.reused = { token: this.signFresh(overrides), until: Date.now() + this.tokenReuseMs };
+    return this.reused.token;
+  }
+
+  private async signFresh(overrides: TokenOverrides): Promise<string> {
     const now = Math.floor(Date.now() / 1000) + (overrides.shiftSeconds ?? 0);
     return new SignJWT({})
       .setProtectedHeader({ alg: 'RS256', kid: overrides.kid ?? this.jwk.kid ?? '', typ: 'JWT' })

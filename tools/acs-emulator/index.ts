@@ -47,6 +47,11 @@ export interface AcsEmulatorOptions {
   eventGridRetryDelaysMs?: readonly number[];
   /** The dice for probabilistic faults and quirks; default Math.random (pass a seeded one to replay a chaos run). */
   random?: () => number;
+  /**
+   * Reuse one callback JWT for this many real ms instead of signing one per callback (default 0: a fresh token
+   * each time, as ACS does). Load tests set it so the emulator's RSA signing does not crowd out the app they measure.
+   */
+  callbackTokenReuseMs?: number;
 }
 
 export interface AcsEmulator {
@@ -91,7 +96,7 @@ export async function startAcsEmulator(options: AcsEmulatorOptions = {}): Promis
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  const signer = await CallbackSigner.create(url, audience);
+  const signer = await CallbackSigner.create(url, audience, options.callbackTokenReuseMs ?? 0);
 
   const caller = new Caller({
     timers,

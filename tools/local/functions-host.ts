@@ -10,8 +10,13 @@ import { Readable } from 'node:stream';
 import { HttpRequest, InvocationContext, type EventGridEvent, type HttpRequestInit, type HttpResponseInit, type LogHandler, type Timer } from '@azure/functions';
 import type { Overrides } from '../../src/app/composition-root';
 import type { Telemetry } from '../../src/app/ports';
-import { loadSettings } from '../../src/config';
-import { hotlineFunctions } from '../../src/functions/hotline-functions';
+import { loadSettings, type Settings } from '../../src/config';
+import { hotlineFunctions, type HotlineFunctions } from '../../src/functions/hotline-functions';
+
+/** One handler call as the host sees it: which function, and its trigger input. */
+export type Invocation =
+  | { readonly kind: 'http'; readonly functionName: string; readonly request: HttpRequest }
+  | { readonly kind: 'eventGrid'; readonly functionName: string; readonly event: EventGridEvent };
 
 export interface FunctionsHostOptions {
   readonly port?: number;
@@ -24,6 +29,13 @@ export interface FunctionsHostOptions {
   readonly runTimers?: boolean;
   /** Test seams of the app (clock, fault-injecting pipeline policies); Azure runs without them. */
   readonly overrides?: Overrides;
+  /** Builds the functions to serve from checked settings; defaults to the hotline's own list. */
+  readonly functions?: (settings: Settings, telemetry: Telemetry, overrides: Overrides) => HotlineFunctions;
+  /**
+   * Runs around every handler call and must call `invoke` once (the benchmark times handlers and gives each an
+   * async context here). The HTTP body is read inside it, as the real worker streams it to the handler.
+   */
+  readonly aroundInvocation?: <T>(invocation: Invocation, invoke: () => Promise<T>) => Promise<T>;
 }
 
 export interface FunctionsHost {
@@ -45,8 +57,9 @@ export function localSettings(file = path.resolve('local.settings.json')): Recor
 }
 
 export async function startFunctionsHost(options: FunctionsHostOptions): Promise<FunctionsHost> {
-  const functions = hotlineFunctions(loadSettings(options.env), options.telemetry, options.overrides);
+  const functions = (options.functions ?? hotlineFunctions)(loadSettings(options.env), options.telemetry, options.overrides ?? {});
   for (const warning of functions.warnings) options.log?.('warning', 'host', warning);
+  const around = options.aroundInvocation ?? (<T>(_: Invocation, invoke: () => Promise<T>) => invoke());
   const contextFor = (functionName: string) => {
     const logHandler: LogHandler = (level, ...args) => options.log?.(level, functionName, args.map(String).join(' '));
     return new InvocationContext({ functionName, invocationId: randomUUID(), logHandler });
@@ -73,7 +86,7 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
         return send(response, 200, { validationResponse: list[0]?.data?.validationCode });
       }
       // The real host runs the function once per event and answers 500 if any invocation throws.
-      for (const event of list) await target.handler(event, contextFor(target.name));
+      for (const event of list) await around({ kind: 'eventGrid', functionName: target.name, event }, () => Promise.resolve(target.handler(event, contextFor(target.name))));
       return send(response, 202, undefined);
     }
 
@@ -81,7 +94,10 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
     const target = functions.http.find((fn) => fn.route === route);
     if (!target) return send(response, 404, { error: `no function at ${url.pathname}` });
     if (!target.methods.includes((request.method ?? 'GET') as (typeof target.methods)[number])) return send(response, 405, { error: 'method not allowed' });
-    const result: HttpResponseInit = await target.handler(streamedRequest(request, url), contextFor(target.name));
+    const httpRequest = streamedRequest(request, url);
+    const result: HttpResponseInit = await around({ kind: 'http', functionName: target.name, request: httpRequest }, () =>
+      Promise.resolve(target.handler(httpRequest, contextFor(target.name))),
+    );
     writeResponse(response, result);
   }
 

@@ -51,6 +51,29 @@ export function acsSettingsFor(emulator: AcsEmulator): Record<string, string> {
 
 const silentTelemetry: Telemetry = { trackEvent: () => undefined };
 
+/** The app settings of a hotline served at `hostUrl` and wired to this emulator and Azurite; the same names as in Azure. */
+export function stackSettings(options: {
+  readonly emulator: AcsEmulator;
+  readonly hostUrl: string;
+  readonly tablesConnectionString: string;
+  readonly tableName?: string | undefined;
+  readonly settings?: Readonly<Record<string, string>> | undefined;
+}): Record<string, string> {
+  return {
+    ...acsSettingsFor(options.emulator),
+    CALLBACK_BASE_URL: options.hostUrl,
+    // ACS would hand this to Azure AI for speech; the emulator recognises text instead.
+    COGNITIVE_SERVICES_ENDPOINT: 'https://local-emulator.cognitiveservices.azure.com/',
+    TABLES_CONNECTION_STRING: options.tablesConnectionString,
+    CALL_STATE_TABLE_NAME: options.tableName ?? `calls${randomUUID().replace(/-/g, '').slice(0, 16)}`,
+    OPERATOR_PHONE_NUMBER: OPERATOR_NUMBER,
+    HOTLINE_PHONE_NUMBER: HOTLINE_NUMBER,
+    PSEUDONYM_KEY: randomBytes(32).toString('base64'),
+    CALLBACK_AUTH: 'jwt',
+    ...options.settings,
+  };
+}
+
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const timeScale = options.timeScale ?? 1;
   const stops: Array<() => Promise<void>> = [];
@@ -75,19 +98,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ...(options.ringWindowMs === undefined ? {} : { ringWindowMs: options.ringWindowMs }),
     });
     stops.push(() => emulator.close());
-    const settings: Record<string, string> = {
-      ...acsSettingsFor(emulator),
-      CALLBACK_BASE_URL: hostUrl,
-      // ACS would hand this to Azure AI for speech; the emulator recognises text instead.
-      COGNITIVE_SERVICES_ENDPOINT: 'https://local-emulator.cognitiveservices.azure.com/',
-      TABLES_CONNECTION_STRING: tablesConnectionString,
-      CALL_STATE_TABLE_NAME: options.tableName ?? `calls${randomUUID().replace(/-/g, '').slice(0, 16)}`,
-      OPERATOR_PHONE_NUMBER: OPERATOR_NUMBER,
-      HOTLINE_PHONE_NUMBER: HOTLINE_NUMBER,
-      PSEUDONYM_KEY: randomBytes(32).toString('base64'),
-      CALLBACK_AUTH: 'jwt',
-      ...options.settings,
-    };
+    const settings = stackSettings({ emulator, hostUrl, tablesConnectionString, tableName: options.tableName, settings: options.settings });
     const host = await startFunctionsHost({
       port: hostPort,
       env: settings,

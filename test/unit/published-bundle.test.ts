@@ -1,0 +1,65 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { build } from 'esbuild';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundleOptions, PUBLISHED_ENTRY } from '../../tools/build/bundle';
+
+const root = path.resolve(__dirname, '../..');
+const key = Buffer.alloc(32, 7).toString('base64');
+const settings = {
+  ACS_CONNECTION_STRING: `endpoint=http://127.0.0.1:4001/;accesskey=${key}`,
+  CALLBACK_BASE_URL: 'http://127.0.0.1:7071/',
+  COGNITIVE_SERVICES_ENDPOINT: 'https://example-ai.cognitiveservices.azure.com/',
+  TABLES_CONNECTION_STRING: 'UseDevelopmentStorage=true',
+  OPERATOR_PHONE_NUMBER: '+14255550100',
+  PSEUDONYM_KEY: key,
+  ACS_CALLBACK_AUDIENCE: '00000000-0000-0000-0000-000000000001',
+};
+
+let dir: string;
+let bundle: string;
+let externals: string[];
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), 'published-'));
+  bundle = path.join(dir, PUBLISHED_ENTRY);
+  const result = await build({ ...bundleOptions(root, bundle), metafile: true, logLevel: 'silent' });
+  externals = Object.values(result.metafile.outputs).flatMap((output) => output.imports.filter((entry) => entry.external).map((entry) => entry.path));
+}, 60_000);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('the published bundle', () => {
+  it('carries every dependency except the module the Functions worker provides', () => {
+    // The Azure Monitor distro probes for @opentelemetry/instrumentation with require.resolve inside a try, only to
+    // count auto-instrumentations for its usage stats; absent, that count is skipped and nothing else changes.
+    const probedOnly = '@opentelemetry/instrumentation';
+    expect(new Set(externals.filter((name) => !isBuiltin(name) && name !== probedOnly))).toEqual(new Set(['@azure/functions-core']));
+  });
+
+  it('registers every function when loaded as the worker loads it, away from any node_modules', () => {
+    // A child process: the stand-in patches module resolution, and the app reads its settings at load time. The
+    // bundle sits in a temporary folder, so any package it failed to carry would not resolve.
+    const script = `const { loadAsTheWorker } = require(${JSON.stringify(path.join(root, 'tools/build/functions-core-stand-in.ts'))});
+      const functions = loadAsTheWorker(${JSON.stringify(bundle)});
+      process.stdout.write(JSON.stringify([...functions.values()].map((fn) => fn.metadata)));`;
+    const output = execFileSync(process.execPath, ['--import', 'tsx', '--eval', script], { cwd: root, env: { ...process.env, ...settings }, encoding: 'utf8' });
+    const metadata = JSON.parse(output.trim().split('\n').at(-1) ?? '[]') as Array<{ name: string; bindings: Record<string, Record<string, unknown>> }>;
+    const triggers = Object.fromEntries(metadata.map(({ name, bindings }) => [name, Object.values(bindings).find((binding) => String(binding['type']).endsWith('Trigger'))]));
+    expect(Object.keys(triggers).sort()).toEqual(['callbacks', 'incomingCall', 'retention', 'watchdog']);
+    expect(triggers['callbacks']).toMatchObject({ type: 'httpTrigger', route: 'callbacks', methods: ['POST'], authLevel: 'anonymous' });
+    expect(triggers['incomingCall']).toMatchObject({ type: 'eventGridTrigger' });
+    expect(triggers['watchdog']).toMatchObject({ type: 'timerTrigger' });
+    expect(triggers['retention']).toMatchObject({ type: 'timerTrigger' });
+  });
+
+  it('is what package.json names as main, and all that .funcignore lets Core Tools publish besides host.json and package.json', () => {
+    const packageJson = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { main: string };
+    expect(packageJson.main).toBe(PUBLISHED_ENTRY);
+    const lines = readFileSync(path.join(root, '.funcignore'), 'utf8').split('\n').map((line) => line.trim()).filter((line) => line && !line.startsWith('#'));
+    // Core Tools publishes a file a `!` line matches, and leaves out whatever else a plain line matches.
+    expect(lines).toContain('*');
+    expect(lines.filter((line) => line.startsWith('!')).sort()).toEqual(['!dist/index.js', '!host.json', '!package.json']);
+  });
+});

@@ -1,0 +1,137 @@
+// Owns the benchmark's app process: the local Functions host serving the hotline (or the floor) in its own process,
+// so the app's CPU and memory are measured apart from Azurite, the emulator and the simulated callers.
+import { performance } from 'node:perf_hooks';
+import type { ExtraPolicy } from '../../src/app/composition-root';
+import type { Telemetry } from '../../src/app/ports';
+import { startFunctionsHost, type Invocation } from '../local/functions-host';
+import { floorFunctions } from './floor';
+import type { HostCommand, HostConfig, HostMessage, InvocationDetail, WindowReport } from './host-protocol';
+import { countingInto, countRequestsTo, noRequests, stopCounting, tableRequestCounter, type RequestCounts } from './request-counter';
+
+const config = JSON.parse(process.env['BENCH_HOST_CONFIG'] ?? '{}') as HostConfig;
+const send = (message: HostMessage) => process.send?.(message);
+const silentTelemetry: Telemetry = { trackEvent: () => undefined };
+
+/** Counts each attempt's Table request, retries included, so a retried write shows as two. */
+const countingStorage: ExtraPolicy[] = [{ policy: tableRequestCounter, position: 'perRetry' }];
+
+type NamedEvent = { readonly id?: string; readonly type?: string } | undefined;
+
+/** Only detail windows read a callback's body a second time (from a clone), to name the event: they are not timed. */
+async function nameEvent(invocation: Invocation): Promise<NamedEvent> {
+  if (invocation.kind === 'eventGrid') return { id: invocation.event.id, type: 'IncomingCall' };
+  const events = (await invocation.request.clone().json()) as Array<{ id?: string; type?: string }>;
+  return events[0];
+}
+
+class Window {
+  readonly started = performance.now();
+  readonly cpu = process.cpuUsage();
+  readonly advancingMs: number[] = [];
+  readonly otherMs: number[] = [];
+  readonly incomingCallMs: number[] = [];
+  readonly outcomes: Record<string, number> = {};
+  readonly requests = noRequests();
+  readonly details: InvocationDetail[] = [];
+  private readonly seenEvents = new Set<string>();
+  private peakRss = process.memoryUsage.rss();
+  private readonly sampler = setInterval(() => (this.peakRss = Math.max(this.peakRss, process.memoryUsage.rss())), 100).unref();
+
+  constructor(readonly detail: boolean) {}
+
+  record(invocation: Invocation, ms: number, result: unknown, counts: RequestCounts, event: NamedEvent | undefined): void {
+    this.requests.tableReads += counts.tableReads;
+    this.requests.tableWrites += counts.tableWrites;
+    this.requests.tableWritesRejected += counts.tableWritesRejected;
+    this.requests.acs += counts.acs;
+    let outcome = 'handled';
+    if (invocation.functionName === 'incomingCall') {
+      this.incomingCallMs.push(ms);
+    } else {
+      const response = result as { status?: number; jsonBody?: { outcomes?: string[] } } | undefined;
+      outcome = response?.jsonBody?.outcomes?.[0] ?? `status ${response?.status ?? 'threw'}`;
+      this.outcomes[outcome] = (this.outcomes[outcome] ?? 0) + 1;
+      (outcome === 'applied' ? this.advancingMs : this.otherMs).push(ms);
+    }
+    if (event) this.details.push(this.describe(invocation, event, outcome, counts));
+  }
+
+  private describe(invocation: Invocation, event: NamedEvent, outcome: string, counts: RequestCounts): InvocationDetail {
+    const id = event?.id ?? '';
+    const redelivered = this.seenEvents.has(id);
+    this.seenEvents.add(id);
+    const eventType = (event?.type ?? '?').replace('Microsoft.Communication.', '');
+    return { functionName: invocation.functionName, eventType, outcome, redelivered, counts };
+  }
+
+  /** Stops sampling; a window replaced without a report is simply dropped. */
+  close(): void {
+    clearInterval(this.sampler);
+  }
+
+  report(): WindowReport {
+    this.close();
+    const cpu = process.cpuUsage(this.cpu);
+    return {
+      elapsedMs: performance.now() - this.started,
+      cpuMs: (cpu.user + cpu.system) / 1000,
+      userCpuMs: cpu.user / 1000,
+      maxRssMb: process.resourceUsage().maxRSS / 1024,
+      windowPeakRssMb: Math.max(this.peakRss, process.memoryUsage.rss()) / 1024 / 1024,
+      heapUsedMb: process.memoryUsage().heapUsed / 1024 / 1024,
+      advancingMs: this.advancingMs,
+      otherMs: this.otherMs,
+      incomingCallMs: this.incomingCallMs,
+      outcomes: this.outcomes,
+      requests: this.requests,
+      details: this.details,
+    };
+  }
+}
+
+async function main(): Promise<void> {
+  countRequestsTo(config.acsOrigin);
+  let window = new Window(false);
+  const host = await startFunctionsHost({
+    port: config.port,
+    env: config.env,
+    telemetry: silentTelemetry,
+    overrides: { storagePolicies: countingStorage },
+    ...(config.mode === 'floor' ? { functions: (settings) => floorFunctions(settings, countingStorage) } : {}),
+    aroundInvocation: async (invocation, invoke) => {
+      const counts = noRequests();
+      const named = window.detail ? nameEvent(invocation).catch(() => undefined) : undefined;
+      const started = performance.now();
+      let result: unknown;
+      try {
+        return (result = await (window.detail ? countingInto(counts, invoke) : invoke()));
+      } finally {
+        window.record(invocation, performance.now() - started, result, counts, await named);
+      }
+    },
+  });
+  process.on('message', (command: HostCommand) => {
+    switch (command.type) {
+      case 'startWindow':
+        window.close();
+        window = new Window(command.detail);
+        send({ type: 'windowStarted', id: command.id });
+        return;
+      case 'endWindow':
+        send({ type: 'window', id: command.id, report: window.report() });
+        if (window.detail) stopCounting();
+        window = new Window(false);
+        return;
+      case 'stop':
+        // process.exit, not a drained event loop: --cpu-prof writes its profile on exit either way.
+        void host.close().finally(() => process.exit(0));
+        return;
+    }
+  });
+  send({ type: 'ready' });
+}
+
+void main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

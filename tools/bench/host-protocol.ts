@@ -1,0 +1,57 @@
+// Owns the messages between the benchmark driver and its host process, and the figures the host reports.
+import type { RequestCounts } from './request-counter';
+
+export type HostMode = 'app' | 'floor';
+
+export interface HostConfig {
+  readonly mode: HostMode;
+  readonly port: number;
+  readonly env: Readonly<Record<string, string>>;
+  /** Requests to this origin are counted as ACS requests. */
+  readonly acsOrigin: string;
+}
+
+/** Driver -> host. */
+export type HostCommand =
+  | { readonly type: 'startWindow'; readonly id: number; readonly detail: boolean }
+  | { readonly type: 'endWindow'; readonly id: number }
+  | { readonly type: 'stop' };
+
+/** One invocation, kept only in detail windows (the per-event table), where the body is read to name the event. */
+export interface InvocationDetail {
+  readonly functionName: string;
+  /** The callback's event type (without the Microsoft.Communication. prefix), or IncomingCall. */
+  readonly eventType: string;
+  readonly outcome: string;
+  /** The same CloudEvent id was handled before: a redelivery. */
+  readonly redelivered: boolean;
+  readonly counts: RequestCounts;
+}
+
+export interface WindowReport {
+  readonly elapsedMs: number;
+  /** CPU time of the host process (user + system: on loopback much of it is the kernel's TCP work). */
+  readonly cpuMs: number;
+  readonly userCpuMs: number;
+  /** Peak resident set size of the host process since it started (dialing bursts included). */
+  readonly maxRssMb: number;
+  /** Peak resident set size within the window, sampled every 100 ms: the steady state at this load. */
+  readonly windowPeakRssMb: number;
+  /** V8 heap in use at the end of the window (the rest of the RSS: code, buffers, sockets, unused heap). */
+  readonly heapUsedMb: number;
+  /** Handler times of callbacks that advanced a call (outcome "applied"). */
+  readonly advancingMs: number[];
+  /** Handler times of every other callback (informational, ignored, duplicate, failed). */
+  readonly otherMs: number[];
+  readonly incomingCallMs: number[];
+  /** Callback invocations by outcome (the handler's `outcomes`, or "status <n>" when it had none). */
+  readonly outcomes: Readonly<Record<string, number>>;
+  readonly requests: RequestCounts;
+  readonly details: InvocationDetail[];
+}
+
+/** Host -> driver. */
+export type HostMessage =
+  | { readonly type: 'ready' }
+  | { readonly type: 'windowStarted'; readonly id: number }
+  | { readonly type: 'window'; readonly id: number; readonly report: WindowReport };

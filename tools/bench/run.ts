@@ -1,0 +1,361 @@
+// Owns `npm run bench`: one run on loopback that prints cold start, requests per event, load, overhead over the
+// floor and saturation, each next to its target. `npm run bench -- --profile` profiles the app under load instead.
+import { execFileSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { build } from 'esbuild';
+import { startAcsEmulator } from '../acs-emulator/index.js';
+import { bundleOptions } from '../build/bundle';
+import { freePort, startAzurite, type RunningAzurite } from '../local/azurite';
+import { stackSettings } from '../local/local-stack';
+import { buildArtifacts } from './artifacts';
+import { measureColdStarts, type ColdStart } from './cold-start';
+import { HostChild } from './host-child';
+import type { HostMode } from './host-protocol';
+import { CALLBACKS_PER_CALLER_PER_S, levelMs, measureLevel, P99_LIMIT_MS, processRssMb, THINK_MS, warmUp, type Side, type Step } from './load';
+import { measurePerEvent, type EventRow } from './per-event';
+import { summariseProfiles } from './profile';
+import { fixed, median, table } from './stats';
+
+const ROOT = path.resolve(__dirname, '../..');
+/** `npm run bench` must stop by itself within five minutes on a fresh clone. */
+const BUDGET_MS = 280_000;
+/** The required levels, then on until a side fails (its saturation) or the time budget runs out. */
+const LEVELS = [100, 500, 1000, 1500, 2000, 2500, 3000];
+const REQUIRED_LEVELS = [100, 500, 1000];
+const COLD_START_RUNS = 5;
+const CALLS_PER_SCRIPT = 5;
+/** Callers on each side for the overhead comparison: light load, both measured in the same window. */
+const OVERHEAD_CALLS = 100;
+/** Longer than a load level's window: at light load there are few advancing callbacks per second. */
+const OVERHEAD_WINDOW_MS = 12_000;
+
+const TARGET = {
+  overhead: 1.2,
+  p99At500Ms: 50,
+  saturationShare: 0.8,
+  cpuMsPerCallback: 1,
+  rssAt1000Mb: 200,
+  importMs: 100,
+};
+
+const started = Date.now();
+const deadline = started + BUDGET_MS;
+const elapsed = () => `${((Date.now() - started) / 1000).toFixed(0)} s`;
+const say = (text = '') => process.stdout.write(`${text}\n`);
+
+async function main(): Promise<void> {
+  say(`Hotline benchmark: ${new Date().toISOString()}, Node ${process.version}, ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), commit ${commit()}`);
+  const profiled = process.argv.indexOf('--profile');
+  if (profiled >= 0) return profile(process.argv[profiled + 1] === 'floor' ? 'floor' : 'app');
+  say('One run on loopback. Azurite, the ACS emulator and the callers share this machine with the app, which runs in a host process of');
+  say('its own so that its CPU and memory are its own. Compare figures as ratios within a run: the machine is shared and noisy.');
+
+  const artifacts = await buildArtifacts(ROOT);
+  say(`\nBuilt the tsc output and the bundles (${elapsed()}).`);
+  const azurite = await startAzurite();
+  let app: Side | undefined;
+  let floor: Side | undefined;
+  try {
+    const coldStarts = await measureColdStarts(artifacts.variants, artifacts.probeScript, azurite.connectionString, COLD_START_RUNS);
+    printColdStarts(coldStarts);
+
+    app = await startSide('app', artifacts.hostScript, azurite);
+    floor = await startSide('floor', artifacts.hostScript, azurite);
+    say(`\nHost processes started: app ${fixed(processRssMb(app.host.pid), 0)} MB RSS, floor ${fixed(processRssMb(floor.host.pid), 0)} MB RSS, before any call.`);
+    // The floor warms up while the app is counted, which also warms the app.
+    const [perEvent] = await Promise.all([measurePerEvent(app.emulator, app.host, CALLS_PER_SCRIPT), warmUp(floor, 100, 6_000)]);
+    printPerEvent(perEvent.rows, perEvent.acsCountedByApp, perEvent.acsReceivedByEmulator);
+
+    const [appAlongside, floorAlongside] = await measureLevel([app, floor], OVERHEAD_CALLS, azurite.pid, OVERHEAD_WINDOW_MS);
+    const ladder = await climb(app, floor, azurite);
+    const overhead = appAlongside && floorAlongside ? { app: appAlongside, floor: floorAlongside } : undefined;
+    printOverhead(overhead, ladder.app, ladder.floor);
+    const saturation = { app: saturationOf(ladder.app), floor: saturationOf(ladder.floor) };
+    printSaturation(saturation.app, saturation.floor, ladder.skipped);
+    printTargets(coldStarts, perEvent.rows, overhead, ladder.app, saturation);
+    say(`\nDone in ${elapsed()}.`);
+  } finally {
+    for (const side of [app, floor]) {
+      await side?.host.stop();
+      await side?.emulator.close();
+    }
+    await azurite.stop();
+  }
+}
+
+/** A host process and an emulator of its own; tokens are reused so the emulator's signing leaves the CPU to the app. */
+async function startSide(mode: HostMode, hostScript: string, azurite: RunningAzurite, nodeFlags: readonly string[] = []): Promise<Side> {
+  const port = await freePort();
+  const hostUrl = `http://127.0.0.1:${port}`;
+  const emulator = await startAcsEmulator({
+    eventGridUrl: `${hostUrl}/runtime/webhooks/eventgrid?functionName=incomingCall`,
+    timeScale: 1,
+    callbackTokenReuseMs: 60_000,
+  });
+  try {
+    const env = stackSettings({ emulator, hostUrl, tablesConnectionString: azurite.connectionString, tableName: `bench${mode}` });
+    return { emulator, host: await HostChild.start(hostScript, { mode, port, env, acsOrigin: emulator.url }, nodeFlags) };
+  } catch (error) {
+    await emulator.close();
+    throw error;
+  }
+}
+
+/**
+ * Each level is measured for the app and then for the floor, a few seconds apart, so that whatever else this shared
+ * machine is doing weighs on both alike. A side stops climbing once it fails a level, except at the required levels.
+ */
+async function climb(app: Side, floor: Side, azurite: RunningAzurite): Promise<{ app: Step[]; floor: Step[]; skipped: string[] }> {
+  const steps = { app: [] as Step[], floor: [] as Step[] };
+  const skipped: string[] = [];
+  printLoadHeader();
+  for (const calls of LEVELS) {
+    const due = (['app', 'floor'] as const).filter((name) => REQUIRED_LEVELS.includes(calls) || steps[name].every((step) => step.sustained));
+    if (due.length === 0) continue;
+    if (Date.now() + due.length * levelMs(calls) > deadline) {
+      skipped.push(...due.map((name) => `${name} ${calls}`));
+      continue;
+    }
+    for (const name of due) {
+      const [step] = await measureLevel([name === 'app' ? app : floor], calls, azurite.pid);
+      if (!step) continue;
+      steps[name].push(step);
+      printStep(name, step);
+    }
+  }
+  return { ...steps, skipped };
+}
+
+// ---- cold start --------------------------------------------------------------------------------------------------
+
+function printColdStarts(coldStarts: readonly ColdStart[]): void {
+  say(`\n== Cold start: ${COLD_START_RUNS} fresh processes per variant, taking turns; median (min) ==`);
+  say('From process start to the first IncomingCall answered (the app built on first use, the table ensured, claim, answer, state).');
+  const rows = [['published as', 'files', 'size', 'import ms', 'first IncomingCall ms', 'node start-up ms']];
+  for (const { variant, runs } of coldStarts) {
+    const pick = (field: 'importMs' | 'firstHandledMs' | 'bootMs') => {
+      const values = runs.map((run) => run[field]);
+      return `${fixed(median(values), 0)} (${fixed(Math.min(...values), 0)})`;
+    };
+    rows.push([variant.name, String(variant.files), `${fixed(variant.bytes / 1024 / 1024, 1)} MB`, pick('importMs'), pick('firstHandledMs'), pick('bootMs')]);
+  }
+  say(table(rows));
+}
+
+// ---- requests per event ------------------------------------------------------------------------------------------
+
+function verdictForEvent(row: EventRow): string {
+  // A first IncomingCall advances a call as much as any callback does.
+  if (row.outcome === 'applied' || row.event === 'IncomingCall') {
+    const over = [
+      row.max.tableReads > 1 ? `reads ${row.max.tableReads}` : '',
+      row.max.tableWrites > 1 ? `writes ${row.max.tableWrites}` : '',
+      row.max.acs > 1 ? `ACS ${row.max.acs}` : '',
+    ].filter(Boolean);
+    return over.length === 0 ? 'met' : `MISSED (max ${over.join(', ')})`;
+  }
+  if (row.max.tableWrites === 0) return 'met';
+  // Insert-if-absent is how a redelivered IncomingCall is recognised: the service refuses it and nothing is written.
+  if (row.max.tableWrites === row.max.tableWritesRejected && row.mean.tableWrites === row.mean.tableWritesRejected) return 'met (its write is refused)';
+  return `MISSED (writes ${row.max.tableWrites - row.max.tableWritesRejected})`;
+}
+
+function printPerEvent(rows: readonly EventRow[], acsByApp: number, acsByEmulator: number): void {
+  say(`\n== Requests per event: ${CALLS_PER_SCRIPT * 4} scripted calls (hours, account, operator, unrecognised speech), each event delivered twice ==`);
+  say('Mean (max) requests per invocation. Target: an event that advances the call ("applied") at most 1 read, 1 write, 1 ACS request;');
+  say('an ignored, duplicate or informational event no write. "(again)" is the second delivery of the same event; "refused" counts');
+  say('writes the service rejected (409 exists, 412 stale ETag), which change nothing.');
+  const cell = (mean: number, max: number) => `${fixed(mean, 2)} (${max})`;
+  say(
+    table([
+      ['event', 'outcome', 'n', 'table reads', 'table writes', 'refused', 'ACS', 'target'],
+      ...rows.map((row) => [
+        row.event,
+        row.outcome,
+        String(row.n),
+        cell(row.mean.tableReads, row.max.tableReads),
+        cell(row.mean.tableWrites, row.max.tableWrites),
+        cell(row.mean.tableWritesRejected, row.max.tableWritesRejected),
+        cell(row.mean.acs, row.max.acs),
+        verdictForEvent(row),
+      ]),
+    ]),
+  );
+  say(`ACS requests: ${acsByApp} counted leaving the app, ${acsByEmulator} received by the emulator (emulator.requests).`);
+}
+
+// ---- load --------------------------------------------------------------------------------------------------------
+
+const LOAD_COLUMNS = ['side', 'calls', 'active', 'offered/s', 'handled/s', 'p50 ms', 'p99 ms', 'adv p50', 'adv p99', 'CPU ms/cb', 'user ms/cb', 'RSS MB', 'peak ever', 'machine', 'Azurite ms/cb', 'driver ms/cb', 'sustained'];
+
+function printLoadHeader(what = 'the app, then the floor (the same requests from a bare script), level by level'): void {
+  say(`\n== Load: ${what} ==`);
+  say(
+    `Callers think ${THINK_MS[0] / 1000}-${THINK_MS[1] / 1000} s per menu loop (4 callbacks), about ${fixed(CALLBACKS_PER_CALLER_PER_S, 2)} callbacks per caller per second; "active" = callers answered and started when the window opened. ` +
+      'Times are per callback, measured in the host around the handler; "adv" = callbacks that advanced a call. CPU and RSS are the host process\'s: ' +
+      '"RSS MB" its peak within the window, "peak ever" since it started (dialing bursts included). "machine" = busy share of both cores (anyone\'s).',
+  );
+  say(table([LOAD_COLUMNS]));
+}
+
+function printStep(side: string, step: Step): void {
+  const row = [
+    side,
+    String(step.calls),
+    String(step.activeCallers),
+    fixed(step.offeredPerS, 0),
+    fixed(step.handledPerS, 0),
+    fixed(step.p50Ms),
+    fixed(step.p99Ms),
+    fixed(step.advancingP50Ms),
+    fixed(step.advancingP99Ms),
+    fixed(step.cpuMsPerCallback, 2),
+    fixed(step.userCpuMsPerCallback, 2),
+    fixed(step.windowPeakRssMb, 0),
+    fixed(step.maxRssMb, 0),
+    `${fixed(step.machineBusy * 100, 0)} %`,
+    fixed(step.azuriteCpuMsPerCallback, 2),
+    fixed(step.driverCpuMsPerCallback, 2),
+    step.sustained
+      ? 'yes'
+      : `no${step.p99Ms > P99_LIMIT_MS ? ' (p99)' : ''}${step.errors ? ` (${step.errors} errors)` : ''}${step.lostCalls ? ` (${step.lostCalls} calls lost)` : ''}${step.activeCallers < 0.95 * step.calls ? ' (not all answered)' : ''}`,
+  ];
+  // Each row is printed as soon as it is measured, padded to the header's widths.
+  const widths = LOAD_COLUMNS.map((header, column) => Math.max(header.length, row[column]?.length ?? 0));
+  say(row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0))).join('  '));
+}
+
+// ---- overhead and saturation -------------------------------------------------------------------------------------
+
+function printOverhead(alongside: { app: Step; floor: Step } | undefined, app: readonly Step[], floor: readonly Step[]): void {
+  say(`\n== Overhead over the floor: ${OVERHEAD_CALLS} callers on each, side by side in the same window ==`);
+  say('Advancing callbacks only (each: 1 read, 1 transaction, 1 ACS request, for the app and the floor alike); CPU over all callbacks.');
+  if (alongside) {
+    const ratio = (a: number, b: number) => fixed(a / b, 2);
+    const { app: a, floor: f } = alongside;
+    say(
+      table([
+        ['', 'p50 ms', 'mean ms', 'p99 ms', 'CPU ms/cb', 'handled/s'],
+        ['app', fixed(a.advancingP50Ms), fixed(a.advancingMeanMs), fixed(a.advancingP99Ms), fixed(a.cpuMsPerCallback, 2), fixed(a.handledPerS, 0)],
+        ['floor', fixed(f.advancingP50Ms), fixed(f.advancingMeanMs), fixed(f.advancingP99Ms), fixed(f.cpuMsPerCallback, 2), fixed(f.handledPerS, 0)],
+        ['app / floor', ratio(a.advancingP50Ms, f.advancingP50Ms), ratio(a.advancingMeanMs, f.advancingMeanMs), ratio(a.advancingP99Ms, f.advancingP99Ms), ratio(a.cpuMsPerCallback, f.cpuMsPerCallback), ''],
+      ]),
+    );
+  }
+  const pairs = app.flatMap((step) => {
+    const base = floor.find((candidate) => candidate.calls === step.calls);
+    return base ? [`${step.calls} calls ${fixed(step.advancingP50Ms / base.advancingP50Ms, 2)} / ${fixed(step.cpuMsPerCallback / base.cpuMsPerCallback, 2)}`] : [];
+  });
+  if (pairs.length > 0) say(`From the load levels above (measured apart, so noisier), p50 ratio / CPU ratio: ${pairs.join('; ')}.`);
+}
+
+interface Saturation {
+  readonly perS: number;
+  readonly calls: number;
+  /** The ladder never found a step it could not sustain. */
+  readonly open: boolean;
+}
+
+function saturationOf(steps: readonly Step[]): Saturation | undefined {
+  const sustained = steps.filter((step) => step.sustained);
+  const best = sustained.reduce<Step | undefined>((top, step) => (top && top.handledPerS >= step.handledPerS ? top : step), undefined);
+  return best && { perS: best.handledPerS, calls: best.calls, open: steps.every((step) => step.sustained) };
+}
+
+function printSaturation(app: Saturation | undefined, floor: Saturation | undefined, skipped: readonly string[]): void {
+  say(`\n== Saturation: the highest callback rate handled at a sustained level (p99 <= ${P99_LIMIT_MS} ms, no failure, 95 % of callers answered) ==`);
+  const line = (name: string, value: Saturation | undefined) =>
+    value ? `${name}: ${value.open ? '>= ' : ''}${fixed(value.perS, 0)} callbacks/s (${value.calls} calls)${value.open ? ', the ladder ended first' : ''}` : `${name}: not sustained at any step`;
+  say(line('app  ', app));
+  say(line('floor', floor));
+  if (app && floor) say(`app / floor: ${fixed((app.perS / floor.perS) * 100, 0)} %`);
+  if (skipped.length > 0) say(`Steps skipped to stay within the time budget: ${skipped.join(', ')} (side, calls).`);
+}
+
+// ---- targets -----------------------------------------------------------------------------------------------------
+
+function printTargets(
+  coldStarts: readonly ColdStart[],
+  perEvent: readonly EventRow[],
+  alongside: { app: Step; floor: Step } | undefined,
+  app: readonly Step[],
+  saturation: { app: Saturation | undefined; floor: Saturation | undefined },
+): void {
+  const at = (steps: readonly Step[], calls: number) => steps.find((step) => step.calls === calls);
+  const atMost = (value: number, limit: number, unit: string) =>
+    !Number.isFinite(value) ? 'not measured' : value <= limit ? 'met' : `MISSED by ${fixed(value - limit, unit === 'x' ? 2 : 1)} ${unit} (${fixed((value / limit - 1) * 100, 0)} % over)`;
+  const overhead = alongside ? alongside.app.advancingP50Ms / alongside.floor.advancingP50Ms : Number.NaN;
+  const p99 = at(app, 500)?.p99Ms ?? Number.NaN;
+  const cpu = at(app, 500)?.cpuMsPerCallback ?? Number.NaN;
+  const rss = at(app, 1000)?.windowPeakRssMb ?? Number.NaN;
+  const published = coldStarts.find((cold) => cold.variant.name.includes('published'));
+  const importMs = published ? median(published.runs.map((run) => run.importMs)) : Number.NaN;
+  const share = saturation.app && saturation.floor ? saturation.app.perS / saturation.floor.perS : Number.NaN;
+  const eventMisses = perEvent.filter((row) => verdictForEvent(row).startsWith('MISSED'));
+  say('\n== Targets ==');
+  say(
+    table([
+      ['target', 'measured', 'verdict'],
+      [`overhead over the floor <= ${TARGET.overhead}x (p50, side by side)`, `${fixed(overhead, 2)}x`, atMost(overhead, TARGET.overhead, 'x')],
+      [`p99 <= ${TARGET.p99At500Ms} ms at 500 calls`, `${fixed(p99)} ms`, atMost(p99, TARGET.p99At500Ms, 'ms')],
+      [
+        `saturation >= ${TARGET.saturationShare * 100} % of the floor's`,
+        `${fixed(share * 100, 0)} %`,
+        !Number.isFinite(share) ? 'not measured' : share >= TARGET.saturationShare ? 'met' : `MISSED by ${fixed((TARGET.saturationShare - share) * 100, 0)} points`,
+      ],
+      [`CPU <= ${TARGET.cpuMsPerCallback} ms per callback (500 calls)`, `${fixed(cpu, 2)} ms`, atMost(cpu, TARGET.cpuMsPerCallback, 'ms')],
+      [`RSS <= ${TARGET.rssAt1000Mb} MB at 1,000 calls (window peak)`, `${fixed(rss, 0)} MB`, atMost(rss, TARGET.rssAt1000Mb, 'MB')],
+      [`import of the published code <= ${TARGET.importMs} ms`, `${fixed(importMs, 0)} ms`, atMost(importMs, TARGET.importMs, 'ms')],
+      [
+        'requests per event (table above)',
+        `${perEvent.length - eventMisses.length} of ${perEvent.length} rows met`,
+        eventMisses.length === 0 ? 'met' : `MISSED: ${eventMisses.map((row) => `${row.event} ${row.outcome}`).join('; ')}`,
+      ],
+    ]),
+  );
+}
+
+// ---- profile -----------------------------------------------------------------------------------------------------
+
+/** The app (or the floor) under 500 callers, with --cpu-prof on the host process; packages stay separate files. */
+async function profile(mode: HostMode): Promise<void> {
+  const cache = path.join(ROOT, `node_modules/.cache/hotline-bench-profile-${mode}`);
+  rmSync(cache, { recursive: true, force: true });
+  const hostScript = path.join(cache, 'host-process.cjs');
+  await build({ ...bundleOptions(ROOT, hostScript, 'tools/bench/host-process.ts'), packages: 'external', plugins: [] });
+  const azurite = await startAzurite();
+  const side = await startSide(mode, hostScript, azurite, ['--cpu-prof', `--cpu-prof-dir=${path.join(cache, 'profile')}`]);
+  try {
+    printLoadHeader(`the ${mode}, profiled (--cpu-prof slows it)`);
+    const [step] = await measureLevel([side], 500, azurite.pid);
+    if (step) printStep(mode, step);
+  } finally {
+    await side.host.stop();
+    await side.emulator.close();
+    await azurite.stop();
+  }
+  const summary = summariseProfiles(path.join(cache, 'profile'), 25);
+  say(`\n== Host process self time by package (${fixed(summary.totalMs / 1000, 1)} s of CPU, idle excluded) ==`);
+  say(table([['package', 'ms', 'share'], ...summary.packages.map((entry) => [entry.name, fixed(entry.ms, 0), `${fixed(entry.share * 100, 1)} %`])]));
+  say('\n== Top functions by self time ==');
+  say(table([['function', 'ms', 'share'], ...summary.functions.map((entry) => [entry.name, fixed(entry.ms, 0), `${fixed(entry.share * 100, 1)} %`])]));
+  say(`\nProfile files: ${path.join(cache, 'profile')}`);
+}
+
+function commit(): string {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
