@@ -189,13 +189,15 @@ if [[ "$skip_publish" == false ]]; then
   log 'Checking types and building the app (npm run build: one bundle, every dependency inside)'
   (cd "$repo_root" && npm run typecheck && npm run build)
 
-  # Publish from a staging folder holding only what runs: the bundle package.json's `main` names, host.json and
-  # package.json. The bundle carries its dependencies, so there is no node_modules to install or upload.
+  # Publish from a staging folder holding only what runs: the bundles, host.json and package.json. The bundle carries its dependencies, so there is no node_modules to install or upload.
+  # package.json's `main` and the telemetry bundle it loads from beside itself (tools/build/bundle.ts PUBLISHED_FILES).
   entry="$(cd "$repo_root" && node -p 'require("./package.json").main')"
-  [[ -f "${repo_root}/${entry}" ]] || die "npm run build did not produce ${entry}, the file package.json's main names."
   stage="${work_dir}/package"
-  mkdir -p "${stage}/$(dirname "$entry")"
-  cp "${repo_root}/${entry}" "${stage}/${entry}"
+  for file in "$entry" "$(dirname "$entry")/azure-monitor.js"; do
+    [[ -f "${repo_root}/${file}" ]] || die "npm run build did not produce ${file}."
+    mkdir -p "${stage}/$(dirname "$file")"
+    cp "${repo_root}/${file}" "${stage}/${file}"
+  done
   cp "${repo_root}/host.json" "${repo_root}/package.json" "${repo_root}/.funcignore" "$stage/"
 
   log "Publishing to ${function_app} (func azure functionapp publish --no-build)"
