@@ -218,8 +218,8 @@ export class Hotline {
       callerSealed: claim.callerSealed,
       language: this.deps.flow.defaultLanguage,
     });
-    await this.deps.store.create(state, this.deps.clock.now().toISOString());
-    return this.deps.store.load(received.callConnectionId);
+    const created = await this.deps.store.create(state, this.deps.clock.now().toISOString());
+    return created.kind === 'created' ? created.stored : this.deps.store.load(received.callConnectionId);
   }
 
   /**

@@ -9,11 +9,14 @@ const call = (id: string): CallState =>
 const advanced = (state: CallState, sequence: number): CallState => ({ ...state, sequence });
 
 describe('CallStore against Azurite', () => {
-  it('creates a call once; a second create reports it exists', async () => {
+  it('creates a call once, with the ETag a load would read; a second create reports it exists', async () => {
     const store = new CallStore(await freshTable());
-    expect(await store.create(call('c1'), at)).toBe('created');
-    expect(await store.create(advanced(call('c1'), 9), at)).toBe('exists');
-    expect((await store.load('c1'))?.state.sequence).toBe(0);
+    const created = await store.create(call('c1'), at);
+    expect(created).toEqual({ kind: 'created', stored: { state: call('c1'), etag: expect.any(String) as string } });
+    expect(await store.create(advanced(call('c1'), 9), at)).toEqual({ kind: 'exists' });
+    const loaded = await store.load('c1');
+    expect(loaded?.state.sequence).toBe(0);
+    expect(created.kind === 'created' && created.stored.etag).toBe(loaded?.etag);
   });
 
   it('commits state and marker together; a replayed event commits nothing', async () => {

@@ -90,13 +90,16 @@ export class CallStore {
     return entity && { state: JSON.parse(entity.state) as CallState, etag: entity.etag ?? '' };
   }
 
-  /** Insert-if-absent: the answer's response and an early callback may both try to start the call. */
-  async create(state: CallState, at: string): Promise<'created' | 'exists'> {
+  /**
+   * Insert-if-absent: the answer's response and an early callback may both try to start the call. The insert's
+   * response carries the row's ETag, so the caller needs no read to go on from what it created.
+   */
+  async create(state: CallState, at: string): Promise<{ readonly kind: 'created'; readonly stored: StoredCall } | { readonly kind: 'exists' }> {
     try {
-      await this.table.createEntity(this.stateEntity(state, at), this.options());
-      return 'created';
+      const created = await this.table.createEntity(this.stateEntity(state, at), this.options());
+      return { kind: 'created', stored: { state, etag: created.etag ?? '' } };
     } catch (error) {
-      if (statusOf(error) === 409) return 'exists';
+      if (statusOf(error) === 409) return { kind: 'exists' };
       throw error;
     }
   }
