@@ -14,6 +14,8 @@ export interface Published {
   readonly entry: string;
   readonly files: number;
   readonly bytes: number;
+  /** Run with an Application Insights connection string, as in Azure: the entry then loads the telemetry bundle too. */
+  readonly applicationInsights?: boolean;
 }
 
 export interface Artifacts {
@@ -48,6 +50,7 @@ export async function buildArtifacts(root: string): Promise<Artifacts> {
       { name: 'tsc output + node_modules', entry: path.join(tscDir, 'src/index.js'), files: tscFiles.length + productionModules.files, bytes: sizeOf(tscFiles) + productionModules.bytes },
       publishedVariant('esbuild bundle, unminified', unminifiedDir),
       publishedVariant('esbuild bundle (published)', bundledDir),
+      { ...publishedVariant('the same, Application Insights on', bundledDir), applicationInsights: true },
     ],
     hostScript,
     probeScript,

@@ -29,6 +29,8 @@ export async function measureColdStarts(variants: readonly Published[], probeScr
   const sinkUrl = `http://127.0.0.1:${(sink.address() as AddressInfo).port}`;
   const emulator = await startAcsEmulator({ eventGridUrl: `${sinkUrl}/runtime/webhooks/eventgrid` });
   const env = { ...process.env, ...stackSettings({ emulator, hostUrl: sinkUrl, tablesConnectionString, tableName: 'coldstart' }) };
+  // The exporter's posts go to the sink too; nothing is sent to Azure.
+  const telemetryTo = `InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=${sinkUrl}/`;
   const results = variants.map((variant) => ({ variant, runs: [] as ColdStart['runs'] }));
   try {
     for (let round = 0; round < runs; round++) {
@@ -36,7 +38,7 @@ export async function measureColdStarts(variants: readonly Published[], probeScr
         const call = await emulator.caller.dial({ from: '+14255550123', to: HOTLINE_NUMBER });
         const started = performance.now();
         const { stdout } = await run(process.execPath, [probeScript, result.variant.entry], {
-          env: { ...env, BENCH_EVENT: JSON.stringify(call.incomingCallEvent) },
+          env: { ...env, ...(result.variant.applicationInsights ? { APPLICATIONINSIGHTS_CONNECTION_STRING: telemetryTo } : {}), BENCH_EVENT: JSON.stringify(call.incomingCallEvent) },
         });
         const wallMs = performance.now() - started;
         // The app's telemetry also writes to stdout; the probe's result is the last line.
