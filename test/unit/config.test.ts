@@ -2,17 +2,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadSettings, SETTING_NAMES, SettingsError } from '../../src/config';
+import { minimalSettings } from '../support/settings';
 
-const key = Buffer.alloc(32, 7).toString('base64');
-const local = {
-  ACS_CONNECTION_STRING: `endpoint=http://127.0.0.1:4001/;accesskey=${key}`,
-  CALLBACK_BASE_URL: 'http://127.0.0.1:7071/',
-  COGNITIVE_SERVICES_ENDPOINT: 'https://example-ai.cognitiveservices.azure.com/',
-  TABLES_CONNECTION_STRING: 'UseDevelopmentStorage=true',
-  OPERATOR_PHONE_NUMBER: '+14255550100',
-  PSEUDONYM_KEY: key,
-  ACS_CALLBACK_AUDIENCE: '00000000-0000-0000-0000-000000000001',
-};
+const local = minimalSettings;
 
 describe('loadSettings', () => {
   it('reads local settings with defaults for the optional ones', () => {

@@ -5,18 +5,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildPublished, PUBLISHED_ENTRY, PUBLISHED_FILES, PUBLISHED_TELEMETRY } from '../../tools/build/bundle';
+import { minimalSettings } from '../support/settings';
 
 const root = path.resolve(__dirname, '../..');
-const key = Buffer.alloc(32, 7).toString('base64');
-const settings = {
-  ACS_CONNECTION_STRING: `endpoint=http://127.0.0.1:4001/;accesskey=${key}`,
-  CALLBACK_BASE_URL: 'http://127.0.0.1:7071/',
-  COGNITIVE_SERVICES_ENDPOINT: 'https://example-ai.cognitiveservices.azure.com/',
-  TABLES_CONNECTION_STRING: 'UseDevelopmentStorage=true',
-  OPERATOR_PHONE_NUMBER: '+14255550100',
-  PSEUDONYM_KEY: key,
-  ACS_CALLBACK_AUDIENCE: '00000000-0000-0000-0000-000000000001',
-};
+const settings = minimalSettings;
 
 let dir: string;
 /** Non-builtin modules each published file leaves to be required at run time. */
