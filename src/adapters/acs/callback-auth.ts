@@ -37,7 +37,7 @@ const isTokenKeyMismatch = (error: unknown) =>
 
 /**
  * jose keeps the key set (discovery, caching, the cooldown, matching a `kid`); jsonwebtoken checks the token with
- * node:crypto, synchronously, at a third of the CPU of jose's WebCrypto path and without a hop to the thread pool.
+ * node:crypto, synchronously: half the CPU of jose's WebCrypto path, and no trip to the thread pool.
  */
 export class CallbackAuthenticator {
   private remote: Promise<RemoteKeySet> | undefined;
