@@ -51,16 +51,15 @@ const authenticator = (openIdConfigurationUrl = `${baseUrl}/calling/.well-known/
   new CallbackAuthenticator({ openIdConfigurationUrl, issuer: ISSUER, audience: AUDIENCE });
 
 const now = () => Math.floor(Date.now() / 1000);
-async function token(options: { key?: CryptoKey; kid?: string; issuer?: string; audience?: string; issuedAt?: number } = {}): Promise<string> {
+async function token(options: { key?: CryptoKey; kid?: string; issuer?: string; audience?: string; issuedAt?: number; expires?: false } = {}): Promise<string> {
   const issuedAt = options.issuedAt ?? now();
-  return new SignJWT({})
+  const jwt = new SignJWT({})
     .setProtectedHeader({ alg: 'RS256', kid: options.kid ?? KID, typ: 'JWT' })
     .setIssuer(options.issuer ?? ISSUER)
     .setAudience(options.audience ?? AUDIENCE)
     .setIssuedAt(issuedAt)
-    .setNotBefore(issuedAt)
-    .setExpirationTime(issuedAt + 300)
-    .sign(options.key ?? keys.privateKey);
+    .setNotBefore(issuedAt);
+  return (options.expires === false ? jwt : jwt.setExpirationTime(issuedAt + 300)).sign(options.key ?? keys.privateKey);
 }
 const bearer = async (options?: Parameters<typeof token>[0]) => `Bearer ${await token(options)}`;
 
@@ -75,7 +74,7 @@ describe('CallbackAuthenticator', () => {
   it('tolerates a little clock skew, not more', async () => {
     const auth = authenticator();
     expect(await auth.verify(await bearer({ issuedAt: now() - 310 }))).toEqual({ ok: true });
-    expect(await auth.verify(await bearer({ issuedAt: now() - 360 }))).toMatchObject({ ok: false, status: 401, reason: 'ERR_JWT_EXPIRED' });
+    expect(await auth.verify(await bearer({ issuedAt: now() - 360 }))).toMatchObject({ ok: false, status: 401, reason: 'jwt expired' });
   });
 
   it.each<[string, () => Promise<string | null> | string | null]>([
@@ -92,10 +91,12 @@ describe('CallbackAuthenticator', () => {
   });
 
   it.each([
-    ['the wrong audience', () => bearer({ audience: 'another-acs-resource' }), 'ERR_JWT_CLAIM_VALIDATION_FAILED'],
-    ['the wrong issuer', () => bearer({ issuer: 'https://evil.example' }), 'ERR_JWT_CLAIM_VALIDATION_FAILED'],
-    ['an expired token (6 minutes old)', () => bearer({ issuedAt: now() - 360 - 300 }), 'ERR_JWT_EXPIRED'],
-    ['a forged signature (another key, the real kid)', () => bearer({ key: otherKey }), 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED'],
+    ['the wrong audience', () => bearer({ audience: 'another-acs-resource' }), `jwt audience invalid. expected: ${AUDIENCE}`],
+    ['the wrong issuer', () => bearer({ issuer: 'https://evil.example' }), `jwt issuer invalid. expected: ${ISSUER}`],
+    ['an expired token (6 minutes old)', () => bearer({ issuedAt: now() - 360 - 300 }), 'jwt expired'],
+    ['a token not valid for another 5 minutes', () => bearer({ issuedAt: now() + 300 }), 'jwt not active'],
+    ['a token that never expires', () => bearer({ expires: false }), 'exp required'],
+    ['a forged signature (another key, the real kid)', () => bearer({ key: otherKey }), 'invalid signature'],
   ])('rejects %s with 401', async (_, header, reason) => {
     expect(await authenticator().verify(await header())).toEqual({ ok: false, status: 401, reason });
   });
@@ -111,8 +112,8 @@ describe('CallbackAuthenticator', () => {
       .setExpirationTime('5m')
       .sign(new TextEncoder().encode(publicPem));
     const auth = authenticator();
-    expect(await auth.verify(`Bearer ${unsecured}`)).toEqual({ ok: false, status: 401, reason: 'ERR_JOSE_ALG_NOT_ALLOWED' });
-    expect(await auth.verify(`Bearer ${confused}`)).toEqual({ ok: false, status: 401, reason: 'ERR_JOSE_ALG_NOT_ALLOWED' });
+    expect(await auth.verify(`Bearer ${unsecured}`)).toEqual({ ok: false, status: 401, reason: 'invalid algorithm' });
+    expect(await auth.verify(`Bearer ${confused}`)).toEqual({ ok: false, status: 401, reason: 'invalid algorithm' });
     expect(jwksFetches).toBe(0);
   });
 
