@@ -1,4 +1,6 @@
-// Owns the app's one way into zod: the mini API (a third of the classic API's load time), with English messages.
+// Owns the app's one way into zod: the mini API (its classic API cost cold start ~28 ms), with English messages.
+// Import it as a namespace (`import * as z`): esbuild then bundles only what is used, where a `z` object taken as a
+// value carries all of zod, JSON Schema tools included.
 import { en } from 'zod/locales';
 import { config } from 'zod/mini';
 
