@@ -16,4 +16,12 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
     },
   },
+  {
+    // Any import of zod's classic API puts all of it back into the published bundle, and its load time into cold start.
+    files: ['src/**/*.ts'],
+    ignores: ['src/zod-mini.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex: '^zod(/|$)', message: "Import zod as `import * as z from './zod-mini'`: the mini API, with English messages." }] }],
+    },
+  },
 );

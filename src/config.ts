@@ -1,38 +1,40 @@
 // Owns every setting the app reads: parsed from the environment once, all problems reported together.
-import { z } from 'zod';
+import * as z from './zod-mini';
 
-const e164 = z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 phone number such as +14255550123');
+const e164 = z.string().check(z.regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 phone number such as +14255550123'));
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
-const optional = <T extends z.ZodType>(schema: T) =>
-  z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
+/** An empty setting counts as unset. */
+const optional = <T extends z.ZodMiniType>(schema: T) =>
+  z.pipe(z.transform((value: unknown) => (value === '' ? undefined : value)), z.optional(schema));
+const whole = (min: number, max: number) => z.coerce.number().check(z.int(), z.minimum(min), z.maximum(max));
 
 const rawSettings = z.object({
   ACS_CONNECTION_STRING: optional(
-    z.string().regex(/^endpoint=https?:\/\/[^;]+;accesskey=[^;]+$/i, 'must look like endpoint=https://...;accesskey=...'),
+    z.string().check(z.regex(/^endpoint=https?:\/\/[^;]+;accesskey=[^;]+$/i, 'must look like endpoint=https://...;accesskey=...')),
   ),
   ACS_ENDPOINT: optional(httpUrl),
   CALLBACK_BASE_URL: httpUrl,
   COGNITIVE_SERVICES_ENDPOINT: httpUrl,
-  TABLES_CONNECTION_STRING: optional(z.string().min(1)),
+  TABLES_CONNECTION_STRING: optional(z.string().check(z.minLength(1))),
   TABLES_ENDPOINT: optional(httpUrl),
   CALL_STATE_TABLE_NAME: optional(
-    z.string().regex(/^[A-Za-z][A-Za-z0-9]{2,62}$/, 'must be 3-63 letters or digits, starting with a letter'),
+    z.string().check(z.regex(/^[A-Za-z][A-Za-z0-9]{2,62}$/, 'must be 3-63 letters or digits, starting with a letter')),
   ),
   OPERATOR_PHONE_NUMBER: e164,
   HOTLINE_PHONE_NUMBER: optional(e164),
-  HOTLINE_FLOW_FILE: optional(z.string().min(1)),
+  HOTLINE_FLOW_FILE: optional(z.string().check(z.minLength(1))),
   PSEUDONYM_KEY: z
     .string()
-    .refine((value) => Buffer.from(value, 'base64').length >= 32, 'must be at least 32 random bytes, base64-encoded'),
+    .check(z.refine((value) => Buffer.from(value, 'base64').length >= 32, 'must be at least 32 random bytes, base64-encoded')),
   CALLBACK_AUTH: optional(z.enum(['jwt', 'disabled'])),
-  ACS_CALLBACK_AUDIENCE: optional(z.string().min(1)),
+  ACS_CALLBACK_AUDIENCE: optional(z.string().check(z.minLength(1))),
   ACS_OPENID_CONFIGURATION_URL: optional(httpUrl),
-  ACS_CALLBACK_ISSUER: optional(z.string().min(1)),
+  ACS_CALLBACK_ISSUER: optional(z.string().check(z.minLength(1))),
   APPLICATIONINSIGHTS_CONNECTION_STRING: optional(
-    z.string().regex(/(^|;)\s*InstrumentationKey=[^;]+/i, 'must be an Application Insights connection string (InstrumentationKey=...;IngestionEndpoint=...)'),
+    z.string().check(z.regex(/(^|;)\s*InstrumentationKey=[^;]+/i, 'must be an Application Insights connection string (InstrumentationKey=...;IngestionEndpoint=...)')),
   ),
-  WATCHDOG_STALL_SECONDS: optional(z.coerce.number().int().min(5).max(3600)),
-  CALL_RETENTION_HOURS: optional(z.coerce.number().int().min(1).max(24 * 90)),
+  WATCHDOG_STALL_SECONDS: optional(whole(5, 3600)),
+  CALL_RETENTION_HOURS: optional(whole(1, 24 * 90)),
 });
 
 /** Every setting the app reads, for the sample settings file and the Bicep to be checked against. */

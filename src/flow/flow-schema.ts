@@ -1,5 +1,5 @@
 // Owns the shape of a hotline flow file: every Recognize parameter with the seeds' defaults and ranges.
-import { z } from 'zod';
+import * as z from '../zod-mini';
 
 /** Keys as a caller presses them; the ACS adapter turns them into the wire's tone words. */
 export const TONE_KEYS = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '#', 'A', 'B', 'C', 'D'] as const;
@@ -18,20 +18,21 @@ export const LIMITS = {
   defaultSpeechLanguage: 'en-US',
 } as const;
 
-const language = z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a language tag such as en-US');
+const language = z.string().check(z.regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a language tag such as en-US'));
 const toneKey = z.enum(TONE_KEYS);
+const text = z.string().check(z.minLength(1));
 /** A value that is either the same for every language or given per language tag. */
-const localized = <T extends z.ZodType>(value: T) => z.union([value, z.record(language, value)]);
+const localized = <T extends z.ZodMiniType>(value: T) => z.union([value, z.record(language, value)]);
 
 export const promptSchema = z.union([
-  z.strictObject({ text: localized(z.string().min(1)), voice: localized(z.string().min(1)).optional() }),
-  z.strictObject({ ssml: localized(z.string().min(1)) }),
+  z.strictObject({ text: localized(text), voice: z.optional(localized(text)) }),
+  z.strictObject({ ssml: localized(text) }),
   z.strictObject({ audioUrl: localized(z.url({ protocol: /^https?$/ })) }),
 ]);
 export type Prompt = z.output<typeof promptSchema>;
 
 /** A prompt inline, or the name of one in the flow's `messages`. */
-const promptRef = z.union([z.string().min(1), promptSchema]);
+const promptRef = z.union([text, promptSchema]);
 export type PromptRef = z.output<typeof promptRef>;
 
 export type Step =
@@ -39,9 +40,9 @@ export type Step =
   | { readonly say: PromptRef; readonly next: Step }
   | { readonly transfer: 'operator' }
   | { readonly goodbye: true };
-export const stepSchema: z.ZodType<Step> = z.lazy(() =>
+export const stepSchema: z.ZodMiniType<Step> = z.lazy(() =>
   z.union([
-    z.strictObject({ menu: z.string().min(1) }),
+    z.strictObject({ menu: text }),
     z.strictObject({ say: promptRef, next: stepSchema }),
     z.strictObject({ transfer: z.literal('operator') }),
     z.strictObject({ goodbye: z.literal(true) }),
@@ -49,9 +50,9 @@ export const stepSchema: z.ZodType<Step> = z.lazy(() =>
 );
 
 const routeCondition = z.union([
-  z.strictObject({ tones: z.string().regex(/^[0-9*#A-D]+$/, 'must be keys 0-9, *, #, A-D') }),
-  z.strictObject({ choice: z.string().min(1) }),
-  z.strictObject({ phrase: z.string().min(1) }),
+  z.strictObject({ tones: z.string().check(z.regex(/^[0-9*#A-D]+$/, 'must be keys 0-9, *, #, A-D')) }),
+  z.strictObject({ choice: text }),
+  z.strictObject({ phrase: text }),
   z.strictObject({ sentiment: z.enum(SENTIMENTS) }),
   z.strictObject({ any: z.literal(true) }),
 ]);
@@ -72,63 +73,70 @@ export type RepromptReason = (typeof FAILURE_REASONS)[number];
 const reprompts = z.partialRecord(z.enum(FAILURE_REASONS), promptRef);
 
 const common = {
-  interruptPrompt: z.boolean().default(true),
-  interruptCallMediaOperation: z.boolean().default(true),
+  interruptPrompt: z._default(z.boolean(), true),
+  interruptCallMediaOperation: z._default(z.boolean(), true),
   /** A label ACS echoes back; the app appends the menu attempt so results stay correlated. */
-  operationContext: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 letters, digits, _ . -').optional(),
+  operationContext: z.optional(z.string().check(z.regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 letters, digits, _ . -'))),
 };
 const dtmfFields = {
-  maxTonesToCollect: z.int().min(LIMITS.maxTonesToCollect.min),
-  interToneTimeoutSeconds: z
-    .number()
-    .min(LIMITS.interToneTimeoutSeconds.min)
-    .max(LIMITS.interToneTimeoutSeconds.max)
-    .default(LIMITS.interToneTimeoutSeconds.default),
-  stopTones: z.array(toneKey).default([]),
+  maxTonesToCollect: z.int().check(z.minimum(LIMITS.maxTonesToCollect.min)),
+  interToneTimeoutSeconds: z._default(
+    z.number().check(z.minimum(LIMITS.interToneTimeoutSeconds.min), z.maximum(LIMITS.interToneTimeoutSeconds.max)),
+    LIMITS.interToneTimeoutSeconds.default,
+  ),
+  stopTones: z._default(z.array(toneKey), []),
 };
 const speechFields = {
-  speechLanguage: language.optional(),
-  speechModelEndpointId: z.string().min(1).optional(),
+  speechLanguage: z.optional(language),
+  speechModelEndpointId: z.optional(text),
   /** Preview: sentiment analysis of what the caller said. */
-  enableSentimentAnalysis: z.boolean().default(false),
+  enableSentimentAnalysis: z._default(z.boolean(), false),
 };
-const speechSilence = z.number().min(LIMITS.initialSilenceTimeoutSeconds.min).max(LIMITS.initialSilenceTimeoutSeconds.maxSpeech, {
-  error: `must be at most ${LIMITS.initialSilenceTimeoutSeconds.maxSpeech} seconds when speech is recognized`,
-});
-const endSilence = z.number().positive().default(LIMITS.endSilenceTimeoutSeconds.default);
+const speechSilence = z._default(
+  z.number().check(
+    z.minimum(LIMITS.initialSilenceTimeoutSeconds.min),
+    z.maximum(LIMITS.initialSilenceTimeoutSeconds.maxSpeech, {
+      error: `must be at most ${LIMITS.initialSilenceTimeoutSeconds.maxSpeech} seconds when speech is recognized`,
+    }),
+  ),
+  LIMITS.initialSilenceTimeoutSeconds.default,
+);
+const endSilence = z._default(z.number().check(z.positive()), LIMITS.endSilenceTimeoutSeconds.default);
 /** Preview: candidate languages for real-time language identification; fewer are allowed for choices. */
 const identificationLanguages = (max: number, inputs: string) =>
-  z.array(language).min(1).max(max, { error: `must list at most ${max} languages for ${inputs}` }).optional();
+  z.optional(z.array(language).check(z.minLength(1), z.maxLength(max, { error: `must list at most ${max} languages for ${inputs}` })));
 
 const choice = z.strictObject({
-  label: z.string().min(1),
-  phrases: z.array(z.string().min(1)).min(1),
-  tone: toneKey.optional(),
+  label: text,
+  phrases: z.array(text).check(z.minLength(1)),
+  tone: z.optional(toneKey),
 });
 
 export const inputSchema = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('dtmf'),
     ...common,
-    initialSilenceTimeoutSeconds: z
-      .number()
-      .min(LIMITS.initialSilenceTimeoutSeconds.min)
-      .max(LIMITS.initialSilenceTimeoutSeconds.maxDtmf, { error: 'must be at most 300 seconds for DTMF' })
-      .default(LIMITS.initialSilenceTimeoutSeconds.default),
+    initialSilenceTimeoutSeconds: z._default(
+      z.number().check(
+        z.minimum(LIMITS.initialSilenceTimeoutSeconds.min),
+        z.maximum(LIMITS.initialSilenceTimeoutSeconds.maxDtmf, { error: 'must be at most 300 seconds for DTMF' }),
+      ),
+      LIMITS.initialSilenceTimeoutSeconds.default,
+    ),
     ...dtmfFields,
   }),
   z.strictObject({
     type: z.literal('choices'),
     ...common,
-    initialSilenceTimeoutSeconds: speechSilence.default(LIMITS.initialSilenceTimeoutSeconds.default),
+    initialSilenceTimeoutSeconds: speechSilence,
     ...speechFields,
     speechLanguages: identificationLanguages(LIMITS.speechLanguages.maxChoices, 'choices'),
-    choices: z.array(choice).min(1),
+    choices: z.array(choice).check(z.minLength(1)),
   }),
   z.strictObject({
     type: z.literal('speech'),
     ...common,
-    initialSilenceTimeoutSeconds: speechSilence.default(LIMITS.initialSilenceTimeoutSeconds.default),
+    initialSilenceTimeoutSeconds: speechSilence,
     ...speechFields,
     speechLanguages: identificationLanguages(LIMITS.speechLanguages.maxSpeech, 'speech'),
     endSilenceTimeoutSeconds: endSilence,
@@ -136,7 +144,7 @@ export const inputSchema = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('speechOrDtmf'),
     ...common,
-    initialSilenceTimeoutSeconds: speechSilence.default(LIMITS.initialSilenceTimeoutSeconds.default),
+    initialSilenceTimeoutSeconds: speechSilence,
     ...dtmfFields,
     ...speechFields,
     speechLanguages: identificationLanguages(LIMITS.speechLanguages.maxSpeech, 'speech'),
@@ -146,31 +154,33 @@ export const inputSchema = z.discriminatedUnion('type', [
 export type RecognizeInput = z.output<typeof inputSchema>;
 export type InputType = RecognizeInput['type'];
 
+const attempts = z.int().check(z.minimum(1), z.maximum(10));
+
 export const menuSchema = z.strictObject({
   prompt: promptRef,
   input: inputSchema,
-  routes: z.array(route).min(1),
-  maxAttempts: z.int().min(1).max(10).optional(),
-  reprompts: reprompts.optional(),
-  onMaxAttempts: stepSchema.optional(),
+  routes: z.array(route).check(z.minLength(1)),
+  maxAttempts: z.optional(attempts),
+  reprompts: z.optional(reprompts),
+  onMaxAttempts: z.optional(stepSchema),
 });
 export type Menu = z.output<typeof menuSchema>;
 
 export const flowSchema = z.strictObject({
-  $schema: z.string().optional(),
-  description: z.string().optional(),
-  defaultLanguage: language.default(LIMITS.defaultSpeechLanguage),
+  $schema: z.optional(z.string()),
+  description: z.optional(z.string()),
+  defaultLanguage: z._default(language, LIMITS.defaultSpeechLanguage),
   /** The text-to-speech voice for each language a text prompt can be spoken in. */
-  voices: z.record(language, z.string().min(1)),
-  start: z.string().min(1),
-  maxAttempts: z.int().min(1).max(10).default(3),
-  onMaxAttempts: stepSchema.default({ transfer: 'operator' }),
-  messages: z.record(z.string().min(1), promptSchema).default({}),
-  reprompts: reprompts.default({}),
+  voices: z.record(language, text),
+  start: text,
+  maxAttempts: z._default(attempts, 3),
+  onMaxAttempts: z._default(stepSchema, { transfer: 'operator' }),
+  messages: z._default(z.record(text, promptSchema), {}),
+  reprompts: z._default(reprompts, {}),
   /** Said before hanging up; also the end of every planned failure. */
   goodbye: promptRef,
   /** Said when something failed that the caller could not fix (a prompt, a message, a transfer). */
   apology: promptRef,
-  menus: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,39}$/, 'menu ids are 1-40 letters, digits, _ or -'), menuSchema),
+  menus: z.record(z.string().check(z.regex(/^[A-Za-z][A-Za-z0-9_-]{0,39}$/, 'menu ids are 1-40 letters, digits, _ or -')), menuSchema),
 });
 export type Flow = z.output<typeof flowSchema>;

@@ -13,6 +13,8 @@ const settings = minimalSettings;
 let dir: string;
 /** Non-builtin modules each published file leaves to be required at run time. */
 let externals: Record<string, string[]>;
+/** The zod files in the entry, from inside the package (`v4/mini/schemas.js`). */
+let zodFiles: string[];
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'published-'));
   const results = await buildPublished(root, dir, { metafile: true, logLevel: 'silent' });
@@ -24,6 +26,10 @@ beforeAll(async () => {
       ]),
     ),
   );
+  const entryInputs = results.flatMap((result) =>
+    Object.entries(result.metafile?.outputs ?? {}).filter(([file]) => path.resolve(root, file) === path.join(dir, PUBLISHED_ENTRY)).flatMap(([, output]) => Object.keys(output.inputs)),
+  );
+  zodFiles = entryInputs.flatMap((file) => /node_modules\/zod\/(.*)$/.exec(file)?.[1] ?? []);
 }, 60_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -43,6 +49,13 @@ describe('the published bundle', () => {
     // The Azure Monitor distro probes for @opentelemetry/instrumentation with require.resolve inside a try, only to
     // count auto-instrumentations for its usage stats; absent, that count is skipped and nothing else changes.
     expect(externals[PUBLISHED_TELEMETRY]).toEqual(['@opentelemetry/instrumentation']);
+  });
+
+  it('carries zod\'s mini API with English messages, not the classic API, other locales or the JSON Schema tools', () => {
+    // Each comes back as soon as a module imports 'zod', or uses a whole zod namespace as a value (`import { z }`).
+    expect(zodFiles).toContain('v4/mini/schemas.js');
+    expect(zodFiles).toContain('v4/locales/en.js');
+    expect(zodFiles.filter((file) => /^v4\/classic\/|^v4\/locales\/(?!en\.js|index\.js)|json-schema/.test(file))).toEqual([]);
   });
 
   it('loads the telemetry bundle only when Application Insights is configured, and it starts', () => {

@@ -21,24 +21,6 @@ const telemetryApart: Plugin = {
   },
 };
 
-/**
- * zod's classic API imports every error-message locale (a sixth of the bundle) and uses only English unless told
- * otherwise; the app never switches locale, so the others are left out.
- */
-const englishZodMessagesOnly: Plugin = {
-  name: 'english-zod-messages-only',
-  setup(bundle) {
-    bundle.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
-      /[\\/]zod[\\/]/.test(args.importer) ? { path: path.resolve(args.resolveDir, '../locales/index.js'), namespace: 'zod-locales' } : undefined,
-    );
-    bundle.onLoad({ filter: /.*/, namespace: 'zod-locales' }, (args) => ({
-      contents: 'export { default as en } from "./en.js";',
-      resolveDir: path.dirname(args.path),
-      loader: 'js',
-    }));
-  },
-};
-
 /** The published bundle's settings; the benchmark bundles its host process with the same ones (`entry`). */
 export function bundleOptions(root: string, outfile: string, entry = 'src/index.ts'): BuildOptions {
   return {
@@ -55,7 +37,7 @@ export function bundleOptions(root: string, outfile: string, entry = 'src/index.
     minifyWhitespace: true,
     minifySyntax: true,
     legalComments: 'none',
-    plugins: [englishZodMessagesOnly, telemetryApart],
+    plugins: [telemetryApart],
     logLevel: 'warning',
   };
 }

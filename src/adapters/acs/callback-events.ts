@@ -1,6 +1,6 @@
 // Owns reading ACS callback bodies: the CloudEvent array checked, each event mapped to the app's own terms.
 // The SDK's parseCallAutomationEvent reads only element [0] and throws on unknown types, so it is not used.
-import { z } from 'zod';
+import * as z from '../../zod-mini';
 import type { CallEvent, RecognizeFailureReason, RecognizedInput } from '../../domain/call-event';
 import { SENTIMENTS, type Sentiment } from '../../flow/flow-schema';
 import { isSafeKey } from '../tables/call-store';
@@ -8,18 +8,19 @@ import { toneKeys } from './call-automation';
 
 const PREFIX = 'Microsoft.Communication.';
 
+const tableKey = z.string().check(z.minLength(1), z.refine(isSafeKey, 'has characters a table key cannot hold'));
 const cloudEvent = z.object({
-  id: z.string().min(1).refine(isSafeKey, 'has characters a table key cannot hold'),
-  type: z.string().min(1),
-  time: z.string().optional(),
+  id: tableKey,
+  type: z.string().check(z.minLength(1)),
+  time: z.optional(z.string()),
   data: z.looseObject({
-    callConnectionId: z.string().min(1).refine(isSafeKey, 'has characters a table key cannot hold'),
-    correlationId: z.string().optional(),
-    operationContext: z.string().nullish(),
-    resultInformation: z.looseObject({ code: z.number().optional(), subCode: z.number().optional() }).nullish(),
+    callConnectionId: tableKey,
+    correlationId: z.optional(z.string()),
+    operationContext: z.nullish(z.string()),
+    resultInformation: z.nullish(z.looseObject({ code: z.optional(z.number()), subCode: z.optional(z.number()) })),
   }),
 });
-const callbackBody = z.array(cloudEvent).min(1, 'must hold at least one event').max(100, 'must hold at most 100 events');
+const callbackBody = z.array(cloudEvent).check(z.minLength(1, 'must hold at least one event'), z.maxLength(100, 'must hold at most 100 events'));
 
 export interface CallbackEvent {
   readonly id: string;
@@ -119,9 +120,9 @@ function failureReason(subCode: number): RecognizeFailureReason {
 
 /** What a caller said is kept in the call's row (a 32K-character property): a long monologue is cut, not fatal. */
 export const MAX_HEARD_CHARS = 1_000;
-const heard = z.string().transform((text) => text.slice(0, MAX_HEARD_CHARS));
-const choiceResult = z.object({ label: heard.pipe(z.string().min(1)), recognizedPhrase: heard.nullish(), confidence: z.number().nullish() });
-const speechResult = z.object({ speech: heard, confidence: z.number().nullish() });
+const heard = z.pipe(z.string(), z.transform((text: string) => text.slice(0, MAX_HEARD_CHARS)));
+const choiceResult = z.object({ label: z.pipe(heard, z.string().check(z.minLength(1))), recognizedPhrase: z.nullish(heard), confidence: z.nullish(z.number()) });
+const speechResult = z.object({ speech: heard, confidence: z.nullish(z.number()) });
 const dtmfResult = z.object({ tones: z.array(z.string()) });
 
 /**

@@ -1,16 +1,16 @@
 // Owns reading Microsoft.Communication.IncomingCall from Event Grid (Event Grid or CloudEvents schema).
-import { z } from 'zod';
+import * as z from '../../zod-mini';
 import { isSafeKey } from '../tables/call-store';
 
 export const INCOMING_CALL = 'Microsoft.Communication.IncomingCall';
 
-const identifier = z.looseObject({ rawId: z.string().min(1) });
+const identifier = z.looseObject({ rawId: z.string().check(z.minLength(1)) });
 const incomingCallData = z.looseObject({
-  incomingCallContext: z.string().min(1),
-  correlationId: z.string().min(1).refine(isSafeKey, 'has characters a table key cannot hold'),
-  serverCallId: z.string().optional(),
+  incomingCallContext: z.string().check(z.minLength(1)),
+  correlationId: z.string().check(z.minLength(1), z.refine(isSafeKey, 'has characters a table key cannot hold')),
+  serverCallId: z.optional(z.string()),
   from: identifier,
-  to: identifier.optional(),
+  to: z.optional(identifier),
 });
 
 export interface IncomingCall {
