@@ -48,6 +48,12 @@ describe('loadSettings', () => {
     ]);
   });
 
+  it("says what is wrong with a value in words, not zod mini's bare 'Invalid input'", () => {
+    expect(() => loadSettings({ ...local, CALLBACK_AUTH: 'off', CALL_RETENTION_HOURS: '0' })).toThrow(
+      /CALLBACK_AUTH: Invalid option: expected one of "jwt"\|"disabled"\n\s+- CALL_RETENTION_HOURS: Too small: expected number to be >=1/,
+    );
+  });
+
   it('requires exactly one way to reach ACS and Table Storage', () => {
     expect(() => loadSettings({ ...local, ACS_ENDPOINT: 'https://acs.communication.azure.com', TABLES_CONNECTION_STRING: undefined })).toThrow(
       /ACS_CONNECTION_STRING \/ ACS_ENDPOINT: set exactly one[\s\S]*TABLES_CONNECTION_STRING \/ TABLES_ENDPOINT: set exactly one/,
