@@ -22,7 +22,8 @@ const MAX_COMMIT_ATTEMPTS = 5;
 /** A call that goes quiet this long without ending is over, whatever its row says; retention may remove it. */
 const ABANDONED_AFTER_MS = 24 * 3_600_000;
 
-export type IncomingCallOutcome = 'answered' | 'expired' | 'duplicate' | 'answerFailed';
+/** `answerThrottled` asks for Event Grid's redelivery (10 s on, inside the ring window): the trigger throws. */
+export type IncomingCallOutcome = 'answered' | 'expired' | 'duplicate' | 'answerFailed' | 'answerThrottled';
 export type EventOutcome = 'applied' | 'ignored' | 'duplicate' | 'orphan' | 'unknownType' | 'notActionable';
 
 export interface WatchdogResult {
@@ -104,8 +105,17 @@ export class Hotline {
         }),
       ));
     } catch (error) {
-      // Event Grid's next try comes 10 s or more later and the claim would stop it anyway: record and move on.
-      const statusCode = String(statusOf(error) ?? 'none');
+      const status = statusOf(error);
+      const statusCode = String(status ?? 'none');
+      if (status === 429) {
+        // Refused before ACS acted on it, so answering again is safe: the claim is released for Event Grid's redelivery.
+        telemetry.trackEvent('CallNotAnswered', { callKey, reason: 'throttled', statusCode });
+        log.warn('answer throttled by ACS; waiting for Event Grid to redeliver', { callKey });
+        // Unreleased, the claim is still taken over once its owner counts as gone (10 s): the same moment.
+        await store.updateClaim(callKey, { status: 'answerThrottled' }).catch(() => undefined);
+        return 'answerThrottled';
+      }
+      // Anything else a retry would meet again, and a lost response was already retried by the SDK: record and move on.
       telemetry.trackEvent('CallNotAnswered', { callKey, reason: 'answerFailed', statusCode });
       log.error('answer failed', { callKey, statusCode, error: describe(error) });
       await store.updateClaim(callKey, { status: 'answerFailed' }).catch(() => undefined);
@@ -206,11 +216,14 @@ export class Hotline {
     return result;
   }
 
-  /** A callback can beat the answer's response: the claim written before answering is enough to start the call. */
+  /**
+   * A callback can beat the answer's response: the claim written before answering is enough to start the call. So
+   * can a response that was lost: a claim marked `answerFailed` whose call ACS reports connected is started too.
+   */
   private async startFromClaim(received: EventTarget): Promise<StoredCall | undefined> {
     if (!received.correlationId) return undefined;
     const claim = await this.deps.store.loadClaim(received.correlationId);
-    if (!claim || claim.status === 'answerFailed') return undefined;
+    if (!claim) return undefined;
     const state = newCallState({
       callConnectionId: received.callConnectionId,
       correlationId: claim.correlationId,

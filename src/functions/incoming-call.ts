@@ -2,14 +2,15 @@
 import type { EventGridEvent, InvocationContext } from '@azure/functions';
 import { parseIncomingCall } from '../adapters/acs/incoming-call';
 import type { App } from '../app/composition-root';
+import type { IncomingCallOutcome } from '../app/hotline';
 import type { Telemetry } from '../app/ports';
 import { describeError, failureCause } from './failure-cause';
 import { invocationLog } from './invocation-log';
 
 /**
  * Returns normally for everything a retry cannot fix (other event types, malformed events, expired or
- * duplicate calls, failed answers) so Event Grid does not redeliver; throws only when storage is down
- * before the call was claimed, where a redelivery may still be in time.
+ * duplicate calls, failed answers) so Event Grid does not redeliver; throws when storage is down before the
+ * call was claimed or ACS throttled the answer, where a redelivery (10 s on) may still be in time.
  */
 export function incomingCallHandler(app: () => Promise<App>, telemetry: Telemetry) {
   return async (event: EventGridEvent, context: InvocationContext): Promise<void> => {
@@ -24,8 +25,9 @@ export function incomingCallHandler(app: () => Promise<App>, telemetry: Telemetr
         return;
       case 'incomingCall': {
         const { hotline } = await app();
+        let outcome: IncomingCallOutcome;
         try {
-          const outcome = await hotline.handleIncomingCall(parsed.call, log);
+          outcome = await hotline.handleIncomingCall(parsed.call, log);
           log.info('incoming call handled', { callKey: parsed.call.correlationId, outcome });
         } catch (error) {
           const cause = failureCause(error);
@@ -33,6 +35,8 @@ export function incomingCallHandler(app: () => Promise<App>, telemetry: Telemetr
           log.error('incoming call failed; Event Grid will redeliver', { callKey: parsed.call.correlationId, cause, error: describeError(error) });
           throw error;
         }
+        // Not a failure of ours, so no IncomingCallFailed: CallNotAnswered (throttled) is already recorded.
+        if (outcome === 'answerThrottled') throw new Error('ACS throttled the answer; Event Grid will redeliver');
         return;
       }
     }

@@ -1,6 +1,6 @@
 // ACS failing the app's actions: the call is gone, throttled, in conflict, down, or the
 // request never left because the process died; and ACS failing the answer itself.
-import type { PipelinePolicy } from '@azure/core-rest-pipeline';
+import { RestError, type PipelinePolicy } from '@azure/core-rest-pipeline';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HOTLINE_NUMBER } from '../../tools/local/local-stack';
 import { CALLER_NUMBER, cloudEvent, startTestStack, waitingContext, type TestStack } from '../support/stack';
@@ -142,6 +142,36 @@ describe('answering (R-03, R-04, R-05)', () => {
     const handle = await st.emulator.caller.dial({ from: CALLER_NUMBER, to: HOTLINE_NUMBER });
     expect((await handle.nextPrompt()).text).toContain('Welcome to Contoso');
     expect(answers(st).map((r) => r.status)).toEqual([429, 200]);
+  });
+
+  it("429 on every try: the claim is released, the host answers 500, and Event Grid's redelivery answers once", async () => {
+    const st = await stack({ timeScale: 0.02, emulator: { eventGridRetryDelaysMs: [200] } });
+    // The first delivery's try and its three throttle retries.
+    st.emulator.faults.inject({ path: /:answer$/, status: 429, times: 4 });
+    const handle = await st.emulator.caller.dial({ from: CALLER_NUMBER, to: HOTLINE_NUMBER });
+    expect((await handle.nextPrompt({ timeoutMs: 15_000 })).text).toContain('Welcome to Contoso');
+    expect(answers(st).map((r) => r.status)).toEqual([429, 429, 429, 429, 200]);
+    expect(handle.timeline.filter((e) => e.kind === 'incomingCallDelivered').map((e) => e.details['status'])).toEqual([500, 202]);
+    expect(await st.store.loadClaim(handle.correlationId)).toMatchObject({ status: 'answered', callConnectionId: handle.callConnectionId });
+    expect(st.telemetry.filter((e) => e.name === 'CallNotAnswered').map((e) => e.properties['reason'])).toEqual(['throttled']);
+    expect(st.telemetry.filter((e) => e.name === 'CallAnswered')).toHaveLength(1);
+  }, 20_000);
+
+  it('an answer ACS carried out but whose response was lost: recorded as answerFailed, and CallConnected still starts the call', async () => {
+    const loseAnswerResponse: PipelinePolicy = {
+      name: 'loseAnswerResponse',
+      sendRequest: async (request, next) => {
+        const response = await next(request);
+        if (!request.url.includes(':answer')) return response;
+        throw new RestError('the connection dropped before the response arrived', { statusCode: 500, request });
+      },
+    };
+    const st = await stack({ timeScale: 0.02, overrides: { acsPolicies: [{ policy: loseAnswerResponse, position: 'perCall' }] } });
+    const handle = await st.emulator.caller.dial({ from: CALLER_NUMBER, to: HOTLINE_NUMBER });
+    expect((await handle.nextPrompt()).text).toContain('Welcome to Contoso');
+    expect(answers(st).map((r) => r.status)).toEqual([200]);
+    expect(await st.store.loadClaim(handle.correlationId)).toMatchObject({ status: 'answerFailed' });
+    expect((await st.stateOf(handle.callConnectionId ?? ''))?.phase).toMatchObject({ name: 'awaitingInput', menuId: 'main' });
   });
 
   it.each([400, 403, 404])('%i: acknowledged (202, no Event Grid retry), recorded as answerFailed, no state row', async (status) => {

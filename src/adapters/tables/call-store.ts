@@ -66,7 +66,8 @@ export interface IncomingCallClaim {
   readonly eventId: string;
   readonly callerPseudonym: string;
   readonly callerSealed: string;
-  readonly status: 'answering' | 'answered' | 'answerFailed';
+  /** `answerThrottled`: ACS refused the answer (429) before acting on it; the next delivery may take the claim. */
+  readonly status: 'answering' | 'answered' | 'answerFailed' | 'answerThrottled';
   readonly callConnectionId?: string;
 }
 
@@ -150,7 +151,8 @@ export class CallStore {
     }
     const existing = await this.getEntity<ClaimEntity>(entity.partitionKey, CLAIM_ROW);
     if (existing?.writer === entity.writer) return 'claimed';
-    if (existing?.status !== 'answering' || existing.at >= takeOverBefore) return 'duplicate';
+    const ownerGone = existing?.status === 'answering' && existing.at < takeOverBefore;
+    if (!ownerGone && existing?.status !== 'answerThrottled') return 'duplicate';
     try {
       await this.table.updateEntity(entity, 'Replace', { ...this.options(), etag: existing.etag ?? '' });
       return 'claimed';
