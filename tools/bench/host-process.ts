@@ -1,11 +1,12 @@
 // Owns the benchmark's app process: the local Functions host serving the hotline (or the floor) in its own process,
 // so the app's CPU and memory are measured apart from Azurite, the emulator and the simulated callers.
+import { readdirSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import type { ExtraPolicy } from '../../src/app/composition-root';
 import type { Telemetry } from '../../src/app/ports';
 import { startFunctionsHost, type Invocation } from '../local/functions-host';
 import { floorFunctions } from './floor';
-import type { HostCommand, HostConfig, HostMessage, InvocationDetail, WindowReport } from './host-protocol';
+import type { HostCommand, HostConfig, HostMessage, InvocationDetail, MemoryFigures, WindowReport } from './host-protocol';
 import { countingInto, countRequestsTo, noRequests, stopCounting, tableRequestCounter, type RequestCounts } from './request-counter';
 
 const config = JSON.parse(process.env['BENCH_HOST_CONFIG'] ?? '{}') as HostConfig;
@@ -34,8 +35,8 @@ class Window {
   readonly requests = noRequests();
   readonly details: InvocationDetail[] = [];
   private readonly seenEvents = new Set<string>();
-  private peakRss = process.memoryUsage.rss();
-  private readonly sampler = setInterval(() => (this.peakRss = Math.max(this.peakRss, process.memoryUsage.rss())), 100).unref();
+  private peak = process.memoryUsage();
+  private readonly sampler = setInterval(() => this.sample(), 100).unref();
 
   constructor(readonly detail: boolean) {}
 
@@ -64,6 +65,11 @@ class Window {
     return { functionName: invocation.functionName, eventType, outcome, redelivered, counts };
   }
 
+  private sample(): void {
+    const now = process.memoryUsage();
+    if (now.rss >= this.peak.rss) this.peak = now;
+  }
+
   /** Stops sampling; a window replaced without a report is simply dropped. */
   close(): void {
     clearInterval(this.sampler);
@@ -71,14 +77,16 @@ class Window {
 
   report(): WindowReport {
     this.close();
+    this.sample();
     const cpu = process.cpuUsage(this.cpu);
     return {
       elapsedMs: performance.now() - this.started,
       cpuMs: (cpu.user + cpu.system) / 1000,
       userCpuMs: cpu.user / 1000,
       maxRssMb: process.resourceUsage().maxRSS / 1024,
-      windowPeakRssMb: Math.max(this.peakRss, process.memoryUsage.rss()) / 1024 / 1024,
-      heapUsedMb: process.memoryUsage().heapUsed / 1024 / 1024,
+      windowPeakRssMb: this.peak.rss / MB,
+      atPeak: inMb(this.peak),
+      openFds: openFds(),
       advancingMs: this.advancingMs,
       otherMs: this.otherMs,
       incomingCallMs: this.incomingCallMs,
@@ -86,6 +94,24 @@ class Window {
       requests: this.requests,
       details: this.details,
     };
+  }
+}
+
+const MB = 1024 * 1024;
+const inMb = (usage: NodeJS.MemoryUsage): MemoryFigures => ({
+  rssMb: usage.rss / MB,
+  heapUsedMb: usage.heapUsed / MB,
+  heapTotalMb: usage.heapTotal / MB,
+  externalMb: usage.external / MB,
+  arrayBuffersMb: usage.arrayBuffers / MB,
+});
+
+/** Linux only (/proc); NaN elsewhere. */
+function openFds(): number {
+  try {
+    return readdirSync('/proc/self/fd').length;
+  } catch {
+    return Number.NaN;
   }
 }
 
