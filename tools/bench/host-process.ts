@@ -2,6 +2,7 @@
 // so the app's CPU and memory are measured apart from Azurite, the emulator and the simulated callers.
 import { readdirSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
+import { getHeapSpaceStatistics, type HeapSpaceInfo } from 'node:v8';
 import type { ExtraPolicy } from '../../src/app/composition-root';
 import type { Telemetry } from '../../src/app/ports';
 import { startFunctionsHost, type Invocation } from '../local/functions-host';
@@ -36,6 +37,7 @@ class Window {
   readonly details: InvocationDetail[] = [];
   private readonly seenEvents = new Set<string>();
   private peak = process.memoryUsage();
+  private peakSpaces = getHeapSpaceStatistics();
   private readonly sampler = setInterval(() => this.sample(), 100).unref();
 
   constructor(readonly detail: boolean) {}
@@ -67,7 +69,9 @@ class Window {
 
   private sample(): void {
     const now = process.memoryUsage();
-    if (now.rss >= this.peak.rss) this.peak = now;
+    if (now.rss < this.peak.rss) return;
+    this.peak = now;
+    this.peakSpaces = getHeapSpaceStatistics();
   }
 
   /** Stops sampling; a window replaced without a report is simply dropped. */
@@ -85,7 +89,7 @@ class Window {
       userCpuMs: cpu.user / 1000,
       maxRssMb: process.resourceUsage().maxRSS / 1024,
       windowPeakRssMb: this.peak.rss / MB,
-      atPeak: inMb(this.peak),
+      atPeak: inMb(this.peak, this.peakSpaces),
       openFds: openFds(),
       advancingMs: this.advancingMs,
       otherMs: this.otherMs,
@@ -98,12 +102,13 @@ class Window {
 }
 
 const MB = 1024 * 1024;
-const inMb = (usage: NodeJS.MemoryUsage): MemoryFigures => ({
+const inMb = (usage: NodeJS.MemoryUsage, spaces: readonly HeapSpaceInfo[]): MemoryFigures => ({
   rssMb: usage.rss / MB,
   heapUsedMb: usage.heapUsed / MB,
   heapTotalMb: usage.heapTotal / MB,
   externalMb: usage.external / MB,
   arrayBuffersMb: usage.arrayBuffers / MB,
+  spacesMb: Object.fromEntries(spaces.map((space) => [space.space_name, space.space_size / MB])),
 });
 
 /** Linux only (/proc); NaN elsewhere. */

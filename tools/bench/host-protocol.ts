@@ -61,6 +61,8 @@ export interface MemoryFigures {
   readonly externalMb: number;
   /** ArrayBuffers and Buffers: socket reads, request and response bodies. */
   readonly arrayBuffersMb: number;
+  /** Committed size of each V8 heap space (new_space, old_space, code_space, ...): where heapTotal is. */
+  readonly spacesMb: Readonly<Record<string, number>>;
 }
 
 /** Host -> driver. */

@@ -51,7 +51,7 @@ async function main(): Promise<void> {
   const profiled = process.argv.indexOf('--profile');
   if (profiled >= 0) return profile(process.argv[profiled + 1] === 'floor' ? 'floor' : 'app');
   const level = process.argv.indexOf('--level');
-  if (level >= 0) return focus(Number(process.argv[level + 1]), process.argv.slice(level + 2));
+  if (level >= 0) return focus((process.argv[level + 1] ?? '').split(',').map(Number), process.argv.slice(level + 2));
   say('One run on loopback. Azurite, the ACS emulator and the callers share this machine with the app, which runs in a host process of');
   say('its own so that its CPU and memory are its own. Compare figures as ratios within a run: the machine is shared and noisy.');
 
@@ -350,31 +350,34 @@ async function profile(mode: HostMode): Promise<void> {
 // ---- one level -----------------------------------------------------------------------------------------------------
 
 /**
- * `--level <calls> [app|floor ...]`: each named side (default: app, floor) in a fresh host process, warmed up as in
- * the full run, then one level; naming sides several times alternates runs. Prints where the window's peak RSS is.
+ * `--level <calls>[,<calls>...] [app|floor ...]`: each named side (default: app, floor) in a fresh host process, warmed
+ * up as in the full run, then the levels one after another on that host (so `100,500,1000` repeats the full run's
+ * history); naming sides several times alternates runs. Prints where each window's peak RSS is.
  */
-async function focus(calls: number, names: readonly string[]): Promise<void> {
-  if (!Number.isInteger(calls) || calls <= 0) throw new Error(`--level needs a number of callers, got ${String(calls)}`);
+async function focus(levels: readonly number[], names: readonly string[]): Promise<void> {
+  if (levels.length === 0 || !levels.every((calls) => Number.isInteger(calls) && calls > 0)) throw new Error('--level needs numbers of callers, such as 1000 or 500,1000');
   const modes = names.length > 0 ? names : ['app', 'floor'];
-  for (const name of modes) if (name !== 'app' && name !== 'floor') throw new Error(`--level ${calls}: unknown side ${name} (app or floor)`);
+  for (const name of modes) if (name !== 'app' && name !== 'floor') throw new Error(`--level: unknown side ${name} (app or floor)`);
   const cache = path.join(ROOT, 'node_modules/.cache/hotline-bench-level');
   rmSync(cache, { recursive: true, force: true });
   const hostScript = path.join(cache, 'host-process.cjs');
   await build(bundleOptions(ROOT, hostScript, 'tools/bench/host-process.ts'));
   const azurite = await startAzurite();
-  const rows = [['side', 'calls', 'active', 'handled/s', 'p99 ms', 'CPU ms/cb', 'RSS MB', 'heap used', 'heap total', 'external', 'arrayBuffers', 'rest', 'open fds', 'peak ever']];
+  const rows = [['side', 'calls', 'active', 'handled/s', 'p99 ms', 'CPU ms/cb', 'RSS MB', 'heap used', 'heap total', 'new space', 'old space', 'external', 'arrayBuffers', 'rest', 'open fds', 'peak ever']];
+  const mb = (value: number | undefined) => fixed(value ?? Number.NaN, 0);
   try {
     for (const mode of modes as HostMode[]) {
       const side = await startSide(mode, hostScript, azurite);
       try {
         await warmUp(side, 100, 6_000);
-        const [step] = await measureLevel([side], calls, azurite.pid);
-        if (!step) continue;
-        const memory = step.atPeak;
-        const rest = memory.rssMb - memory.heapTotalMb - memory.externalMb;
-        const mb = (value: number) => fixed(value, 0);
-        rows.push([mode, String(calls), String(step.activeCallers), fixed(step.handledPerS, 0), fixed(step.p99Ms), fixed(step.cpuMsPerCallback, 2), mb(memory.rssMb), mb(memory.heapUsedMb), mb(memory.heapTotalMb), mb(memory.externalMb), mb(memory.arrayBuffersMb), mb(rest), String(step.openFds), mb(step.maxRssMb)]);
-        say(`${mode} done (${elapsed()})`);
+        for (const calls of levels) {
+          const [step] = await measureLevel([side], calls, azurite.pid);
+          if (!step) continue;
+          const { rssMb, heapUsedMb, heapTotalMb, spacesMb, externalMb, arrayBuffersMb } = step.atPeak;
+          const rest = rssMb - heapTotalMb - externalMb;
+          rows.push([mode, String(calls), String(step.activeCallers), fixed(step.handledPerS, 0), fixed(step.p99Ms), fixed(step.cpuMsPerCallback, 2), mb(rssMb), mb(heapUsedMb), mb(heapTotalMb), mb(spacesMb['new_space']), mb(spacesMb['old_space']), mb(externalMb), mb(arrayBuffersMb), mb(rest), String(step.openFds), mb(step.maxRssMb)]);
+          say(`${mode} ${calls} done (${elapsed()})`);
+        }
       } finally {
         await side.host.stop();
         await side.emulator.close();
@@ -383,7 +386,7 @@ async function focus(calls: number, names: readonly string[]): Promise<void> {
   } finally {
     await azurite.stop();
   }
-  say(`\n== ${calls} callers: the host process's memory at the window's peak RSS, in MB ==`);
+  say(`\n== The host process's memory at each window's peak RSS, in MB ==`);
   say('"rest" = RSS - heap total - external: code, stacks, and memory malloc holds outside V8 (sockets, TLS, freed but kept).');
   say(table(rows));
 }
