@@ -2,7 +2,7 @@
 // so the app's CPU and memory are measured apart from Azurite, the emulator and the simulated callers.
 import { readdirSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { getHeapSpaceStatistics, type HeapSpaceInfo } from 'node:v8';
+import { getHeapSpaceStatistics } from 'node:v8';
 import type { ExtraPolicy } from '../../src/app/composition-root';
 import type { Telemetry } from '../../src/app/ports';
 import { startFunctionsHost, type Invocation } from '../local/functions-host';
@@ -36,8 +36,7 @@ class Window {
   readonly requests = noRequests();
   readonly details: InvocationDetail[] = [];
   private readonly seenEvents = new Set<string>();
-  private peak = process.memoryUsage();
-  private peakSpaces = getHeapSpaceStatistics();
+  private peak = new MemoryPeak();
   private readonly sampler = setInterval(() => this.sample(), 100).unref();
 
   constructor(readonly detail: boolean) {}
@@ -69,9 +68,8 @@ class Window {
 
   private sample(): void {
     const now = process.memoryUsage();
-    if (now.rss < this.peak.rss) return;
-    this.peak = now;
-    this.peakSpaces = getHeapSpaceStatistics();
+    this.peak.offer(now);
+    peakEver.offer(now);
   }
 
   /** Stops sampling; a window replaced without a report is simply dropped. */
@@ -88,8 +86,9 @@ class Window {
       cpuMs: (cpu.user + cpu.system) / 1000,
       userCpuMs: cpu.user / 1000,
       maxRssMb: process.resourceUsage().maxRSS / 1024,
-      windowPeakRssMb: this.peak.rss / MB,
-      atPeak: inMb(this.peak, this.peakSpaces),
+      windowPeakRssMb: this.peak.figures().rssMb,
+      atPeak: this.peak.figures(),
+      atPeakEver: peakEver.figures(),
       openFds: openFds(),
       advancingMs: this.advancingMs,
       otherMs: this.otherMs,
@@ -102,14 +101,32 @@ class Window {
 }
 
 const MB = 1024 * 1024;
-const inMb = (usage: NodeJS.MemoryUsage, spaces: readonly HeapSpaceInfo[]): MemoryFigures => ({
-  rssMb: usage.rss / MB,
-  heapUsedMb: usage.heapUsed / MB,
-  heapTotalMb: usage.heapTotal / MB,
-  externalMb: usage.external / MB,
-  arrayBuffersMb: usage.arrayBuffers / MB,
-  spacesMb: Object.fromEntries(spaces.map((space) => [space.space_name, space.space_size / MB])),
-});
+
+/** The memory figures at the highest RSS offered. */
+class MemoryPeak {
+  private usage = process.memoryUsage();
+  private spaces = getHeapSpaceStatistics();
+
+  offer(usage: NodeJS.MemoryUsage): void {
+    if (usage.rss < this.usage.rss) return;
+    this.usage = usage;
+    this.spaces = getHeapSpaceStatistics();
+  }
+
+  figures(): MemoryFigures {
+    const { rss, heapUsed, heapTotal, external, arrayBuffers } = this.usage;
+    return {
+      rssMb: rss / MB,
+      heapUsedMb: heapUsed / MB,
+      heapTotalMb: heapTotal / MB,
+      externalMb: external / MB,
+      arrayBuffersMb: arrayBuffers / MB,
+      spacesMb: Object.fromEntries(this.spaces.map((space) => [space.space_name, space.space_size / MB])),
+    };
+  }
+}
+
+const peakEver = new MemoryPeak();
 
 /** Linux only (/proc); NaN elsewhere. */
 function openFds(): number {

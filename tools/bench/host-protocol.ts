@@ -39,6 +39,8 @@ export interface WindowReport {
   readonly windowPeakRssMb: number;
   /** `process.memoryUsage()` at that peak, to tell the V8 heap from native memory. */
   readonly atPeak: MemoryFigures;
+  /** The same at the highest RSS since the host started (sampled every 100 ms, windows or not): dialing bursts. */
+  readonly atPeakEver: MemoryFigures;
   /** Open file descriptors at the end of the window: mostly sockets (keep-alive pools, callers' connections). */
   readonly openFds: number;
   /** Handler times of callbacks that advanced a call (outcome "applied"). */

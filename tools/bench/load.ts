@@ -48,6 +48,7 @@ export interface Step {
   readonly maxRssMb: number;
   readonly windowPeakRssMb: number;
   readonly atPeak: MemoryFigures;
+  readonly atPeakEver: MemoryFigures;
   readonly openFds: number;
   /** Busy share of the machine's cores, whoever used them (other users of this machine included). */
   readonly machineBusy: number;
@@ -155,6 +156,7 @@ function summarise(
     maxRssMb: report.maxRssMb,
     windowPeakRssMb: report.windowPeakRssMb,
     atPeak: report.atPeak,
+    atPeakEver: report.atPeakEver,
     openFds: report.openFds,
     machineBusy: extra.machineBusy,
     driverCpuMsPerCallback: extra.driverCpuMsPerCallback,
