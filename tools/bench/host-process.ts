@@ -1,11 +1,13 @@
 // Owns the benchmark's app process: the local Functions host serving the hotline (or the floor) in its own process,
 // so the app's CPU and memory are measured apart from Azurite, the emulator and the simulated callers.
+import { readdirSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
+import { getHeapSpaceStatistics } from 'node:v8';
 import type { ExtraPolicy } from '../../src/app/composition-root';
 import type { Telemetry } from '../../src/app/ports';
 import { startFunctionsHost, type Invocation } from '../local/functions-host';
 import { floorFunctions } from './floor';
-import type { HostCommand, HostConfig, HostMessage, InvocationDetail, WindowReport } from './host-protocol';
+import type { HostCommand, HostConfig, HostMessage, InvocationDetail, MemoryFigures, WindowReport } from './host-protocol';
 import { countingInto, countRequestsTo, noRequests, stopCounting, tableRequestCounter, type RequestCounts } from './request-counter';
 
 const config = JSON.parse(process.env['BENCH_HOST_CONFIG'] ?? '{}') as HostConfig;
@@ -34,8 +36,8 @@ class Window {
   readonly requests = noRequests();
   readonly details: InvocationDetail[] = [];
   private readonly seenEvents = new Set<string>();
-  private peakRss = process.memoryUsage.rss();
-  private readonly sampler = setInterval(() => (this.peakRss = Math.max(this.peakRss, process.memoryUsage.rss())), 100).unref();
+  private peak = new MemoryPeak();
+  private readonly sampler = setInterval(() => this.sample(), 100).unref();
 
   constructor(readonly detail: boolean) {}
 
@@ -64,6 +66,12 @@ class Window {
     return { functionName: invocation.functionName, eventType, outcome, redelivered, counts };
   }
 
+  private sample(): void {
+    const now = process.memoryUsage();
+    this.peak.offer(now);
+    peakEver.offer(now);
+  }
+
   /** Stops sampling; a window replaced without a report is simply dropped. */
   close(): void {
     clearInterval(this.sampler);
@@ -71,14 +79,17 @@ class Window {
 
   report(): WindowReport {
     this.close();
+    this.sample();
     const cpu = process.cpuUsage(this.cpu);
     return {
       elapsedMs: performance.now() - this.started,
       cpuMs: (cpu.user + cpu.system) / 1000,
       userCpuMs: cpu.user / 1000,
       maxRssMb: process.resourceUsage().maxRSS / 1024,
-      windowPeakRssMb: Math.max(this.peakRss, process.memoryUsage.rss()) / 1024 / 1024,
-      heapUsedMb: process.memoryUsage().heapUsed / 1024 / 1024,
+      windowPeakRssMb: this.peak.figures().rssMb,
+      atPeak: this.peak.figures(),
+      atPeakEver: peakEver.figures(),
+      openFds: openFds(),
       advancingMs: this.advancingMs,
       otherMs: this.otherMs,
       incomingCallMs: this.incomingCallMs,
@@ -86,6 +97,43 @@ class Window {
       requests: this.requests,
       details: this.details,
     };
+  }
+}
+
+const MB = 1024 * 1024;
+
+/** The memory figures at the highest RSS offered. */
+class MemoryPeak {
+  private usage = process.memoryUsage();
+  private spaces = getHeapSpaceStatistics();
+
+  offer(usage: NodeJS.MemoryUsage): void {
+    if (usage.rss < this.usage.rss) return;
+    this.usage = usage;
+    this.spaces = getHeapSpaceStatistics();
+  }
+
+  figures(): MemoryFigures {
+    const { rss, heapUsed, heapTotal, external, arrayBuffers } = this.usage;
+    return {
+      rssMb: rss / MB,
+      heapUsedMb: heapUsed / MB,
+      heapTotalMb: heapTotal / MB,
+      externalMb: external / MB,
+      arrayBuffersMb: arrayBuffers / MB,
+      spacesMb: Object.fromEntries(this.spaces.map((space) => [space.space_name, space.space_size / MB])),
+    };
+  }
+}
+
+const peakEver = new MemoryPeak();
+
+/** Linux only (/proc); NaN elsewhere. */
+function openFds(): number {
+  try {
+    return readdirSync('/proc/self/fd').length;
+  } catch {
+    return Number.NaN;
   }
 }
 

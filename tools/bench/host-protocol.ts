@@ -37,8 +37,12 @@ export interface WindowReport {
   readonly maxRssMb: number;
   /** Peak resident set size within the window, sampled every 100 ms: the steady state at this load. */
   readonly windowPeakRssMb: number;
-  /** V8 heap in use at the end of the window (the rest of the RSS: code, buffers, sockets, unused heap). */
-  readonly heapUsedMb: number;
+  /** `process.memoryUsage()` at that peak, to tell the V8 heap from native memory. */
+  readonly atPeak: MemoryFigures;
+  /** The same at the highest RSS since the host started (sampled every 100 ms, windows or not): dialing bursts. */
+  readonly atPeakEver: MemoryFigures;
+  /** Open file descriptors at the end of the window: mostly sockets (keep-alive pools, callers' connections). */
+  readonly openFds: number;
   /** Handler times of callbacks that advanced a call (outcome "applied"). */
   readonly advancingMs: number[];
   /** Handler times of every other callback (informational, ignored, duplicate, failed). */
@@ -48,6 +52,19 @@ export interface WindowReport {
   readonly outcomes: Readonly<Record<string, number>>;
   readonly requests: RequestCounts;
   readonly details: InvocationDetail[];
+}
+
+/** `process.memoryUsage()` in MB. RSS minus heapTotal minus external is roughly code, stacks and malloc's own memory. */
+export interface MemoryFigures {
+  readonly rssMb: number;
+  readonly heapUsedMb: number;
+  readonly heapTotalMb: number;
+  /** Memory of C++ objects bound to JavaScript ones, arrayBuffers included. */
+  readonly externalMb: number;
+  /** ArrayBuffers and Buffers: socket reads, request and response bodies. */
+  readonly arrayBuffersMb: number;
+  /** Committed size of each V8 heap space (new_space, old_space, code_space, ...): where heapTotal is. */
+  readonly spacesMb: Readonly<Record<string, number>>;
 }
 
 /** Host -> driver. */

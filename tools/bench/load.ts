@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { AcsEmulator } from '../acs-emulator/index.js';
 import { CALLBACKS_PER_LOOP, CallerPool } from './callers';
 import type { HostChild } from './host-child';
-import type { WindowReport } from './host-protocol';
+import type { MemoryFigures, WindowReport } from './host-protocol';
 import { percentile } from './stats';
 
 export const THINK_MS = [5_000, 9_000] as const;
@@ -47,7 +47,9 @@ export interface Step {
   readonly userCpuMsPerCallback: number;
   readonly maxRssMb: number;
   readonly windowPeakRssMb: number;
-  readonly heapUsedMb: number;
+  readonly atPeak: MemoryFigures;
+  readonly atPeakEver: MemoryFigures;
+  readonly openFds: number;
   /** Busy share of the machine's cores, whoever used them (other users of this machine included). */
   readonly machineBusy: number;
   readonly driverCpuMsPerCallback: number;
@@ -153,7 +155,9 @@ function summarise(
     userCpuMsPerCallback: perCallback(report.userCpuMs),
     maxRssMb: report.maxRssMb,
     windowPeakRssMb: report.windowPeakRssMb,
-    heapUsedMb: report.heapUsedMb,
+    atPeak: report.atPeak,
+    atPeakEver: report.atPeakEver,
+    openFds: report.openFds,
     machineBusy: extra.machineBusy,
     driverCpuMsPerCallback: extra.driverCpuMsPerCallback,
     azuriteCpuMsPerCallback: extra.azuriteCpuMsPerCallback,

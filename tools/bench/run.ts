@@ -1,5 +1,6 @@
 // Owns `npm run bench`: one run on loopback that prints cold start, requests per event, load, overhead over the
-// floor and saturation, each next to its target. `npm run bench -- --profile` profiles the app under load instead.
+// floor and saturation, each next to its target. `--profile` profiles the app under load instead; `--level` measures
+// one load level with the memory figures.
 import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import os from 'node:os';
@@ -12,7 +13,7 @@ import { stackSettings } from '../local/local-stack';
 import { buildArtifacts } from './artifacts';
 import { measureColdStarts, type ColdStart } from './cold-start';
 import { HostChild } from './host-child';
-import type { HostMode } from './host-protocol';
+import type { HostMode, MemoryFigures } from './host-protocol';
 import { CALLBACKS_PER_CALLER_PER_S, levelMs, measureLevel, P99_LIMIT_MS, processRssMb, THINK_MS, warmUp, type Side, type Step } from './load';
 import { measurePerEvent, type EventRow } from './per-event';
 import { summariseProfiles } from './profile';
@@ -49,6 +50,8 @@ async function main(): Promise<void> {
   say(`Hotline benchmark: ${new Date().toISOString()}, Node ${process.version}, ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), commit ${commit()}`);
   const profiled = process.argv.indexOf('--profile');
   if (profiled >= 0) return profile(process.argv[profiled + 1] === 'floor' ? 'floor' : 'app');
+  const level = process.argv.indexOf('--level');
+  if (level >= 0) return focus((process.argv[level + 1] ?? '').split(',').map(Number), process.argv.slice(level + 2));
   say('One run on loopback. Azurite, the ACS emulator and the callers share this machine with the app, which runs in a host process of');
   say('its own so that its CPU and memory are its own. Compare figures as ratios within a run: the machine is shared and noisy.');
 
@@ -342,6 +345,51 @@ async function profile(mode: HostMode): Promise<void> {
   say('\n== Top functions by self time ==');
   say(table([['function', 'ms', 'share'], ...summary.functions.map((entry) => [entry.name, fixed(entry.ms, 0), `${fixed(entry.share * 100, 1)} %`])]));
   say(`\nProfile files: ${path.join(cache, 'profile')}`);
+}
+
+// ---- one level -----------------------------------------------------------------------------------------------------
+
+/**
+ * `--level <calls>[,<calls>...] [app|floor ...]`: each named side (default: app, floor) in a fresh host process, warmed
+ * up as in the full run, then the levels one after another on that host (so `100,500,1000` repeats the full run's
+ * history); naming sides several times alternates runs. Prints where each window's peak RSS is.
+ */
+async function focus(levels: readonly number[], names: readonly string[]): Promise<void> {
+  if (levels.length === 0 || !levels.every((calls) => Number.isInteger(calls) && calls > 0)) throw new Error('--level needs numbers of callers, such as 1000 or 500,1000');
+  const modes = names.length > 0 ? names : ['app', 'floor'];
+  for (const name of modes) if (name !== 'app' && name !== 'floor') throw new Error(`--level: unknown side ${name} (app or floor)`);
+  const cache = path.join(ROOT, 'node_modules/.cache/hotline-bench-level');
+  rmSync(cache, { recursive: true, force: true });
+  const hostScript = path.join(cache, 'host-process.cjs');
+  await build(bundleOptions(ROOT, hostScript, 'tools/bench/host-process.ts'));
+  const azurite = await startAzurite();
+  const rows = [['side', 'calls', 'peak', 'RSS MB', 'heap used', 'heap total', 'new space', 'old space', 'external', 'arrayBuffers', 'rest', 'handled/s', 'p99 ms', 'CPU ms/cb', 'open fds']];
+  const mb = (value: number | undefined) => fixed(value ?? Number.NaN, 0);
+  try {
+    for (const mode of modes as HostMode[]) {
+      const side = await startSide(mode, hostScript, azurite);
+      try {
+        await warmUp(side, 100, 6_000);
+        for (const calls of levels) {
+          const [step] = await measureLevel([side], calls, azurite.pid);
+          if (!step) continue;
+          const memory = (label: string, { rssMb, heapUsedMb, heapTotalMb, spacesMb, externalMb, arrayBuffersMb }: MemoryFigures) =>
+            [mode, String(calls), label, mb(rssMb), mb(heapUsedMb), mb(heapTotalMb), mb(spacesMb['new_space']), mb(spacesMb['old_space']), mb(externalMb), mb(arrayBuffersMb), mb(rssMb - heapTotalMb - externalMb)];
+          rows.push([...memory('window', step.atPeak), fixed(step.handledPerS, 0), fixed(step.p99Ms), fixed(step.cpuMsPerCallback, 2), String(step.openFds)]);
+          rows.push(memory('ever', step.atPeakEver));
+          say(`${mode} ${calls} done (${elapsed()})`);
+        }
+      } finally {
+        await side.host.stop();
+        await side.emulator.close();
+      }
+    }
+  } finally {
+    await azurite.stop();
+  }
+  say(`\n== The host process's memory at its highest RSS, in MB: within the window ("window"), and since it started ("ever") ==`);
+  say('"rest" = RSS - heap total - external: code, stacks, and memory malloc holds outside V8 (sockets, TLS, freed but kept).');
+  say(table(rows));
 }
 
 function commit(): string {
