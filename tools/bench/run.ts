@@ -352,12 +352,19 @@ async function profile(mode: HostMode): Promise<void> {
 /**
  * `--level <calls>[,<calls>...] [app|floor ...]`: each named side (default: app, floor) in a fresh host process, warmed
  * up as in the full run, then the levels one after another on that host (so `100,500,1000` repeats the full run's
- * history); naming sides several times alternates runs. Prints where each window's peak RSS is.
+ * history); naming sides several times alternates runs. A side may carry Node flags for its host process after a
+ * colon, comma-separated (`app:--optimize-for-size`), to try what Azure's `languageWorkers__node__arguments` would
+ * pass. Prints where each window's peak RSS is.
  */
+const isHostMode = (name: string): name is HostMode => name === 'app' || name === 'floor';
+
 async function focus(levels: readonly number[], names: readonly string[]): Promise<void> {
   if (levels.length === 0 || !levels.every((calls) => Number.isInteger(calls) && calls > 0)) throw new Error('--level needs numbers of callers, such as 1000 or 500,1000');
-  const modes = names.length > 0 ? names : ['app', 'floor'];
-  for (const name of modes) if (name !== 'app' && name !== 'floor') throw new Error(`--level: unknown side ${name} (app or floor)`);
+  const sides = (names.length > 0 ? names : ['app', 'floor']).map((name) => {
+    const [mode = '', flags] = name.split(/:(.*)/s);
+    if (!isHostMode(mode)) throw new Error(`--level: unknown side ${name} (app or floor, optionally :<node flags>)`);
+    return { label: name, mode, nodeFlags: flags ? flags.split(',') : [] };
+  });
   const cache = path.join(ROOT, 'node_modules/.cache/hotline-bench-level');
   rmSync(cache, { recursive: true, force: true });
   const hostScript = path.join(cache, 'host-process.cjs');
@@ -366,18 +373,18 @@ async function focus(levels: readonly number[], names: readonly string[]): Promi
   const rows = [['side', 'calls', 'peak', 'RSS MB', 'heap used', 'heap total', 'new space', 'old space', 'external', 'arrayBuffers', 'rest', 'handled/s', 'p99 ms', 'CPU ms/cb', 'open fds']];
   const mb = (value: number | undefined) => fixed(value ?? Number.NaN, 0);
   try {
-    for (const mode of modes as HostMode[]) {
-      const side = await startSide(mode, hostScript, azurite);
+    for (const { label, mode, nodeFlags } of sides) {
+      const side = await startSide(mode, hostScript, azurite, nodeFlags);
       try {
         await warmUp(side, 100, 6_000);
         for (const calls of levels) {
           const [step] = await measureLevel([side], calls, azurite.pid);
           if (!step) continue;
-          const memory = (label: string, { rssMb, heapUsedMb, heapTotalMb, spacesMb, externalMb, arrayBuffersMb }: MemoryFigures) =>
-            [mode, String(calls), label, mb(rssMb), mb(heapUsedMb), mb(heapTotalMb), mb(spacesMb['new_space']), mb(spacesMb['old_space']), mb(externalMb), mb(arrayBuffersMb), mb(rssMb - heapTotalMb - externalMb)];
+          const memory = (peak: string, { rssMb, heapUsedMb, heapTotalMb, spacesMb, externalMb, arrayBuffersMb }: MemoryFigures) =>
+            [label, String(calls), peak, mb(rssMb), mb(heapUsedMb), mb(heapTotalMb), mb(spacesMb['new_space']), mb(spacesMb['old_space']), mb(externalMb), mb(arrayBuffersMb), mb(rssMb - heapTotalMb - externalMb)];
           rows.push([...memory('window', step.atPeak), fixed(step.handledPerS, 0), fixed(step.p99Ms), fixed(step.cpuMsPerCallback, 2), String(step.openFds)]);
           rows.push(memory('ever', step.atPeakEver));
-          say(`${mode} ${calls} done (${elapsed()})`);
+          say(`${label} ${calls} done (${elapsed()})`);
         }
       } finally {
         await side.host.stop();
