@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { HOTLINE_NUMBER, startLocalStack, type LocalStack } from '../../tools/local/local-stack';
+import { confirmAccount } from '../support/scenarios';
 
 let stack: LocalStack;
 beforeAll(async () => {
@@ -13,12 +14,7 @@ const dial = () => stack.emulator.caller.dial({ from: '+14255550123', to: HOTLIN
 describe('the default hotline, end to end', () => {
   it('takes an account number by keypad, confirms it by voice and says goodbye', async () => {
     const call = await dial();
-    expect((await call.nextPrompt()).text).toContain('Welcome to Contoso');
-    await call.press('2');
-    expect((await call.nextPrompt()).text).toContain('enter your account number');
-    await call.press('1234#');
-    expect((await call.nextPrompt()).text).toContain('You entered 1 2 3 4.');
-    call.say('yes');
+    await confirmAccount(call);
     expect((await call.nextPrompt()).text).toContain('Your account is verified');
     expect((await call.nextPrompt()).text).toContain('Goodbye');
     expect(await call.waitForEnd()).toMatchObject({ kind: 'hungUpByApp' });

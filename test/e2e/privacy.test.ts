@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOTLINE_NUMBER, OPERATOR_NUMBER } from '../../tools/local/local-stack';
 import { leaksIn, leaksInTable, numberForms } from '../../tools/local/privacy-scan';
 import { cloudEvent, startTestStack, type TestStack } from '../support/stack';
+import { confirmAccount } from '../support/scenarios';
 
 const CALLERS = ['+14255550123', '+447700900123', '+34600123456'];
 
@@ -27,12 +28,7 @@ describe('a run of the hotline (R-27)', () => {
   it('logs, tracks, stores and requests no phone number, token or key', async () => {
     // An account check, a support call transferred to the operator, and a caller who hangs up after the hours.
     const account = await s.emulator.caller.dial({ from: CALLERS[0] ?? '', to: HOTLINE_NUMBER });
-    await account.nextPrompt();
-    await account.press('2');
-    await account.nextPrompt();
-    await account.press('1234#');
-    await account.nextPrompt();
-    account.say('yes');
+    await confirmAccount(account);
     await account.waitForEnd();
 
     const support = await s.emulator.caller.dial({ from: CALLERS[1] ?? '', to: HOTLINE_NUMBER });

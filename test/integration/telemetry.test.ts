@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { CUSTOM_EVENT_NAME, CUSTOM_MEASUREMENTS, logRecordSink } from '../../src/adapters/telemetry/custom-events';
 import { telemetryOver } from '../../src/telemetry';
 import { HOTLINE_NUMBER, startLocalStack, type LocalStack } from '../../tools/local/local-stack';
+import { confirmAccount } from '../support/scenarios';
 
 const CALLER = '+14255550123';
 
@@ -36,12 +37,7 @@ async function trackedEvents(): Promise<TrackedEvent[]> {
 describe('telemetry of a call', () => {
   it('tells the call from ringing to goodbye, keyed by callKey and callConnectionId, without the caller\'s number', async () => {
     const call = await stack.emulator.caller.dial({ from: CALLER, to: HOTLINE_NUMBER });
-    expect((await call.nextPrompt()).text).toContain('Welcome to Contoso');
-    await call.press('2');
-    expect((await call.nextPrompt()).text).toContain('enter your account number');
-    await call.press('1234#');
-    expect((await call.nextPrompt()).text).toContain('You entered 1 2 3 4.');
-    call.say('yes');
+    await confirmAccount(call);
     await call.waitForEnd();
     // The app hears of the hang-up in a callback after the caller's side has ended.
     const events = await vi.waitFor(async () => {
