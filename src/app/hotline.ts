@@ -42,12 +42,13 @@ export class CommitConflict extends Error {
 
 /**
  * How long each phase may wait for its ACS result before the watchdog steps in: above the flow's longest initial
- * silence plus time for the prompt (at least 45 s, so that with a 15 s sweep nobody waits more than a minute).
+ * silence plus 25 s for the prompt (the longest, the reminder's, takes about 10 s), at least 45 s, so that with a 15 s
+ * sweep nobody waits more than a minute even in a menu that waits the 20 s choices allow.
  * A transfer rings the operator first, so it gets twice as long.
  */
 export function stallThresholdsMs(flow: Flow, overrideSeconds: number | undefined): Record<WaitingPhase, number> {
   const longestSilence = Math.max(0, ...Object.values(flow.menus).map((menu) => menu.input.initialSilenceTimeoutSeconds));
-  const base = (overrideSeconds ?? Math.max(45, longestSilence + 30)) * 1_000;
+  const base = (overrideSeconds ?? Math.max(45, longestSilence + 25)) * 1_000;
   return { connecting: base, awaitingInput: base, playing: base, transferring: 2 * base, hangingUp: base };
 }
 

@@ -29,13 +29,17 @@ function spoken(input: RecognizedInput | undefined): string {
 const escapeXml = (text: string) =>
   text.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c] ?? c);
 
-function fillIn(text: string, collected: Readonly<Record<string, RecognizedInput>>, escape: (s: string) => string): string {
-  return text.replace(/\{\{\s*([A-Za-z][A-Za-z0-9_-]*)\s*\}\}/g, (_, menuId: string) => escape(spoken(collected[menuId])));
+/** `{{name}}` is an earlier answer when it names a menu, else the outbound request's variable of that name. */
+function fillIn(flow: Flow, text: string, context: PromptContext, escape: (s: string) => string): string {
+  return text.replace(/\{\{\s*([A-Za-z][A-Za-z0-9_-]*)\s*\}\}/g, (_, name: string) =>
+    escape(name in flow.menus ? spoken(context.collected[name]) : (context.variables?.[name] ?? '')),
+  );
 }
 
 export interface PromptContext {
   readonly language: string;
   readonly collected: Readonly<Record<string, RecognizedInput>>;
+  readonly variables?: Readonly<Record<string, string>> | undefined;
 }
 
 export function resolvePrompt(flow: Flow, ref: PromptRef, context: PromptContext): SpokenPrompt {
@@ -46,13 +50,13 @@ export function resolvePrompt(flow: Flow, ref: PromptRef, context: PromptContext
   if ('audioUrl' in prompt) return { kind: 'file', url: pick(prompt.audioUrl, context.language, fallback).text };
   if ('ssml' in prompt) {
     const chosen = pick(prompt.ssml, context.language, fallback);
-    return { kind: 'ssml', ssml: fillIn(chosen.text, context.collected, escapeXml), language: chosen.language };
+    return { kind: 'ssml', ssml: fillIn(flow, chosen.text, context, escapeXml), language: chosen.language };
   }
   const chosen = pick(prompt.text, context.language, fallback);
   const voice = prompt.voice === undefined ? flow.voices[chosen.language] : pick(prompt.voice, chosen.language, fallback).text;
   return {
     kind: 'text',
-    text: fillIn(chosen.text, context.collected, (s) => s),
+    text: fillIn(flow, chosen.text, context, (s) => s),
     voice: voice ?? flow.voices[fallback] ?? '',
     language: chosen.language,
   };

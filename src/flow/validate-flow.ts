@@ -57,6 +57,7 @@ function checkReferences(flow: Flow): FlowProblem[] {
   const problems: FlowProblem[] = [];
   const report = (where: string, message: string) => problems.push({ path: where, message });
   const menuIds = new Set(Object.keys(flow.menus));
+  const variables = new Set(Object.values(flow.campaigns).flatMap((campaign) => campaign.variables));
 
   const checkPrompt = (where: string, prompt: Prompt) => {
     const languages = new Set<string>();
@@ -72,11 +73,8 @@ function checkReferences(flow: Flow): FlowProblem[] {
         if (!flow.voices[lang]) report(where, `is text in ${lang} but voices has no ${lang} voice`);
       }
     }
-    const texts = 'text' in prompt ? prompt.text : 'ssml' in prompt ? prompt.ssml : undefined;
-    for (const text of typeof texts === 'string' ? [texts] : Object.values(texts ?? {})) {
-      for (const match of text.matchAll(TEMPLATE)) {
-        if (!menuIds.has(match[1] ?? '')) report(where, `refers to {{${match[1]}}}, which is not a menu`);
-      }
+    for (const name of templatesOf(prompt)) {
+      if (!menuIds.has(name) && !variables.has(name)) report(where, `refers to {{${name}}}, which is neither a menu nor a campaign variable`);
     }
   };
   const checkPromptRef = (where: string, ref: PromptRef) => {
@@ -108,8 +106,65 @@ function checkReferences(flow: Flow): FlowProblem[] {
     menu.routes.forEach((route, index) => checkStep(`${where}.routes.${index}.then`, route.then));
   }
 
-  for (const id of unreachableMenus(flow)) report(`menus.${id}`, `cannot be reached from the start menu "${flow.start}"`);
+  for (const [id, campaign] of Object.entries(flow.campaigns)) {
+    const where = `campaigns.${id}`;
+    if (!menuIds.has(campaign.start)) {
+      report(`${where}.start`, `names menu "${campaign.start}", which does not exist`);
+      continue;
+    }
+    campaign.variables.forEach((name, index) => {
+      if (menuIds.has(name)) report(`${where}.variables.${index}`, `"${name}" is also a menu id, so {{${name}}} would be ambiguous`);
+      if (campaign.variables.indexOf(name) !== index) report(`${where}.variables.${index}`, `repeats the variable "${name}"`);
+    });
+    if (campaign.goodbye) checkPromptRef(`${where}.goodbye`, campaign.goodbye);
+    const declared = new Set(campaign.variables);
+    const goodbyeNames = campaign.goodbye ? templatesOfRef(flow, campaign.goodbye) : [];
+    for (const name of [...templatesReachableFrom(flow, campaign.start), ...goodbyeNames]) {
+      if (!menuIds.has(name) && !declared.has(name)) report(`${where}.variables`, `does not list "${name}", which a prompt of this campaign reads`);
+    }
+  }
+  // An inbound call carries no variables: only earlier answers can fill its prompts.
+  for (const name of templatesReachableFrom(flow, flow.start)) {
+    if (!menuIds.has(name) && variables.has(name)) report('start', `a prompt reached from the start menu reads {{${name}}}, which only outbound calls carry`);
+  }
+
+  for (const id of unreachableMenus(flow)) report(`menus.${id}`, `cannot be reached from the start menu "${flow.start}" or a campaign`);
   return problems;
+}
+
+function templatesOf(prompt: Prompt): string[] {
+  const texts = 'text' in prompt ? prompt.text : 'ssml' in prompt ? prompt.ssml : undefined;
+  return (typeof texts === 'string' ? [texts] : Object.values(texts ?? {})).flatMap((text) => [...text.matchAll(TEMPLATE)].map((match) => match[1] ?? ''));
+}
+
+function templatesOfRef(flow: Flow, ref: PromptRef): string[] {
+  const prompt = typeof ref === 'string' ? flow.messages[ref] : ref;
+  return prompt ? templatesOf(prompt) : [];
+}
+
+/** Every `{{name}}` a call that starts at `start` can hear: its menus' prompts and reprompts, its messages, and the flow-wide prompts. */
+function templatesReachableFrom(flow: Flow, start: string): Set<string> {
+  const names = new Set<string>();
+  const addRef = (ref: PromptRef | undefined) => {
+    if (ref !== undefined) for (const name of templatesOfRef(flow, ref)) names.add(name);
+  };
+  const visitStep = (step: Step) => {
+    if ('say' in step) {
+      addRef(step.say);
+      visitStep(step.next);
+    }
+  };
+  for (const ref of [flow.goodbye, flow.apology, ...Object.values(flow.reprompts)]) addRef(ref);
+  visitStep(flow.onMaxAttempts);
+  for (const id of menusReachableFrom(flow, [start])) {
+    const menu = flow.menus[id];
+    if (!menu) continue;
+    addRef(menu.prompt);
+    for (const ref of Object.values(menu.reprompts ?? {})) addRef(ref);
+    if (menu.onMaxAttempts) visitStep(menu.onMaxAttempts);
+    for (const route of menu.routes) visitStep(route.then);
+  }
+  return names;
 }
 
 function checkInput(where: string, menu: Menu, report: (where: string, message: string) => void): void {
@@ -174,6 +229,11 @@ function checkInput(where: string, menu: Menu, report: (where: string, message: 
 }
 
 function unreachableMenus(flow: Flow): string[] {
+  const reached = menusReachableFrom(flow, [flow.start, ...Object.values(flow.campaigns).map((campaign) => campaign.start)]);
+  return Object.keys(flow.menus).filter((id) => !reached.has(id));
+}
+
+function menusReachableFrom(flow: Flow, starts: readonly string[]): Set<string> {
   const reached = new Set<string>();
   const visitStep = (step: Step) => {
     if ('menu' in step) visitMenu(step.menu);
@@ -186,6 +246,6 @@ function unreachableMenus(flow: Flow): string[] {
     menu.routes.forEach((route) => visitStep(route.then));
     visitStep(menu.onMaxAttempts ?? flow.onMaxAttempts);
   };
-  visitMenu(flow.start);
-  return Object.keys(flow.menus).filter((id) => !reached.has(id));
+  for (const start of starts) visitMenu(start);
+  return reached;
 }
