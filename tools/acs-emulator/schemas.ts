@@ -69,6 +69,22 @@ export const answerSchema = z.object({
 });
 export type AnswerRequest = z.infer<typeof answerSchema>;
 
+/** CreateCallRequest of the 2026-03-12 spec: `additionalProperties: false`, `targets` and `callbackUri` required. */
+export const createCallSchema = z.strictObject({
+  targets: z.array(identifierSchema).min(1),
+  sourceCallerIdNumber: z.strictObject({ value: z.string().min(1), isAnonymous: z.boolean().optional(), assertedId: z.string().optional() }).optional(),
+  sourceDisplayName: z.string().optional(),
+  source: z.strictObject({ id: z.string().min(1) }).optional(),
+  operationContext: z.string().optional(),
+  callbackUri: z.url(),
+  callIntelligenceOptions: z.strictObject({ cognitiveServicesEndpoint: z.string().optional() }).optional(),
+  mediaStreamingOptions: z.record(z.string(), z.unknown()).optional(),
+  transcriptionOptions: z.record(z.string(), z.unknown()).optional(),
+  teamsAppSource: z.record(z.string(), z.unknown()).optional(),
+  enableLoopbackAudio: z.boolean().optional(),
+});
+export type CreateCallRequest = z.infer<typeof createCallSchema>;
+
 export const recognizeSchema = z
   .object({
     recognizeInputType: z.enum(['dtmf', 'speech', 'speechOrDtmf', 'choices']),

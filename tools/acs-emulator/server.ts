@@ -12,6 +12,7 @@ import { verifyHmac } from './hmac.js';
 import { settingsFrom } from './recognize.js';
 import {
   answerSchema,
+  createCallSchema,
   describeIssue,
   playSchema,
   recognizeSchema,
@@ -190,6 +191,7 @@ export function createHandler(ctx: ServerContext): (req: IncomingMessage, res: S
 
   function dispatch(method: string, path: string, apiVersion: string, rawBody: string): { reply: Reply; call?: Call } {
     if (path === '/calling/callConnections:answer' && method === 'POST') return answer(apiVersion, rawBody);
+    if (path === '/calling/callConnections' && method === 'POST') return createCall(apiVersion, rawBody);
     const match = CALL_PATH.exec(path);
     if (!match?.[1]) return { reply: acsError(404, 'NotFound', `No route for ${method} ${path}.`) };
     const id = match[1];
@@ -244,6 +246,30 @@ export function createHandler(ctx: ServerContext): (req: IncomingMessage, res: S
     call.answer(randomUUID(), req.callbackUri, req.operationContext, apiVersion);
     ctx.caller.registerConnection(call);
     return { reply: { status: 200, body: call.properties() }, call };
+  }
+
+  /** CreateCall: 201 with the call's properties (`connecting`); the callee's phone decides what the callbacks say. */
+  function createCall(apiVersion: string, rawBody: string): { reply: Reply; call?: Call } {
+    const parsed = parseBody(createCallSchema, rawBody);
+    if (!parsed.ok) return { reply: parsed.reply };
+    const req = parsed.value;
+    const [target, ...others] = req.targets;
+    if (target === undefined || others.length > 0) {
+      return { reply: acsError(400, '8523', 'Invalid request body: targets: the emulator places calls to exactly one target.') };
+    }
+    const to = targetNumber(target);
+    // The documented rule for PSTN targets: the caller id must be a number of the resource.
+    if (target.phoneNumber !== undefined && req.sourceCallerIdNumber === undefined) {
+      return { reply: acsError(400, '8523', 'Invalid request body: sourceCallerIdNumber: is required to call a phone number.') };
+    }
+    const call = ctx.caller.place({
+      from: req.sourceCallerIdNumber?.value ?? req.source?.id ?? '',
+      to,
+      callbackUri: req.callbackUri,
+      operationContext: req.operationContext,
+      apiVersion,
+    });
+    return { reply: { status: 201, body: call.properties() }, call };
   }
 
   function recognize(call: Call, apiVersion: string, rawBody: string): Reply {
@@ -309,7 +335,7 @@ export function createHandler(ctx: ServerContext): (req: IncomingMessage, res: S
 
     if (parts[1] === 'calls' && parts.length === 2) {
       if (method === 'GET') {
-        send(res, { status: 200, body: ctx.caller.calls.map((c) => ({ callId: c.callId, state: c.state, ended: c.ended })) });
+        send(res, { status: 200, body: ctx.caller.calls.map((c) => ({ callId: c.callId, direction: c.direction, from: c.from, to: c.to, state: c.state, ended: c.ended })) });
         return;
       }
       if (method === 'POST') {
@@ -372,6 +398,17 @@ export function createHandler(ctx: ServerContext): (req: IncomingMessage, res: S
         return;
       }
     }
+    if (parts[1] === 'callees' && method === 'POST') {
+      const callee = calleeBody.safeParse(body);
+      if (!callee.success) {
+        fail(400, describeIssue(callee.error));
+        return;
+      }
+      const { number, behaviour, afterMs } = callee.data;
+      ctx.caller.calleeBehaves(number, behaviour === 'answer' || behaviour === 'decline' ? { kind: behaviour, ...(afterMs === undefined ? {} : { afterMs }) } : { kind: behaviour });
+      send(res, { status: 204 });
+      return;
+    }
     if (parts[1] === 'transfer-failures' && method === 'POST') {
       const numbers = z.object({ numbers: z.array(z.string()) }).safeParse(body);
       if (!numbers.success) {
@@ -395,6 +432,7 @@ export function createHandler(ctx: ServerContext): (req: IncomingMessage, res: S
         status: 200,
         body: {
           callId: handle.callId,
+          direction: handle.direction,
           from: handle.from,
           to: handle.to,
           state: handle.state,
@@ -442,6 +480,16 @@ export function createHandler(ctx: ServerContext): (req: IncomingMessage, res: S
         send(res, { status: 202 });
         return;
       }
+      case 'answer':
+      case 'decline':
+        try {
+          if (verb === 'answer') handle.answer();
+          else handle.decline();
+          send(res, { status: 202 });
+        } catch (error) {
+          fail(409, error instanceof Error ? error.message : String(error));
+        }
+        return;
       case 'mumble':
         handle.mumble();
         send(res, { status: 202 });
@@ -496,6 +544,11 @@ const dialBody = z.object({
   callerDisplayName: z.string().optional(),
   duplicateDelivery: z.int().min(0).optional(),
   failTransfers: z.boolean().optional(),
+});
+const calleeBody = z.object({
+  number: z.string().min(1),
+  behaviour: z.enum(['ring', 'answer', 'decline', 'busy', 'noAnswer']),
+  afterMs: z.int().min(0).optional(),
 });
 const sayBody = z.object({
   text: z.string(),

@@ -134,6 +134,8 @@ export function describe(entry: TimelineEntry, index: number): TimelineRow {
   switch (entry.kind) {
     case 'dialed':
       return row('call', 'caller', 'dials the hotline');
+    case 'ringing':
+      return row('call', 'hotline', 'calls out; the phone rings');
     case 'incomingCallDelivered': {
       const delivery = deliveryDetails.safeParse(entry.details);
       if (!delivery.success) return row('call', 'Event Grid', entry.summary);
