@@ -34,6 +34,10 @@ const rawSettings = z.object({
     z.string().check(z.regex(/(^|;)\s*InstrumentationKey=[^;]+/i, 'must be an Application Insights connection string (InstrumentationKey=...;IngestionEndpoint=...)')),
   ),
   WATCHDOG_STALL_SECONDS: optional(whole(5, 3600)),
+  QUEUES_CONNECTION_STRING: optional(z.string().check(z.minLength(1))),
+  QUEUES_ENDPOINT: optional(httpUrl),
+  OUTBOUND_QUEUE_NAME: optional(z.string().check(z.regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,48}[a-z0-9]$/, 'must be 3-50 lower-case letters, digits or single hyphens'))),
+  OUTBOUND_CALLS_PER_SECOND: optional(z.coerce.number().check(z.minimum(0.1), z.maximum(50))),
   CALL_RETENTION_HOURS: optional(whole(1, 24 * 90)),
 });
 
@@ -65,11 +69,28 @@ export interface Settings {
   readonly stallAfterSeconds: number | undefined;
   /** How long the rows of a finished call (and its incoming-call claim) are kept. */
   readonly retentionHours: number;
+  /** Outbound calls, when a queue is configured; `undefined` leaves the hotline answering only. */
+  readonly outbound: OutboundSettings | undefined;
+}
+
+export interface OutboundSettings {
+  readonly queue:
+    | { readonly kind: 'connectionString'; readonly connectionString: string }
+    | { readonly kind: 'managedIdentity'; readonly endpoint: string };
+  /** The queue requests wait in; its poison queue is this name with `-poison`. */
+  readonly queueName: string;
+  /** At most this many createCall requests start per second, across every instance. */
+  readonly callsPerSecond: number;
+  /** The caller id of every outbound call. */
+  readonly callerId: string;
 }
 
 export const ACS_ISSUER = 'https://acscallautomation.communication.azure.com';
 export const ACS_OPENID_CONFIGURATION_URL = `${ACS_ISSUER}/calling/.well-known/acsopenidconfiguration`;
 export const DEFAULT_TABLE_NAME = 'callstate';
+export const DEFAULT_OUTBOUND_QUEUE = 'outbound-calls';
+/** One new call a second: a clinic's reminders, well inside ACS's documented createCall limits. */
+export const DEFAULT_OUTBOUND_CALLS_PER_SECOND = 1;
 /** Long enough to investigate yesterday's complaint, short enough that sealed numbers and inputs do not pile up. */
 export const DEFAULT_RETENTION_HOURS = 24;
 
@@ -102,6 +123,11 @@ export function loadSettings(env: Readonly<Record<string, string | undefined>>):
   if (authMode === 'jwt' && !raw.ACS_CALLBACK_AUDIENCE) {
     problems.push('ACS_CALLBACK_AUDIENCE: is required while CALLBACK_AUTH is jwt (the ACS resource\'s immutable resource id)');
   }
+  if (raw.QUEUES_CONNECTION_STRING && raw.QUEUES_ENDPOINT) {
+    problems.push('QUEUES_CONNECTION_STRING / QUEUES_ENDPOINT: set at most one (a connection string locally, the queue endpoint in Azure)');
+  }
+  const outboundOn = Boolean(raw.QUEUES_CONNECTION_STRING ?? raw.QUEUES_ENDPOINT);
+  if (outboundOn && !raw.HOTLINE_PHONE_NUMBER) problems.push('HOTLINE_PHONE_NUMBER: is required for outbound calls (it is their caller id)');
   if (problems.length > 0) throw new SettingsError(problems);
 
   const tableName = raw.CALL_STATE_TABLE_NAME ?? DEFAULT_TABLE_NAME;
@@ -134,5 +160,15 @@ export function loadSettings(env: Readonly<Record<string, string | undefined>>):
     applicationInsightsConnectionString: raw.APPLICATIONINSIGHTS_CONNECTION_STRING,
     stallAfterSeconds: raw.WATCHDOG_STALL_SECONDS,
     retentionHours: raw.CALL_RETENTION_HOURS ?? DEFAULT_RETENTION_HOURS,
+    outbound: outboundOn
+      ? {
+          queue: raw.QUEUES_CONNECTION_STRING
+            ? { kind: 'connectionString', connectionString: raw.QUEUES_CONNECTION_STRING }
+            : { kind: 'managedIdentity', endpoint: raw.QUEUES_ENDPOINT ?? '' },
+          queueName: raw.OUTBOUND_QUEUE_NAME ?? DEFAULT_OUTBOUND_QUEUE,
+          callsPerSecond: raw.OUTBOUND_CALLS_PER_SECOND ?? DEFAULT_OUTBOUND_CALLS_PER_SECOND,
+          callerId: raw.HOTLINE_PHONE_NUMBER ?? '',
+        }
+      : undefined,
   };
 }

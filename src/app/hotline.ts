@@ -6,7 +6,7 @@ import type { CallerIdentity } from '../adapters/privacy/caller-identity';
 import { statusOf, WAITING_PHASES, type CallStore, type CleanupResult, type StoredCall, type WaitingPhase } from '../adapters/tables/call-store';
 import type { CallAction, CallMilestone } from '../domain/call-action';
 import type { CallEvent } from '../domain/call-event';
-import { newCallState } from '../domain/call-state';
+import { newCallState, type CallState } from '../domain/call-state';
 import { decide } from '../domain/decide';
 import type { Flow } from '../flow/flow-schema';
 import type { CallControl, Clock, Log, Telemetry } from './ports';
@@ -52,6 +52,12 @@ export function stallThresholdsMs(flow: Flow, overrideSeconds: number | undefine
   return { connecting: base, awaitingInput: base, playing: base, transferring: 2 * base, hangingUp: base };
 }
 
+/** What the shell asks of outbound calls: a first state for an early callback, and a word when a call ends. */
+export interface OutboundHooks {
+  initialState(callConnectionId: string, correlationId: string | undefined, operationContext: string | undefined): Promise<CallState | undefined>;
+  onMilestones(milestones: readonly CallMilestone[], log: Log): Promise<void>;
+}
+
 export interface HotlineDependencies {
   readonly flow: Flow;
   readonly store: CallStore;
@@ -63,6 +69,7 @@ export interface HotlineDependencies {
   readonly cognitiveServicesEndpoint: string;
   readonly stallAfterMs: Readonly<Record<WaitingPhase, number>>;
   readonly retentionMs: number;
+  readonly outbound?: OutboundHooks | undefined;
 }
 
 export class Hotline {
@@ -172,6 +179,7 @@ export class Hotline {
       if (result === 'committed') {
         this.report(decision.state.callConnectionId, decision.milestones);
         await this.act(stored, decision.actions, log);
+        await this.tellOutbound(decision.milestones, log);
         return 'applied';
       }
       await sleep(10 + Math.random() * 40);
@@ -222,6 +230,11 @@ export class Hotline {
    * can a response that was lost: a claim marked `answerFailed` whose call ACS reports connected is started too.
    */
   private async startFromClaim(received: EventTarget): Promise<StoredCall | undefined> {
+    const outbound = await this.deps.outbound?.initialState(received.callConnectionId, received.correlationId, received.operationContext);
+    if (outbound) {
+      const created = await this.deps.store.create(outbound, this.deps.clock.now().toISOString());
+      return created.kind === 'created' ? created.stored : this.deps.store.load(received.callConnectionId);
+    }
     if (!received.correlationId) return undefined;
     const claim = await this.deps.store.loadClaim(received.correlationId);
     if (!claim) return undefined;
@@ -263,13 +276,23 @@ export class Hotline {
     }
   }
 
+  /** The call's state is saved, so a failure here is logged: the request sweep finds the ended call later. */
+  private async tellOutbound(milestones: readonly CallMilestone[], log: Log): Promise<void> {
+    if (!this.deps.outbound || !milestones.some((milestone) => milestone.name === 'OutboundCallEnded')) return;
+    try {
+      await this.deps.outbound.onMilestones(milestones, log);
+    } catch (error) {
+      log.error('could not record an outbound call\'s end on its request', { error: describe(error) });
+    }
+  }
+
   private report(callConnectionId: string, milestones: readonly CallMilestone[]): void {
     for (const milestone of milestones) {
       const { name, ...fields } = milestone;
       const properties: Record<string, string> = { callConnectionId };
       const measurements: Record<string, number> = {};
       for (const [key, value] of Object.entries(fields)) {
-        if (typeof value === 'number' && (key === 'durationMs' || key === 'confidence')) measurements[key] = value;
+        if (typeof value === 'number' && (key === 'durationMs' || key === 'confidence' || key === 'ringMs')) measurements[key] = value;
         else if (value !== undefined) properties[key] = String(value);
       }
       this.deps.telemetry.trackEvent(name, properties, measurements);
@@ -297,6 +320,7 @@ interface EventTarget {
   readonly id: string;
   readonly callConnectionId: string;
   readonly correlationId: string | undefined;
+  readonly operationContext?: string | undefined;
 }
 
 /** 404 (8522): the call or participant is gone; 400/8528: the call was terminated. Either way it is over. */

@@ -11,6 +11,17 @@ export interface CallControl {
   execute(callConnectionId: string, callerRawId: string, action: CallAction): Promise<void>;
 }
 
+/** What outbound calls need from ACS: createCall, from the hotline's number. */
+export interface OutboundDialer {
+  place(request: {
+    /** The callee's raw id (`4:+1...`). */
+    calleeRawId: string;
+    callbackUrl: string;
+    cognitiveServicesEndpoint: string;
+    operationContext: string;
+  }): Promise<{ callConnectionId: string; correlationId: string | undefined }>;
+}
+
 /** Custom events for Application Insights: string dimensions KQL can group by, numbers as measurements. */
 export interface Telemetry {
   trackEvent(name: string, properties: Readonly<Record<string, string>>, measurements?: Readonly<Record<string, number>>): void;
