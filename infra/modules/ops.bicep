@@ -25,6 +25,8 @@ var queries = {
   'alert-recognize-failure-rate': loadTextContent('../queries/alert-recognize-failure-rate.kql')
   'alert-callback-errors': loadTextContent('../queries/alert-callback-errors.kql')
   'alert-calls-stuck': loadTextContent('../queries/alert-calls-stuck.kql')
+  'outbound-outcomes': loadTextContent('../queries/outbound-outcomes.kql')
+  'alert-outbound-failures': loadTextContent('../queries/alert-outbound-failures.kql')
 }
 
 // The workbook JSON keeps placeholders inside JSON strings; each query is JSON-escaped on the way in.
@@ -116,6 +118,17 @@ var alerts = [
     timeAggregation: 'Count'
     metricMeasureColumn: null
     threshold: 0
+    windowSize: 'PT15M'
+  }
+  {
+    key: 'outbound-failures'
+    displayName: 'Hotline: outbound calls failing'
+    description: 'Outbound call attempts that failed (createCall refused or dropped by ACS, or poisoned in the queue) over 15 minutes.'
+    severity: 2
+    query: loadTextContent('../queries/alert-outbound-failures.kql')
+    timeAggregation: 'Count'
+    metricMeasureColumn: null
+    threshold: 2
     windowSize: 'PT15M'
   }
 ]

@@ -11,6 +11,7 @@ import { objectKeys, parseBicepFile, propertyAt, repoRoot, resources } from './s
 const appSettingsLeftUnset: Record<string, string> = {
   ACS_CONNECTION_STRING: 'local only; Azure uses ACS_ENDPOINT with managed identity (exactly one of the two)',
   TABLES_CONNECTION_STRING: 'local only; Azure uses TABLES_ENDPOINT with managed identity (exactly one of the two)',
+  QUEUES_CONNECTION_STRING: 'local only; Azure uses QUEUES_ENDPOINT with managed identity (at most one of the two)',
   HOTLINE_FLOW_FILE: 'unset = the bundled flow',
   ACS_OPENID_CONFIGURATION_URL: "optional; the app's default is the real ACS OpenID configuration",
   ACS_CALLBACK_ISSUER: "optional; the app's default is the real ACS issuer",

@@ -110,6 +110,8 @@ describe('Bicep structure', () => {
         'Microsoft.OperationalInsights/workspaces@2025-02-01',
         'Microsoft.Storage/storageAccounts/blobServices/containers@2024-01-01',
         'Microsoft.Storage/storageAccounts/blobServices@2024-01-01',
+        'Microsoft.Storage/storageAccounts/queueServices/queues@2024-01-01',
+        'Microsoft.Storage/storageAccounts/queueServices@2024-01-01',
         'Microsoft.Storage/storageAccounts/tableServices/tables@2024-01-01',
         'Microsoft.Storage/storageAccounts/tableServices@2024-01-01',
         'Microsoft.Storage/storageAccounts@2024-01-01',
@@ -174,6 +176,7 @@ describe('role assignments', () => {
     'infra/modules/rbac.bicep:tableContributor': '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3', // Storage Table Data Contributor
     'infra/modules/rbac.bicep:acsContributor': 'b24988ac-6180-42a0-ab88-20f7382dd24c', // Contributor, ACS resource only
     'infra/modules/communication.bicep:acsCanUseAi': 'a97b65f3-24c7-4388-baec-2e87135dc908', // Cognitive Services User
+    'infra/modules/outbound.bicep:queueContributor': '974c5e8b-45b9-4653-ba55-5f855dd0fb88', // Storage Queue Data Contributor, per queue
   };
 
   it('assigns exactly the expected built-in roles', () => {
@@ -203,6 +206,7 @@ describe('role assignments', () => {
       'infra/modules/rbac.bicep:tableContributor': 'storage',
       'infra/modules/rbac.bicep:acsContributor': 'acs',
       'infra/modules/communication.bicep:acsCanUseAi': 'aiServices',
+      'infra/modules/outbound.bicep:queueContributor': 'queues[index]',
     });
   });
 });

@@ -23,6 +23,8 @@ const appEvents = [
   'CallEnded',
   'CallbackRejected',
   'CallStuck',
+  'OutboundCallPlaced',
+  'OutboundCallEnded',
 ];
 
 describe('KQL queries', () => {
@@ -40,6 +42,8 @@ describe('KQL queries', () => {
         'alert-recognize-failure-rate.kql',
         'alert-callback-errors.kql',
         'alert-calls-stuck.kql',
+        'outbound-outcomes.kql',
+        'alert-outbound-failures.kql',
       ]),
     );
   });
@@ -60,7 +64,7 @@ describe('KQL queries', () => {
   it.each(queryFiles)('%s names only events the app emits', (name) => {
     const text = read(name);
     const literals = [...text.matchAll(/'([A-Z][A-Za-z]+)'/g)].map((match) => match[1] ?? '');
-    const eventLike = literals.filter((literal) => /^(Call|Menu|Recognize|Transfer)/.test(literal));
+    const eventLike = literals.filter((literal) => /^(Call|Menu|Recognize|Transfer|Outbound)/.test(literal));
     expect(eventLike.filter((literal) => !appEvents.includes(literal))).toEqual([]);
     expect(text).not.toMatch(/\bAppEvents\b/); // one table family throughout: the classic customEvents
   });

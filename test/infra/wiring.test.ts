@@ -48,6 +48,7 @@ describe('module wiring', () => {
       'infra/modules/functionapp.bicep',
       'infra/modules/monitoring.bicep',
       'infra/modules/ops.bicep',
+      'infra/modules/outbound.bicep',
       'infra/modules/rbac.bicep',
       'infra/modules/storage.bicep',
     ]);

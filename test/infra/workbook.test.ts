@@ -100,7 +100,7 @@ describe('alerts', () => {
     ops = await parseBicepFile(path.join(repoRoot, 'infra/modules/ops.bicep'));
   });
 
-  it('defines the four scheduled-query alerts, each reading an alert-*.kql file', () => {
+  it('defines the five scheduled-query alerts, each reading an alert-*.kql file', () => {
     const alerts = arrayItems(variables(ops).get('alerts'));
     const summary = alerts.map((alert) => ({
       key: stringLiteral(property(alert, 'key')),
@@ -111,6 +111,7 @@ describe('alerts', () => {
       { key: 'recognize-failure-rate', query: '../queries/alert-recognize-failure-rate.kql' },
       { key: 'callback-errors', query: '../queries/alert-callback-errors.kql' },
       { key: 'calls-stuck', query: '../queries/alert-calls-stuck.kql' },
+      { key: 'outbound-failures', query: '../queries/alert-outbound-failures.kql' },
     ]);
     const rateAlert = alerts[1];
     expect(stringLiteral(property(rateAlert, 'metricMeasureColumn'))).toBe('failureRatePercent');
