@@ -38,6 +38,7 @@ const rawSettings = z.object({
   QUEUES_ENDPOINT: optional(httpUrl),
   OUTBOUND_QUEUE_NAME: optional(z.string().check(z.regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,48}[a-z0-9]$/, 'must be 3-50 lower-case letters, digits or single hyphens'))),
   OUTBOUND_CALLS_PER_SECOND: optional(z.coerce.number().check(z.minimum(0.1), z.maximum(50))),
+  OUTBOUND_RETRY_SPACING_SECONDS: optional(whole(1, 7 * 24 * 3600)),
   CALL_RETENTION_HOURS: optional(whole(1, 24 * 90)),
 });
 
@@ -83,6 +84,8 @@ export interface OutboundSettings {
   readonly callsPerSecond: number;
   /** The caller id of every outbound call. */
   readonly callerId: string;
+  /** Replaces every campaign's retry spacing: for local runs, where 15 minutes is too long to wait. */
+  readonly retrySpacingSeconds: number | undefined;
 }
 
 export const ACS_ISSUER = 'https://acscallautomation.communication.azure.com';
@@ -168,6 +171,7 @@ export function loadSettings(env: Readonly<Record<string, string | undefined>>):
           queueName: raw.OUTBOUND_QUEUE_NAME ?? DEFAULT_OUTBOUND_QUEUE,
           callsPerSecond: raw.OUTBOUND_CALLS_PER_SECOND ?? DEFAULT_OUTBOUND_CALLS_PER_SECOND,
           callerId: raw.HOTLINE_PHONE_NUMBER ?? '',
+          retrySpacingSeconds: raw.OUTBOUND_RETRY_SPACING_SECONDS,
         }
       : undefined,
   };

@@ -93,6 +93,7 @@ export function createApp(settings: Settings, telemetry: Telemetry, overrides: O
       callbackUrlFor: () => callbackUrl,
       cognitiveServicesEndpoint: settings.cognitiveServicesEndpoint,
       callsPerSecond: outboundSettings.callsPerSecond,
+      retrySpacingSeconds: outboundSettings.retrySpacingSeconds,
       idKey: settings.pseudonymKey,
     });
     return { calls: outboundCalls, queue };

@@ -69,6 +69,8 @@ export interface OutboundDependencies {
   readonly callbackUrlFor: (requestId: string) => string;
   readonly cognitiveServicesEndpoint: string;
   readonly callsPerSecond: number;
+  /** Replaces the campaigns' retry spacing (local runs). */
+  readonly retrySpacingSeconds?: number | undefined;
   /** Derives ids from idempotency keys: keyed, so an id reveals nothing about the key. */
   readonly idKey: Buffer;
 }
@@ -305,8 +307,9 @@ export class OutboundCalls {
       updatedAt: at,
     });
     if (queued === 'conflict') return 'conflict';
-    await this.enqueue(queued, log, next.delaySeconds);
-    log.info('outbound attempt retried', { requestId: stored.request.id, outcome, attempt: next.attempt, delaySeconds: next.delaySeconds });
+    const delaySeconds = this.deps.retrySpacingSeconds ?? next.delaySeconds;
+    await this.enqueue(queued, log, delaySeconds);
+    log.info('outbound attempt retried', { requestId: stored.request.id, outcome, attempt: next.attempt, delaySeconds });
     return 'done';
   }
 

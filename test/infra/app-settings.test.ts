@@ -17,6 +17,7 @@ const appSettingsLeftUnset: Record<string, string> = {
   ACS_CALLBACK_ISSUER: "optional; the app's default is the real ACS issuer",
   WATCHDOG_STALL_SECONDS: 'optional; unset = derived from the flow (at least 45 s), which is what Azure should run',
   CALL_RETENTION_HOURS: "optional; the app's default (24 h) is the retention the privacy notes ask for",
+  OUTBOUND_RETRY_SPACING_SECONDS: "local runs only; Azure keeps each campaign's own retry spacing",
 };
 
 /** Settings for the Functions runtime and Azure SDKs rather than src/config.ts. */

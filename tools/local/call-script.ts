@@ -3,11 +3,19 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import type { CallOutcome } from '../../src/domain/call-state';
-import { SENTIMENTS, TONE_KEYS } from '../../src/flow/flow-schema';
+import { OUTBOUND_OUTCOMES, SENTIMENTS, TONE_KEYS } from '../../src/flow/flow-schema';
 import type { CallEnd, SayOptions } from '../acs-emulator/index.js';
 
 export type CallStep =
   | { readonly kind: 'dial'; readonly from: string | undefined }
+  /** Asks the hotline (POST /api/outbound-calls) for the appointment reminder to this number. */
+  | { readonly kind: 'remind'; readonly to: string; readonly time: string; readonly language: string | undefined }
+  /** The callee's phone: pick up, refuse, or let it ring until the ring window closes. */
+  | { readonly kind: 'answer' }
+  | { readonly kind: 'decline' }
+  | { readonly kind: 'noAnswer' }
+  /** The outcome of the reminder request once it has ended (confirmed, cancelled, noAnswer, ...). */
+  | { readonly kind: 'expectRequest'; readonly outcome: string }
   | { readonly kind: 'press'; readonly keys: string }
   | { readonly kind: 'say'; readonly text: string; readonly options: SayOptions }
   | { readonly kind: 'mumble' }
@@ -35,7 +43,9 @@ export class CallScriptError extends Error {
   override readonly name = 'CallScriptError';
 }
 
-const END_KINDS = ['hungUpByApp', 'transferred', 'callerHungUp', 'missed'] as const satisfies ReadonlyArray<CallEnd['kind']>;
+const END_KINDS = ['hungUpByApp', 'transferred', 'callerHungUp', 'missed', 'notConnected'] as const satisfies ReadonlyArray<CallEnd['kind']>;
+/** The reminder's results and the ways an outbound attempt ends without one (OUTBOUND_OUTCOMES). */
+const REQUEST_OUTCOMES = ['confirmed', 'cancelled', ...OUTBOUND_OUTCOMES] as const;
 const OUTCOMES = ['completed', 'transferred', 'abandoned', 'failed'] as const satisfies readonly CallOutcome[];
 const isKeys = (keys: string) => keys.length > 0 && [...keys.toUpperCase()].every((key) => (TONE_KEYS as readonly string[]).includes(key));
 
@@ -54,6 +64,8 @@ const oneOf = <const T extends readonly [string, ...string[]]>(what: string, val
     .pipe(z.enum(values, { error: `must be one of ${values.join(', ')}` }));
 const noWords = z.array(z.string()).max(0, 'takes no arguments');
 const someText = (what: string) => z.array(z.string()).min(1, `needs ${what}`).transform((words) => words.join(' '));
+
+const e164 = z.string().regex(/^\+[1-9]\d{6,14}$/, 'the number must be E.164, such as +14255550123');
 
 const STEPS = {
   dial: z
@@ -94,6 +106,24 @@ const STEPS = {
         },
       }),
     ),
+  remind: z
+    .object({
+      args: z.array(e164).length(1, 'needs the number to call, such as +14255550123'),
+      flags: z.strictObject(
+        {
+          time: z.string().min(1, '--time needs the appointment time, such as "2 PM"').optional(),
+          lang: z.string().regex(/^[a-z]{2,3}-[A-Z]{2}$/, '--lang must be a language tag such as es-ES').optional(),
+        },
+        { error: (issue) => `takes only --time and --lang ${describeKeys(issue)}`.trim() },
+      ),
+    })
+    .transform(({ args, flags }): CallStep => ({ kind: 'remind', to: args[0] ?? '', time: flags.time ?? '2 PM', language: flags.lang })),
+  answer: z.object({ args: noWords, flags: noFlags }).transform((): CallStep => ({ kind: 'answer' })),
+  decline: z.object({ args: noWords, flags: noFlags }).transform((): CallStep => ({ kind: 'decline' })),
+  'no-answer': z.object({ args: noWords, flags: noFlags }).transform((): CallStep => ({ kind: 'noAnswer' })),
+  'expect-request': z
+    .object({ args: oneOf('request outcome', REQUEST_OUTCOMES), flags: noFlags })
+    .transform(({ args }): CallStep => ({ kind: 'expectRequest', outcome: args })),
   mumble: z.object({ args: noWords, flags: noFlags }).transform((): CallStep => ({ kind: 'mumble' })),
   silence: z.object({ args: noWords, flags: noFlags }).transform((): CallStep => ({ kind: 'silence' })),
   hangup: z.object({ args: noWords, flags: noFlags }).transform((): CallStep => ({ kind: 'hangup' })),
@@ -138,7 +168,7 @@ export function parseStep(line: string): CallStep {
       args: rest,
       allowPositionals: true,
       strict: true,
-      options: { lang: { type: 'string' }, sentiment: { type: 'string' }, confidence: { type: 'string' } },
+      options: { lang: { type: 'string' }, sentiment: { type: 'string' }, confidence: { type: 'string' }, time: { type: 'string' } },
     });
     raw = { args: parsed.positionals, flags: parsed.values };
   } catch (error) {
@@ -163,8 +193,13 @@ export function parseScript(text: string, name: string): CallScript {
     }
   }
   const first = steps[0];
-  if (first?.step.kind !== 'dial') throw new CallScriptError(`${name}:${first?.line ?? 1}: a call script starts with dial`);
-  const second = steps.slice(1).find((step) => step.step.kind === 'dial');
-  if (second) throw new CallScriptError(`${name}:${second.line}: one call a script: dial only once, first`);
+  const starts = (step: ScriptStep) => step.step.kind === 'dial' || step.step.kind === 'remind';
+  if (!first || !starts(first)) throw new CallScriptError(`${name}:${first?.line ?? 1}: a call script starts with dial (or remind, for a reminder call)`);
+  const second = steps.slice(1).find(starts);
+  if (second) throw new CallScriptError(`${name}:${second.line}: one call a script: dial or remind only once, first`);
+  if (first.step.kind === 'dial') {
+    const phone = steps.find((step) => ['answer', 'decline', 'noAnswer', 'expectRequest'].includes(step.step.kind));
+    if (phone) throw new CallScriptError(`${name}:${phone.line}: ${phone.source.split(/\s+/)[0] ?? ''} is for a reminder call: start the script with remind`);
+  }
   return { name, steps };
 }

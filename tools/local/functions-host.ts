@@ -130,20 +130,19 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
       )
     : [];
 
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+  });
   let queues: QueueRunner | undefined;
   if (functions.queue.length > 0 && settings.outbound?.queue.kind === 'connectionString') {
-    queues = await startQueueRunner({
+    queues = startQueueRunner({
       connectionString: settings.outbound.queue.connectionString,
       functions: functions.queue,
       ...(options.log ? { log: options.log } : {}),
       ...(options.queueRetryDelaySeconds === undefined ? {} : { retryDelaySeconds: options.queueRetryDelaySeconds }),
     });
   }
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
-  });
   const address = server.address() as AddressInfo;
   return {
     url: `http://${options.host ?? '127.0.0.1'}:${address.port}`,

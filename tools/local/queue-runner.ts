@@ -26,7 +26,7 @@ type ReceivedMessage = DequeuedMessageItem;
 /** How long a message is hidden while its handler runs; longer than any handler may take (functionTimeout 30 s). */
 const LEASE_SECONDS = 60;
 
-export async function startQueueRunner(options: QueueRunnerOptions): Promise<QueueRunner> {
+export function startQueueRunner(options: QueueRunnerOptions): QueueRunner {
   const maxDequeueCount = options.maxDequeueCount ?? 5;
   const retryDelaySeconds = options.retryDelaySeconds ?? 10;
   const pollMs = options.pollMs ?? 100;
@@ -37,8 +37,11 @@ export async function startQueueRunner(options: QueueRunnerOptions): Promise<Que
   for (const fn of options.functions) {
     const queue = new QueueClient(options.connectionString, fn.queueName);
     const poison = new QueueClient(options.connectionString, `${fn.queueName}-poison`);
-    await queue.createIfNotExists();
-    if (!fn.queueName.endsWith('-poison')) await poison.createIfNotExists();
+    // In the loop, not before it: a queue service that is not up yet is reported and tried again, never waited for.
+    const ensureQueues = async () => {
+      await queue.createIfNotExists();
+      if (!fn.queueName.endsWith('-poison')) await poison.createIfNotExists();
+    };
     const contextFor = (message: ReceivedMessage) => {
       const logHandler: LogHandler = (level, ...args) => options.log?.(level, fn.name, args.map(String).join(' '));
       return new InvocationContext({
@@ -74,7 +77,18 @@ export async function startQueueRunner(options: QueueRunnerOptions): Promise<Que
     loops.push(
       (async () => {
         const running = new Set<Promise<void>>();
+        let ready = false;
         while (!stopped) {
+          if (!ready) {
+            try {
+              await ensureQueues();
+              ready = true;
+            } catch (error) {
+              options.log?.('error', fn.name, `queue ${fn.queueName} unavailable: ${error instanceof Error ? error.message : String(error)}`);
+              await pause(5_000);
+              continue;
+            }
+          }
           // Like the host's newBatchThreshold: fetch more once half the batch is done, not when all of it is.
           if (running.size > batchSize / 2) {
             await Promise.race(running);
