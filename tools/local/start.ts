@@ -14,6 +14,7 @@ let portNames: Record<number, string> = {};
 interface Running {
   readonly emulator: AcsEmulator;
   readonly hotlineNumber: string;
+  readonly hostUrl: string;
   readonly lines: readonly string[];
   stop(): Promise<void>;
 }
@@ -37,6 +38,7 @@ async function startHotline(env: StartEnv, report: (text: string) => void): Prom
     return {
       emulator,
       hotlineNumber: settings['HOTLINE_PHONE_NUMBER'] ?? HOTLINE_NUMBER,
+      hostUrl: env.HOTLINE_HOST_URL,
       lines: [`  Functions host  ${env.HOTLINE_HOST_URL} (yours, with ${SETTINGS_FILE})`, `  ACS emulator    ${emulator.url}`],
       stop: () => emulator.close(),
     };
@@ -53,10 +55,12 @@ async function startHotline(env: StartEnv, report: (text: string) => void): Prom
   return {
     emulator: stack.emulator,
     hotlineNumber: HOTLINE_NUMBER,
+    hostUrl: stack.host.url,
     lines: [
       `  Functions host  ${stack.host.url} (callbacks at /api/callbacks)`,
       `  ACS emulator    ${stack.emulator.url}`,
       `  Azurite tables  in memory, table ${stack.settings['CALL_STATE_TABLE_NAME'] ?? ''}`,
+      `  Azurite queues  in memory, outbound calls on ${stack.settings['OUTBOUND_QUEUE_NAME'] ?? ''} (POST ${stack.host.url}/api/outbound-calls)`,
       `  flow            ${env.HOTLINE_FLOW_FILE ?? 'the default hotline (src/flow/default-flow.json)'}`,
     ],
     stop: () => stack.stop(),
@@ -91,10 +95,11 @@ async function main(): Promise<number> {
           `  time scale      ${timeScale}`,
           `  Dev phone       ${devPhone.url} (open it in a browser to call from a page)`,
           `Type dial to call ${running.hotlineNumber}, then press keys or say things; help lists every step.`,
+          'Type remind +12065550100 --time "2 PM" and the hotline calls you with the appointment reminder.',
           '',
         ].join('\n'),
       );
-      phone = new TerminalPhone({ caller: running.emulator.caller, hotlineNumber: running.hotlineNumber, input: process.stdin, output: process.stdout });
+      phone = new TerminalPhone({ caller: running.emulator.caller, hotlineNumber: running.hotlineNumber, hostUrl: running.hostUrl, input: process.stdin, output: process.stdout });
       await phone.run();
     } finally {
       process.stdout.write('Stopping...\n');
