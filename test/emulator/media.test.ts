@@ -231,13 +231,13 @@ describe('language identification and sentiment (2026-03-12 and 2025-08-15-previ
     operationContext: 'open-question',
   };
 
-  it.each(['2026-03-12', '2025-08-15-preview'])('results carry languageIdentified and sentiment when requested on %s', async (version) => {
+  it.each(['2026-03-12', '2025-08-15-preview'])('results carry languageIdentified and sentiment when requested on %s', async (apiVersion) => {
     const call = await h.connectedCall();
-    const accepted = await h.rawRequest('POST', `/calling/callConnections/${call.id}:recognize`, body, version);
+    const accepted = await h.rawRequest('POST', `/calling/callConnections/${call.id}:recognize`, body, apiVersion);
     expect(accepted.status).toBe(202);
     call.handle.say('Quiero hablar con un agente', { language: 'es-ES', sentiment: 'negative' });
     expect((await outcome(call.id)).data).toMatchObject({
-      version,
+      version: apiVersion,
       speechResult: { speech: 'Quiero hablar con un agente', languageIdentified: 'es-ES', sentimentAnalysisResult: { sentiment: 'negative' } },
     });
   });
@@ -248,6 +248,7 @@ describe('language identification and sentiment (2026-03-12 and 2025-08-15-previ
     expect((await h.rawRequest('POST', `/calling/callConnections/${call.id}:recognize`, { ...body, recognizeOptions: plainOptions })).status).toBe(202);
     call.handle.say('hello');
     const plain = (await outcome(call.id)).data['speechResult'];
+    expect(plain).toMatchObject({ speech: 'hello' });
     expect(plain).not.toHaveProperty('languageIdentified');
     expect(plain).not.toHaveProperty('sentimentAnalysisResult');
   });
