@@ -32,6 +32,8 @@ export interface RecordedRequest {
   /** Answered from the repeatability cache: no second effect. */
   replayed: boolean;
   faultInjected: boolean;
+  /** Why the spec refused the request (400/404/405 before any effect), when it did: ACS would refuse it too. */
+  refusedBySpec: string | undefined;
 }
 
 export interface ServerContext {
@@ -112,6 +114,7 @@ export function createHandler(ctx: ServerContext): (req: IncomingMessage, res: S
       callConnectionId: CALL_PATH.exec(path)?.[1],
       replayed: false,
       faultInjected: false,
+      refusedBySpec: undefined,
     };
     ctx.requests.push(recorded);
 
@@ -156,6 +159,7 @@ export function createHandler(ctx: ServerContext): (req: IncomingMessage, res: S
     // The spec judges before anything happens: a request ACS would refuse has no effect here either.
     const checked = ctx.contract.checkRequest({ method, rawPath: url.pathname, apiVersion, headers: req.headers as Record<string, string | undefined>, rawBody });
     if (!checked.ok) {
+      recorded.refusedBySpec = checked.body.error.message;
       finish({ status: checked.status, body: checked.body }, callFor(path));
       return;
     }
