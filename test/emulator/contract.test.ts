@@ -8,7 +8,7 @@ import { HttpPoster, type PostResult } from '../../tools/acs-emulator/http-clien
 import { signRequest, TONES } from '../../tools/acs-emulator/index.js';
 import { RESULTS } from '../../tools/acs-emulator/results.js';
 import { TimerSet } from '../../tools/acs-emulator/timers.js';
-import { CALLBACK_PATH, CALLER, startHarness, type Harness } from './harness.js';
+import { CALLBACK_PATH, CALLER, restError, startHarness, type Harness } from './harness.js';
 
 const SPEC_DIR = new URL('../../tools/acs-emulator/spec/', import.meta.url);
 const STABLE = '2026-03-12';
@@ -121,6 +121,16 @@ describe('requests the spec refuses get 400 naming the field, and have no effect
     expect((await send('POST', `/calling/callConnections/${id}:play`, { playSources: [{ kind: 'text', text: { text: 'Hello' } }] })).status).toBe(202);
     await h.waitForCallback(id, 'PlayCompleted', 15_000); // a signal, with room for a loaded machine
     expect(h.callbacksFor(id).map((c) => c.type)).toEqual(['CallConnected', 'ParticipantsUpdated', 'PlayStarted', 'PlayCompleted']);
+  });
+
+  it('what SDK 1.6.0 alone puts on the wire for an end silence of 1.005 s (the app\'s pipeline policy rounds it)', async () => {
+    const { connection } = await h.connectedCall();
+    const error = await restError(
+      connection.getCallMedia().startRecognizing({ phoneNumber: CALLER }, { kind: 'callMediaRecognizeSpeechOptions', endSilenceTimeoutInSeconds: 1.005 }),
+    );
+    // The SDK multiplies: 1.005 * 1e3 = 1004.9999999999999, which ACS's int64 refuses, and so does the emulator.
+    expect(error).toMatchObject({ statusCode: 400, code: '8523' });
+    expect(error.message).toMatch(/recognizeOptions\.speechOptions\.endSilenceTimeoutInMs: must be integer/);
   });
 
   it('an unknown field passes where the spec does not close the model (the preview leaves RecognizeOptions open)', async () => {
