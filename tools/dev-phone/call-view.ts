@@ -6,6 +6,7 @@ import type { CallPosition, CallUpdate, HeardPromptView, RowTone, TimelineRow } 
 
 const TIMELINE_KINDS = [
   'dialed',
+  'ringing',
   'incomingCallDelivered',
   'request',
   'answered',
@@ -46,7 +47,7 @@ const inputDetails = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('speech'), text: z.string(), language: z.string().optional(), sentiment: z.string().optional() }),
   z.object({ kind: z.literal('mumble') }),
 ]);
-const endDetails = z.object({ kind: z.enum(['hungUpByApp', 'transferred', 'callerHungUp', 'missed']) });
+const endDetails = z.object({ kind: z.enum(['hungUpByApp', 'transferred', 'callerHungUp', 'missed', 'notConnected']) });
 const withContext = z.object({ operationContext: z.string() });
 
 /** The operationContexts the decision core stamps: `<menu context>:<attempt>:<seq>`, `play:<seq>`, `transfer:<seq>`. */
@@ -107,6 +108,8 @@ function ended(tracker: Tracker, entry: TimelineEntry): Tracker {
         return { ...tracker.position, label: `ended: the caller hung up${where}`, ended: true };
       case 'missed':
         return { node: undefined, label: 'ended: not answered within the ring window', ended: true };
+      case 'notConnected':
+        return { node: undefined, label: 'ended: the reminder was not taken', ended: true };
       case undefined:
         return { ...tracker.position, label: 'ended', ended: true };
     }
@@ -217,5 +220,7 @@ function endText(kind: z.output<typeof endDetails>['kind']): string {
       return 'the caller hung up';
     case 'missed':
       return 'not answered within the ring window';
+    case 'notConnected':
+      return 'the reminder was not taken (declined, busy or unanswered)';
   }
 }

@@ -86,7 +86,13 @@ async function main(): Promise<number> {
     try {
       if (interrupted) return 130;
       // The same hotline, callable from a browser too: keypad, speech, the flow diagram and the timeline.
-      devPhone = await startDevPhone({ emulatorUrl: running.emulator.url, flowFile: env.HOTLINE_FLOW_FILE, hotlineNumber: running.hotlineNumber, port: env.DEV_PHONE_PORT });
+      devPhone = await startDevPhone({
+        emulatorUrl: running.emulator.url,
+        flowFile: env.HOTLINE_FLOW_FILE,
+        hotlineNumber: running.hotlineNumber,
+        hostUrl: running.hostUrl,
+        port: env.DEV_PHONE_PORT,
+      });
       const timeScale = env.HOTLINE_TIME_SCALE === 1 ? '1 (real time)' : String(env.HOTLINE_TIME_SCALE);
       process.stdout.write(
         [
