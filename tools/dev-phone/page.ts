@@ -35,7 +35,7 @@ export function phonePage(input: PhonePageInput): string {
     <button type="submit" class="primary">Call the hotline</button>
   </form>
   <form id="remind-form" class="dial">
-    <label>Your number <input name="to" value="+12065550100" required pattern="\+[1-9][0-9]{6,14}" inputmode="tel" autocomplete="off" title="An E.164 number such as +12065550100"></label>
+    <label>Your number <input name="to" value="+12065550100" required pattern="\\+[1-9][0-9]{6,14}" inputmode="tel" autocomplete="off" title="An E.164 number such as +12065550100"></label>
     <label>Appointment at <input name="time" value="2 PM" required maxlength="100" autocomplete="off"></label>
     <button type="submit">Have the hotline remind me</button>
   </form>
