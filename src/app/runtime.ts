@@ -11,7 +11,6 @@ export function runtimeApp(settings: Settings, telemetry: Telemetry, overrides: 
       const created = createApp(settings, telemetry, overrides);
       // In Azure the Bicep creates the table (and the identity may not be allowed to); locally Azurite starts empty.
       if (settings.tables.kind === 'connectionString') await created.table.createTable();
-      if (settings.outbound?.queue.kind === 'connectionString') await created.outbound?.queue.ensureExists();
       return created;
     })().catch((error: unknown) => {
       app = undefined;

@@ -36,25 +36,34 @@ const SEND_TIMEOUT_MS = 5_000;
 export const poisonQueueName = (queueName: string) => `${queueName}-poison`;
 
 export class OutboundQueue {
-  constructor(private readonly client: QueueClient) {}
+  private ensured: Promise<unknown> | undefined;
+
+  /** `createIfMissing`: locally Azurite starts empty; in Azure the Bicep creates the queue (and the app may not). */
+  constructor(
+    private readonly client: QueueClient,
+    private readonly createIfMissing = false,
+  ) {}
 
   static fromSettings(settings: OutboundSettings, credential: TokenCredential | undefined): OutboundQueue {
     const retryOptions = { maxTries: 3, retryDelayInMs: 200, maxRetryDelayInMs: 1_000 };
     if (settings.queue.kind === 'connectionString') {
-      return new OutboundQueue(new QueueClient(settings.queue.connectionString, settings.queueName, { retryOptions }));
+      return new OutboundQueue(new QueueClient(settings.queue.connectionString, settings.queueName, { retryOptions }), true);
     }
     if (!credential) throw new Error('a managed identity credential was expected for the queue');
     const url = `${settings.queue.endpoint.replace(/\/+$/, '')}/${settings.queueName}`;
     return new OutboundQueue(new QueueClient(url, credential, { retryOptions }));
   }
 
-  /** Locally Azurite starts empty; in Azure the Bicep creates the queue. */
-  async ensureExists(): Promise<void> {
-    await this.client.createIfNotExists();
-  }
-
   /** Visible after `delaySeconds` (whole seconds, capped at the queue's 7 days): how notBefore and retry spacing wait. */
   async send(message: PlacementMessage, delaySeconds = 0): Promise<void> {
+    // On first use, not at start-up: a queue service that is down must not stop the hotline answering calls.
+    if (this.createIfMissing) {
+      this.ensured ??= this.client.createIfNotExists({ abortSignal: AbortSignal.timeout(SEND_TIMEOUT_MS) }).catch((error: unknown) => {
+        this.ensured = undefined;
+        throw error;
+      });
+      await this.ensured;
+    }
     const visibilityTimeout = Math.min(MAX_VISIBILITY_DELAY_SECONDS, Math.max(0, Math.ceil(delaySeconds)));
     const text = Buffer.from(JSON.stringify(message), 'utf8').toString('base64');
     await this.client.sendMessage(text, { visibilityTimeout, abortSignal: AbortSignal.timeout(SEND_TIMEOUT_MS) });
