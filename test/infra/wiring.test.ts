@@ -46,6 +46,7 @@ describe('module wiring', () => {
       'infra/modules/communication.bicep',
       'infra/modules/eventgrid.bicep',
       'infra/modules/functionapp.bicep',
+      'infra/modules/keyvault.bicep',
       'infra/modules/monitoring.bicep',
       'infra/modules/ops.bicep',
       'infra/modules/rbac.bicep',
