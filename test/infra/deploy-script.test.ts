@@ -2,19 +2,12 @@
 // tag, never another environment's; a rerun keeps the environment and its Key Vault secrets; only missing or
 // rotated secrets are passed to ARM, and a key still kept as a plain app setting moves into the vault unchanged.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from './support/bicep';
-
-interface FakeState {
-  functionApps?: { name: string; tags: Record<string, string> }[];
-  appSettings?: Record<string, { name: string; value: string }[]>;
-  vaults?: { name: string; tags: Record<string, string> }[];
-  secrets?: Record<string, string[]>;
-  outputs?: Record<string, string>;
-}
+import { fakeAzCli, type FakeAzState as FakeState } from './support/fake-az';
 interface Call {
   readonly args: string[];
   readonly deployment?: string;
@@ -28,10 +21,7 @@ const key = (fill: number) => Buffer.alloc(32, fill).toString('base64');
 function deploy(state: FakeState, args: string[], env: Record<string, string> = {}) {
   const dir = mkdtempSync(path.join(tmpdir(), 'deploy-sh-'));
   const bin = path.join(dir, 'bin');
-  const az = path.join(bin, 'az');
-  spawnSync('mkdir', ['-p', bin]);
-  writeFileSync(az, `#!/bin/sh\nexec node ${JSON.stringify(path.join(repoRoot, 'test/infra/support/fake-az.cjs'))} "$@"\n`);
-  chmodSync(az, 0o755);
+  fakeAzCli(bin);
   const statePath = path.join(dir, 'state.json');
   const logPath = path.join(dir, 'calls.jsonl');
   writeFileSync(statePath, JSON.stringify({ subscriptionId: 'sub', subscriptionName: 'Test', outputs: { functionAppName: 'func-x', acsName: 'acs-x' }, ...state }));

@@ -39,7 +39,7 @@ export function emittedEvents(): EmittedEvent[] {
   const found = new Map<string, { dimensions: Map<string, Set<string>>; open: Set<string>; sources: Set<string> }>();
   /** `null` marks a dimension some call gives an open string: then it is open for the event as a whole. */
   const add = (name: string, dimensions: Record<string, string[] | null>, source: string) => {
-    const entry = found.get(name) ?? { dimensions: new Map(), open: new Set(), sources: new Set() };
+    const entry = found.get(name) ?? { dimensions: new Map<string, Set<string>>(), open: new Set<string>(), sources: new Set<string>() };
     for (const [key, values] of Object.entries(dimensions)) {
       if (values === null) {
         entry.open.add(key);
