@@ -36,20 +36,21 @@ export const INCOMING_CALL_SUBSCRIPTION = 'incoming-call';
 
 const tagged = (environment: string) => `[?tags.workload=='ivr-hotline' && tags.environment=='${environment}']`;
 
+/** The environment of the one hotline function app in the group; more or fewer is an error naming them. */
+async function onlyEnvironment(group: string, world: SmokeWorld): Promise<string> {
+  const found = (await world.az(['functionapp', 'list', '--resource-group', group, '--query', "[?tags.workload=='ivr-hotline'].tags.environment", '-o', 'tsv']))
+    .split('\n')
+    .filter(Boolean);
+  const [only, ...others] = [...new Set(found)].sort();
+  if (only === undefined) throw new Error(`no hotline function app in ${group}`);
+  if (others.length > 0) throw new Error(`${group} holds several environments (${[only, ...others].join(', ')}): pass --environment`);
+  return only;
+}
+
 /** Finds the deployment's resources by tag; the environment too, when there is only one. */
 export async function discover(options: SmokeOptions, world: SmokeWorld): Promise<Deployment> {
   const group = options.resourceGroup;
-  let environment = options.environment;
-  if (!environment) {
-    const found = (await world.az(['functionapp', 'list', '--resource-group', group, '--query', "[?tags.workload=='ivr-hotline'].tags.environment", '-o', 'tsv']))
-      .split('\n')
-      .filter(Boolean);
-    const unique = [...new Set(found)].sort();
-    if (unique.length !== 1) {
-      throw new Error(unique.length === 0 ? `no hotline function app in ${group}` : `${group} holds several environments (${unique.join(', ')}): pass --environment`);
-    }
-    environment = unique[0];
-  }
+  const environment = options.environment ?? (await onlyEnvironment(group, world));
   const one = async (kind: string[], what: string) => {
     const value = (await world.az([...kind, 'list', '--resource-group', group, '--query', `${tagged(environment)}.name | [0]`, '-o', 'tsv'])).trim();
     if (!value) throw new Error(`no ${what} of environment ${environment} in ${group}`);
