@@ -31,6 +31,9 @@ Options:
                                environment already deployed in the resource group, or on a
                                first deployment the one in infra/main.parameters.json.
   --alert-email <address>      Who receives alert e-mails (default: nobody).
+  --always-ready <n>           Warm instances for incomingCall and for the callbacks each
+                               (default: infra/main.parameters.json, 0; each one is billed
+                               around the clock, see docs/deploy.md).
   --skip-publish               Do not build or publish the code (infrastructure only).
   -h, --help                   Show this help.
 
@@ -59,6 +62,7 @@ operator_number=''
 hotline_number=''
 environment_name=''
 alert_email=''
+always_ready=''
 skip_publish=false
 
 while (($# > 0)); do
@@ -67,7 +71,7 @@ while (($# > 0)); do
       usage
       exit 0
       ;;
-    --location | --operator-number | --hotline-number | --environment | --alert-email)
+    --location | --operator-number | --hotline-number | --environment | --alert-email | --always-ready)
       (($# >= 2)) || die "$1 needs a value (see --help)"
       case "$1" in
         --location) location="$2" ;;
@@ -75,6 +79,7 @@ while (($# > 0)); do
         --hotline-number) hotline_number="$2" ;;
         --environment) environment_name="$2" ;;
         --alert-email) alert_email="$2" ;;
+        --always-ready) always_ready="$2" ;;
       esac
       shift 2
       ;;
@@ -95,6 +100,8 @@ done
   usage >&2
   die 'the resource group is required'
 }
+[[ -z "$always_ready" || "$always_ready" =~ ^[0-9]{1,2}$ ]] || die "--always-ready '${always_ready}' must be a whole number of instances (0-99)."
+
 
 # ---- prerequisites -------------------------------------------------------------------------------
 require_command az 'Install the Azure CLI: https://aka.ms/installazurecli'
@@ -209,10 +216,12 @@ for setting in "${!new_secrets[@]}"; do
 done
 # shellcheck disable=SC2016 # the single-quoted text is JavaScript; $schema is a JSON key, not a shell variable
 OPERATOR="$operator_number" HOTLINE="$hotline_number" SECRETS_JSON="$secrets_json" ENV_NAME="$environment_name" EMAIL="$alert_email" \
+  ALWAYS_READY="$always_ready" \
   node -e '
     const p = { environmentName: process.env.ENV_NAME, operatorPhoneNumber: process.env.OPERATOR, hotlinePhoneNumber: process.env.HOTLINE,
       newSecrets: JSON.parse(process.env.SECRETS_JSON) };
     if (process.env.EMAIL) p.alertEmail = process.env.EMAIL;
+    if (process.env.ALWAYS_READY) p.alwaysReadyInstances = Number(process.env.ALWAYS_READY);
     const out = { $schema: "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#", contentVersion: "1.0.0.0",
       parameters: Object.fromEntries(Object.entries(p).map(([k, v]) => [k, { value: v }])) };
     require("node:fs").writeFileSync(process.argv[1], JSON.stringify(out), { mode: 0o600 });

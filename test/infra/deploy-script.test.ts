@@ -121,6 +121,17 @@ describe('scripts/deploy.sh', () => {
     expect(short.deployments).toEqual([]);
   });
 
+  it('passes --always-ready as a number over the committed default', () => {
+    expect(deploy(twoEnvironments, ['--environment', 'hotline', '--always-ready', '1']).parameters(0).alwaysReadyInstances).toBe(1);
+    expect(deploy(twoEnvironments, ['--environment', 'hotline']).parameters(0).alwaysReadyInstances).toBe(0); // infra/main.parameters.json
+  });
+
+  it('refuses an --always-ready that is not a number', () => {
+    const bad = deploy(twoEnvironments, ['--always-ready', 'two']);
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toMatch(/--always-ready 'two' must be a whole number/);
+  });
+
   it('lists the same secrets as infra/modules/keyvault.bicep', () => {
     const script = readFileSync(path.join(repoRoot, 'scripts/deploy.sh'), 'utf8');
     const bicep = readFileSync(path.join(repoRoot, 'infra/modules/keyvault.bicep'), 'utf8');
