@@ -56,7 +56,8 @@ resource blobOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   }
 }
 
-// The app touches one table; the host uses no tables (timer schedules live in blobs).
+// The app touches one table. The host keeps timer schedules and leases in blobs; the one table it would write,
+// its diagnostic events for the portal (AZFD0003 when it cannot), is not worth account-wide table access.
 resource tableContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(callStateTable.id, principalId, roles.storageTableDataContributor)
   scope: callStateTable
