@@ -18,10 +18,15 @@ const hotline = { workload: 'ivr-hotline', environment: 'hotline' };
 const test = { workload: 'ivr-hotline', environment: 'hl-test' };
 const key = (fill: number) => Buffer.alloc(32, fill).toString('base64');
 
+/** One bundled stand-in for the whole file: each run only gets its own state and log. */
+let bin: string | undefined;
+
 function deploy(state: FakeState, args: string[], env: Record<string, string> = {}) {
   const dir = mkdtempSync(path.join(tmpdir(), 'deploy-sh-'));
-  const bin = path.join(dir, 'bin');
-  fakeAzCli(bin);
+  if (!bin) {
+    bin = path.join(dir, 'bin');
+    fakeAzCli(bin);
+  }
   const statePath = path.join(dir, 'state.json');
   const logPath = path.join(dir, 'calls.jsonl');
   writeFileSync(statePath, JSON.stringify({ subscriptionId: 'sub', subscriptionName: 'Test', outputs: { functionAppName: 'func-x', acsName: 'acs-x' }, ...state }));
@@ -55,7 +60,8 @@ const twoEnvironments: FakeState = {
   secrets: { kvhltest: ['pseudonym-key'], kvhotline: ['pseudonym-key'] },
 };
 
-describe('scripts/deploy.sh', () => {
+// Each case runs the script end to end (a dozen az and node processes): generous, so a busy machine only makes it slower.
+describe('scripts/deploy.sh', { timeout: 120_000 }, () => {
   it('first deployment: the default environment, a generated key passed once, no number reuse', () => {
     const run = deploy({}, ['--operator-number', '+14255550100']);
     expect(run.status, run.stderr).toBe(0);
