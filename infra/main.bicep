@@ -225,7 +225,7 @@ output cognitiveServicesEndpoint string = communication.outputs.cognitiveService
 output systemTopicName string = eventGrid.outputs.systemTopicName
 output incomingCallSubscriptionName string = eventGrid.outputs.incomingCallSubscriptionName
 output keyVaultName string = keyVault.outputs.vaultName
-@description('Secret names in the vault by app setting: what scripts/deploy.sh checks for (names, never values).')
+@description('Secret names in the vault by app setting (names, never values).')
 output keyVaultSecretNames object = keyVault.outputs.secretNames
 output appInsightsName string = monitoring.outputs.appInsightsName
 output workbookId string = ops.outputs.workbookId

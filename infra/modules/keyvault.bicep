@@ -30,6 +30,9 @@ resource vault 'Microsoft.KeyVault/vaults@2024-11-01' = {
   }
 }
 
+// The vault's URI from its name (what properties.vaultUri returns), so the lambda below needs no runtime value.
+var vaultUri = 'https://${vault.name}${environment().suffixes.keyvaultDns}/'
+
 // ARM writes secret values through the control plane; nothing here needs a data-plane role for the deployer.
 resource secrets 'Microsoft.KeyVault/vaults/secrets@2024-11-01' = [
   for secret in items(secretNames): if (!empty(newSecrets[?secret.key] ?? '')) {
@@ -48,7 +51,7 @@ output vaultId string = vault.id
 output settingReferences object = toObject(
   items(secretNames),
   secret => secret.key,
-  secret => '@Microsoft.KeyVault(SecretUri=${vault.properties.vaultUri}secrets/${secret.value}/)'
+  secret => '@Microsoft.KeyVault(SecretUri=${vaultUri}secrets/${secret.value}/)'
 )
-@description('Secret names by app setting, for scripts/deploy.sh to see which ones exist.')
+@description('Secret names by app setting (names, never values); scripts/deploy.sh keeps the same list, checked by its test.')
 output secretNames object = secretNames

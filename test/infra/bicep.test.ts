@@ -285,7 +285,8 @@ describe('Key Vault', () => {
     expect(propertyAt(site.body, 'properties.keyVaultReferenceIdentity')?.text).toBe('identityId');
     const appSettings = all.find((resource) => resource.type === 'Microsoft.Web/sites/config');
     for (const setting of settings) expect(propertyAt(appSettings?.body, `properties.${setting}`)?.text, setting).toBe(`keyVaultReferences.${setting}`);
-    expect(vaultModule.source).toMatch(/'@Microsoft\.KeyVault\(SecretUri=\$\{vault\.properties\.vaultUri\}secrets\/\$\{secret\.value\}\/\)'/);
+    expect(vaultModule.source).toMatch(/'@Microsoft\.KeyVault\(SecretUri=\$\{vaultUri\}secrets\/\$\{secret\.value\}\/\)'/);
+    expect(vaultModule.source).toMatch(/var vaultUri = 'https:\/\/\$\{vault\.name\}\$\{environment\(\)\.suffixes\.keyvaultDns\}\/'/);
   });
 
   it('never outputs a secret value', () => {
