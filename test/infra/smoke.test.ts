@@ -84,6 +84,63 @@ describe('npm run smoke: dry run', () => {
   });
 });
 
+/** A deployment as `az` would describe it, answered by matching the command; anything unexpected fails the test. */
+function deployedWorld(overrides: { references?: { name: string; status: string; details: string | null }[]; callbackStatus?: number; functions?: string[] }, lines: string[]): SmokeWorld {
+  const functions = overrides.functions ?? ['callbacks', 'incomingCall', 'retention', 'watchdog'];
+  const answers: [RegExp, unknown][] = [
+    [/^functionapp list .*\.tags\.environment/, 'hotline\n'],
+    [/^functionapp list /, 'func-hotline\n'],
+    [/^functionapp show .*defaultHostName/, 'func-hotline.azurewebsites.net\n'],
+    [/^functionapp show .*--query id/, '/subscriptions/s/resourceGroups/rg-hotline/providers/Microsoft.Web/sites/func-hotline\n'],
+    [/^eventgrid system-topic list /, 'egst-hotline\n'],
+    [/^monitor app-insights component list /, 'appi-hotline\n'],
+    [/^functionapp function list /, JSON.stringify(functions.map((name) => ({ name: `func-hotline/${name}`, disabled: false })))],
+    [/^eventgrid system-topic event-subscription show .*--system-topic-name egst-hotline --name incoming-call/, JSON.stringify({ state: 'Succeeded', endpoint: 'AzureFunction', types: ['Microsoft.Communication.IncomingCall'] })],
+    [/^rest --method get --url https:\/\/management\.azure\.com\/subscriptions\/s\/.*\/sites\/func-hotline\/config\/configreferences\/appsettings/, JSON.stringify(overrides.references ?? [{ name: 'PSEUDONYM_KEY', status: 'Resolved', details: null }])],
+  ];
+  return {
+    az: (args) => {
+      const line = args.join(' ');
+      const answer = answers.find(([pattern]) => pattern.test(line));
+      return answer ? Promise.resolve(String(answer[1])) : Promise.reject(new Error(`unexpected az ${line}`));
+    },
+    post: (url) => Promise.resolve(url === 'https://func-hotline.azurewebsites.net/api/callbacks' ? (overrides.callbackStatus ?? 401) : 404),
+    placeCall: () => Promise.reject(new Error('no call without --call')),
+    sleep: () => Promise.reject(new Error('no waiting without --call')),
+    log: (line) => lines.push(line),
+  };
+}
+
+describe('npm run smoke: verdicts (against a described deployment)', () => {
+  it('passes a deployment that is as it should be, naming what it found', async () => {
+    const lines: string[] = [];
+    expect(await runSmoke(options(['rg-hotline']), deployedWorld({}, lines))).toBe(true);
+    expect(lines).toEqual([
+      'Checking func-hotline (environment hotline) in rg-hotline',
+      '  ok    the functions are registered: callbacks, incomingCall, retention, watchdog',
+      '  ok    the IncomingCall Event Grid subscription is active: AzureFunction, Succeeded',
+      '  ok    every Key Vault reference in the app settings resolves: PSEUDONYM_KEY',
+      '  ok    a callback without a token is refused with 401: 401',
+      'All checks passed.',
+    ]);
+  });
+
+  it('fails on a missing function, an unresolved reference and an open callback endpoint, and goes on checking', async () => {
+    const lines: string[] = [];
+    const world = deployedWorld(
+      { functions: ['callbacks', 'retention', 'watchdog'], references: [{ name: 'PSEUDONYM_KEY', status: 'AccessToKeyVaultDenied', details: 'Key Vault reference was not able to be resolved' }], callbackStatus: 200 },
+      lines,
+    );
+    expect(await runSmoke(options(['rg-hotline']), world)).toBe(false);
+    expect(lines.filter((line) => line.startsWith('  FAIL'))).toEqual([
+      expect.stringContaining('the functions are registered: missing: incomingCall'),
+      expect.stringContaining('PSEUDONYM_KEY: AccessToKeyVaultDenied Key Vault reference was not able to be resolved'),
+      '  FAIL  a callback without a token is refused with 401: got 200: CALLBACK_AUTH is off',
+    ]);
+    expect(lines.at(-1)).toBe('3 of 4 checks failed.');
+  });
+});
+
 describe('npm run smoke: expectations', () => {
   it('expects exactly the functions the app registers', () => {
     const sample = (JSON.parse(readFileSync(path.join(repoRoot, 'local.settings.sample.json'), 'utf8')) as { Values: Record<string, string> }).Values;
