@@ -175,20 +175,26 @@ vault_has_secret() {
 random_key() { node -e "process.stdout.write(require('node:crypto').randomBytes(32).toString('base64'))"; }
 check_key() {
   local bytes
-  bytes="$(node -e "process.stdout.write(String(Buffer.from(process.argv[1], 'base64').length))" "$2")"
+  bytes="$(KEY="$2" node -e "process.stdout.write(String(Buffer.from(process.env.KEY, 'base64').length))")"
   ((bytes >= 32)) || die "$1 decodes to ${bytes} bytes; it needs at least 32 (base64)."
+}
+
+# Adds "setting": "value" to a JSON object. Values travel in the environment, never on a command line (ps shows those).
+with_secret() {
+  CURRENT="$1" SETTING="$2" VALUE="$3" node -e '
+    const o = JSON.parse(process.env.CURRENT); o[process.env.SETTING] = process.env.VALUE; process.stdout.write(JSON.stringify(o));'
 }
 
 # Only new values go to ARM: rotations asked for in the environment, secrets the vault lacks. A key still
 # stored as a plain app setting (deployments before Key Vault) moves into the vault unchanged, so rows
-# written with it stay readable.
-declare -A new_secrets=()
+# written with it stay readable. (A JSON object rather than an associative array: macOS ships bash 3.2.)
+secrets_json='{}'
 for entry in "${SECRETS[@]}"; do
   setting="${entry%%:*}" secret="${entry#*:}"
   if [[ -n "${!setting:-}" ]]; then
     check_key "$setting" "${!setting}"
     info "Rotating ${setting} (Key Vault secret ${secret})."
-    new_secrets[$setting]="${!setting}"
+    secrets_json="$(with_secret "$secrets_json" "$setting" "${!setting}")"
   elif vault_has_secret "$secret"; then
     info "Keeping ${setting} from Key Vault ${existing_vault}."
   else
@@ -196,10 +202,10 @@ for entry in "${SECRETS[@]}"; do
     if [[ -n "$carried" && "$carried" != @Microsoft.KeyVault* ]]; then
       check_key "$setting" "$carried"
       info "Moving ${setting} from the app's settings into Key Vault."
-      new_secrets[$setting]="$carried"
+      secrets_json="$(with_secret "$secrets_json" "$setting" "$carried")"
     else
       info "Generating ${setting} (first deployment of ${environment_name})."
-      new_secrets[$setting]="$(random_key)"
+      secrets_json="$(with_secret "$secrets_json" "$setting" "$(random_key)")"
     fi
   fi
 done
@@ -209,11 +215,6 @@ work_dir="$(mktemp -d)"
 trap 'rm -rf "$work_dir"' EXIT
 chmod 700 "$work_dir"
 secret_parameters="${work_dir}/parameters.json"
-secrets_json="{}"
-for setting in "${!new_secrets[@]}"; do
-  secrets_json="$(SETTING="$setting" VALUE="${new_secrets[$setting]}" node -e '
-    const o = JSON.parse(process.argv[1]); o[process.env.SETTING] = process.env.VALUE; process.stdout.write(JSON.stringify(o));' "$secrets_json")"
-done
 # shellcheck disable=SC2016 # the single-quoted text is JavaScript; $schema is a JSON key, not a shell variable
 OPERATOR="$operator_number" HOTLINE="$hotline_number" SECRETS_JSON="$secrets_json" ENV_NAME="$environment_name" EMAIL="$alert_email" \
   ALWAYS_READY="$always_ready" \
@@ -226,7 +227,7 @@ OPERATOR="$operator_number" HOTLINE="$hotline_number" SECRETS_JSON="$secrets_jso
       parameters: Object.fromEntries(Object.entries(p).map(([k, v]) => [k, { value: v }])) };
     require("node:fs").writeFileSync(process.argv[1], JSON.stringify(out), { mode: 0o600 });
   ' "$secret_parameters"
-unset secrets_json new_secrets
+unset secrets_json carried
 
 deploy_infra() {
   local phase="$1" with_subscription="$2"

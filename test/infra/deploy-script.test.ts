@@ -73,6 +73,8 @@ describe('scripts/deploy.sh', { timeout: 120_000 }, () => {
     expect(Object.keys(secrets)).toEqual(['PSEUDONYM_KEY']);
     expect(Buffer.from(secrets.PSEUDONYM_KEY ?? '', 'base64')).toHaveLength(32);
     expect(run.stderr).not.toContain(secrets.PSEUDONYM_KEY);
+    // Only inside the private parameters file, never on an az command line.
+    expect(JSON.stringify(run.calls.map((call) => call.args))).not.toContain(secrets.PSEUDONYM_KEY ?? '');
   });
 
   it('uses the app of the environment asked for, not the first one in the resource group', () => {
