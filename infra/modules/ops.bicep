@@ -197,52 +197,62 @@ resource alertRules 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = [
 ]
 
 // Deliveries Event Grid could not make: the app refusing or failing IncomingCall (5xx, timeouts, a host that does
-// not start), and events it gave up on. Either one means callers rang and nobody answered.
-resource deliveryFailures 'Microsoft.Insights/metricAlerts@2018-03-01' = {
-  name: 'alert-${namePrefix}-incoming-call-delivery'
-  location: 'global'
-  tags: tags
-  properties: {
-    description: 'Event Grid failed to deliver IncomingCall to the app, or dropped it after its retries.'
-    severity: 1
-    enabled: true
-    scopes: [
-      systemTopicId
-    ]
-    evaluationFrequency: 'PT5M'
-    windowSize: 'PT15M'
-    autoMitigate: true
-    targetResourceType: 'Microsoft.EventGrid/systemTopics'
-    criteria: {
-      'odata.type': 'Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria'
-      allOf: [
+// not start), and events it gave up on. Either one means callers rang and nobody answered. One rule per metric:
+// the criteria of one rule must all hold at once, and either metric alone is reason enough.
+var deliveryMetrics = [
+  {
+    key: 'failed-deliveries'
+    metricName: 'DeliveryAttemptFailCount'
+    description: 'Event Grid failed to deliver IncomingCall to the app (it will retry once).'
+  }
+  {
+    key: 'dropped-events'
+    metricName: 'DroppedEventCount'
+    description: 'Event Grid dropped IncomingCall events after its retries or their time to live: those callers were never answered.'
+  }
+]
+
+resource deliveryAlerts 'Microsoft.Insights/metricAlerts@2018-03-01' = [
+  for metric in deliveryMetrics: {
+    name: 'alert-${namePrefix}-${metric.key}'
+    location: 'global'
+    tags: tags
+    properties: {
+      description: metric.description
+      severity: 1
+      enabled: true
+      scopes: [
+        systemTopicId
+      ]
+      evaluationFrequency: 'PT5M'
+      windowSize: 'PT15M'
+      autoMitigate: true
+      targetResourceType: 'Microsoft.EventGrid/systemTopics'
+      criteria: {
+        'odata.type': 'Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria'
+        allOf: [
+          {
+            criterionType: 'StaticThresholdCriterion'
+            name: metric.key
+            metricNamespace: 'Microsoft.EventGrid/systemTopics'
+            metricName: metric.metricName
+            timeAggregation: 'Total'
+            operator: 'GreaterThan'
+            threshold: 0
+          }
+        ]
+      }
+      actions: empty(alertEmail) ? [] : [
         {
-          criterionType: 'StaticThresholdCriterion'
-          name: 'failed-deliveries'
-          metricNamespace: 'Microsoft.EventGrid/systemTopics'
-          metricName: 'DeliveryAttemptFailCount'
-          timeAggregation: 'Total'
-          operator: 'GreaterThan'
-          threshold: 0
-        }
-        {
-          criterionType: 'StaticThresholdCriterion'
-          name: 'dropped-events'
-          metricNamespace: 'Microsoft.EventGrid/systemTopics'
-          metricName: 'DroppedEventCount'
-          timeAggregation: 'Total'
-          operator: 'GreaterThan'
-          threshold: 0
+          actionGroupId: actionGroup.id
         }
       ]
     }
-    actions: empty(alertEmail) ? [] : [
-      {
-        actionGroupId: actionGroup.id
-      }
-    ]
   }
-}
+]
 
 output workbookId string = workbook.id
-output alertRuleNames array = concat([for (alert, i) in alerts: alertRules[i].name], [deliveryFailures.name])
+output alertRuleNames array = concat(
+  [for (alert, i) in alerts: alertRules[i].name],
+  [for (metric, i) in deliveryMetrics: deliveryAlerts[i].name]
+)

@@ -132,10 +132,14 @@ describe('alerts', () => {
     expect(propertyAt(criteria, 'operator')?.text).toBe('alert.operator');
   });
 
-  it('watches the Event Grid system topic for failed and dropped IncomingCall deliveries', () => {
+  it('watches the Event Grid system topic for failed and dropped IncomingCall deliveries, each on its own', () => {
     const metricAlert = resources(ops).find((resource) => resource.type === 'Microsoft.Insights/metricAlerts');
+    expect(metricAlert?.loop).toBe(true);
     expect(arrayItems(propertyAt(metricAlert?.body, 'properties.scopes')).map((scope) => scope.text)).toEqual(['systemTopicId']);
-    const metrics = arrayItems(propertyAt(metricAlert?.body, 'properties.criteria.allOf')).map((criterion) => stringLiteral(property(criterion, 'metricName')));
+    // A rule fires only when all its criteria hold, so one criterion per rule: either metric alone alerts.
+    const criteria = arrayItems(propertyAt(metricAlert?.body, 'properties.criteria.allOf'));
+    expect(criteria.map((criterion) => property(criterion, 'metricName')?.text)).toEqual(['metric.metricName']);
+    const metrics = arrayItems(variables(ops).get('deliveryMetrics')).map((metric) => stringLiteral(property(metric, 'metricName')));
     expect(metrics).toEqual(['DeliveryAttemptFailCount', 'DroppedEventCount']);
   });
 });
