@@ -57,7 +57,7 @@ export function parseFlow(json: unknown): FlowParseResult {
  * so the reference checks still see every other part, at the same paths.
  */
 const part = <T extends z.ZodMiniType>(schema: T) => z.catch(z.optional(schema), undefined);
-const partsOf = <T extends z.ZodMiniType>(schema: T) => z.catch(z.record(z.string(), part(schema)), {});
+const partsOf = <T extends z.ZodMiniType>(schema: T) => part(z.record(z.string(), part(schema)));
 const menuOutline = z.object({
   prompt: part(menuSchema.shape.prompt),
   input: part(inputSchema),
@@ -68,10 +68,10 @@ const menuOutline = z.object({
 });
 const flowOutline = z.object({
   defaultLanguage: part(flowSchema.shape.defaultLanguage),
-  voices: z.catch(z.record(z.string(), z.string()), {}),
+  voices: part(flowSchema.shape.voices),
   start: part(flowSchema.shape.start),
   onMaxAttempts: part(flowSchema.shape.onMaxAttempts),
-  messages: partsOf(promptSchema),
+  messages: z.catch(z._default(z.record(z.string(), part(promptSchema)), {}), undefined),
   reprompts: z.catch(flowSchema.shape.reprompts, {}),
   goodbye: part(flowSchema.shape.goodbye),
   apology: part(flowSchema.shape.apology),
@@ -85,54 +85,57 @@ const TEMPLATE = /\{\{\s*([A-Za-z][A-Za-z0-9_-]*)\s*\}\}/g;
 function checkReferences(flow: FlowOutline): FlowProblem[] {
   const problems: FlowProblem[] = [];
   const report = (where: string, message: string) => problems.push({ path: where, message });
-  const menuIds = new Set(Object.keys(flow.menus));
-  const { defaultLanguage } = flow;
+  // A part the schema rejected as a whole (no menus, no voices) is unknown here: checks against it would only echo that.
+  const menus = flow.menus ?? {};
+  const menuIds = flow.menus === undefined ? undefined : new Set(Object.keys(flow.menus));
+  const messages = flow.messages ?? {};
+  const { defaultLanguage, voices } = flow;
 
   const checkPrompt = (where: string, prompt: Prompt) => {
     const languages = new Set<string>();
     for (const value of Object.values(prompt)) {
       if (typeof value === 'object') for (const lang of Object.keys(value)) languages.add(lang);
     }
-    if (defaultLanguage === undefined) return;
+    if (defaultLanguage === undefined || voices === undefined) return;
     if (languages.size > 0 && !languages.has(defaultLanguage)) {
       report(where, `has no ${defaultLanguage} version; the default language is the fallback for every prompt`);
     }
     if ('text' in prompt && prompt.voice === undefined) {
       const spoken = languages.size > 0 ? [...languages] : [defaultLanguage];
       for (const lang of spoken) {
-        if (!flow.voices[lang]) report(where, `is text in ${lang} but voices has no ${lang} voice`);
+        if (!voices[lang]) report(where, `is text in ${lang} but voices has no ${lang} voice`);
       }
     }
     const texts = 'text' in prompt ? prompt.text : 'ssml' in prompt ? prompt.ssml : undefined;
     for (const text of typeof texts === 'string' ? [texts] : Object.values(texts ?? {})) {
       for (const match of text.matchAll(TEMPLATE)) {
-        if (!menuIds.has(match[1] ?? '')) report(where, `refers to {{${match[1]}}}, which is not a menu`);
+        if (menuIds && !menuIds.has(match[1] ?? '')) report(where, `refers to {{${match[1]}}}, which is not a menu`);
       }
     }
   };
   const checkPromptRef = (where: string, ref: PromptRef | undefined) => {
     if (ref === undefined) return;
     if (typeof ref !== 'string') checkPrompt(where, ref);
-    else if (!flow.messages[ref]) report(where, `names message "${ref}", which messages does not define`);
+    else if (flow.messages && !messages[ref]) report(where, `names message "${ref}", which messages does not define`);
   };
   const checkStep = (where: string, step: Step | undefined) => {
     if (step === undefined) return;
-    if ('menu' in step && !menuIds.has(step.menu)) report(`${where}.menu`, `names menu "${step.menu}", which does not exist`);
+    if ('menu' in step && menuIds && !menuIds.has(step.menu)) report(`${where}.menu`, `names menu "${step.menu}", which does not exist`);
     if ('say' in step) {
       checkPromptRef(`${where}.say`, step.say);
       checkStep(`${where}.next`, step.next);
     }
   };
 
-  if (flow.start !== undefined && !menuIds.has(flow.start)) report('start', `names menu "${flow.start}", which does not exist`);
-  if (defaultLanguage !== undefined && !flow.voices[defaultLanguage]) report('voices', `has no voice for the default language ${defaultLanguage}`);
-  for (const [name, prompt] of Object.entries(flow.messages)) if (prompt) checkPrompt(`messages.${name}`, prompt);
+  if (flow.start !== undefined && menuIds && !menuIds.has(flow.start)) report('start', `names menu "${flow.start}", which does not exist`);
+  if (defaultLanguage !== undefined && voices && !voices[defaultLanguage]) report('voices', `has no voice for the default language ${defaultLanguage}`);
+  for (const [name, prompt] of Object.entries(messages)) if (prompt) checkPrompt(`messages.${name}`, prompt);
   for (const [reason, ref] of Object.entries(flow.reprompts)) checkPromptRef(`reprompts.${reason}`, ref);
   checkPromptRef('goodbye', flow.goodbye);
   checkPromptRef('apology', flow.apology);
   checkStep('onMaxAttempts', flow.onMaxAttempts);
 
-  for (const [id, menu] of Object.entries(flow.menus)) {
+  for (const [id, menu] of Object.entries(menus)) {
     if (!menu) continue;
     const where = `menus.${id}`;
     checkPromptRef(`${where}.prompt`, menu.prompt);
@@ -216,20 +219,22 @@ function checkInput(where: string, menu: MenuOutline, report: (where: string, me
 /** Menus no path from the start reaches; none are named while a step that could reach them is itself malformed. */
 function unreachableMenus(flow: FlowOutline): string[] {
   const reached = new Set<string>();
-  let unknowable = flow.start === undefined;
+  const menus = flow.menus;
+  if (menus === undefined || flow.start === undefined) return [];
+  let unknowable = false;
   const visitStep = (step: Step | undefined) => {
     if (step === undefined) unknowable = true;
     else if ('menu' in step) visitMenu(step.menu);
     else if ('say' in step) visitStep(step.next);
   };
   const visitMenu = (id: string) => {
-    const menu = flow.menus[id];
-    if (reached.has(id) || !(id in flow.menus)) return;
+    const menu = menus[id];
+    if (reached.has(id) || !(id in menus)) return;
     reached.add(id);
     if (!menu) return void (unknowable = true);
     menu.routes.forEach((route) => visitStep(route.then));
     visitStep(menu.onMaxAttempts ?? flow.onMaxAttempts);
   };
-  if (flow.start !== undefined) visitMenu(flow.start);
-  return unknowable ? [] : Object.keys(flow.menus).filter((id) => !reached.has(id));
+  visitMenu(flow.start);
+  return unknowable ? [] : Object.keys(menus).filter((id) => !reached.has(id));
 }

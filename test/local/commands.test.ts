@@ -17,22 +17,24 @@ interface Run {
 }
 
 /** Runs a command file with tsx, as its npm script does, with a clean environment plus `env`. */
-function run(file: string, args: readonly string[], env: Record<string, string> = {}): Promise<Run> {
+function run(file: string, args: readonly string[], env: Record<string, string> = {}, cwd = ROOT): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(TSX, [file, ...args], { cwd: ROOT, env: { PATH: process.env['PATH'] ?? '', NO_COLOR: '1', ...env }, timeout: 60_000 }, (error, stdout, stderr) =>
+    execFile(TSX, [path.resolve(ROOT, file), ...args], { cwd, env: { PATH: process.env['PATH'] ?? '', NO_COLOR: '1', ...env }, timeout: 60_000 }, (error, stdout, stderr) =>
       resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }),
     );
   });
 }
 
-let taken: Server;
+let taken: Server[] = [];
 let takenPort: number;
+let takenPorts: number[] = [];
 beforeAll(async () => {
-  taken = createServer();
-  await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
-  takenPort = (taken.address() as { port: number }).port;
+  taken = [createServer(), createServer(), createServer()];
+  for (const server of taken) await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  takenPorts = taken.map((server) => (server.address() as { port: number }).port);
+  takenPort = takenPorts[0] ?? 0;
 });
-afterAll(() => new Promise<void>((resolve) => taken.close(() => resolve())));
+afterAll(() => Promise.all(taken.map((server) => new Promise<void>((resolve) => server.close(() => resolve())))));
 
 // Each test starts tsx (and the first and third Azurite) in a child process: slow on a busy machine, not flaky.
 describe.concurrent('npm run call', { timeout: 60_000 }, () => {
@@ -57,11 +59,48 @@ describe.concurrent('npm run call', { timeout: 60_000 }, () => {
   });
 });
 
+describe('npm run host without settings', { timeout: 60_000 }, () => {
+  it('lists every missing setting, the pairs and the flow problems at once', async () => {
+    const flowFile = path.join(dir, 'broken-flow.json');
+    writeFileSync(flowFile, '{"start": "main"}');
+    // A directory with no local.settings.json, as on a fresh clone.
+    const result = await run('tools/local/host-cli.ts', [], { HOTLINE_FLOW_FILE: flowFile }, dir);
+    const problems = result.stderr.split('\n').filter((line) => line.startsWith('  - ')).map((line) => line.slice(4).split(':')[0]);
+    expect(problems).toEqual([
+      'CALLBACK_BASE_URL',
+      'COGNITIVE_SERVICES_ENDPOINT',
+      'OPERATOR_PHONE_NUMBER',
+      'PSEUDONYM_KEY',
+      'ACS_CONNECTION_STRING / ACS_ENDPOINT',
+      'TABLES_CONNECTION_STRING / TABLES_ENDPOINT',
+      'ACS_CALLBACK_AUDIENCE',
+      // The flow: what the schema finds, and no echo of it (no "menu main does not exist" for a flow without menus).
+      'voices',
+      'goodbye',
+      'apology',
+      'menus',
+    ]);
+    expect(result.stderr).toContain(`Flow ${flowFile} has 4 problem(s)`);
+    expect(result.code).toBe(1);
+  });
+});
+
 describe.concurrent('ports in use', { timeout: 60_000 }, () => {
   it('npm start names the setting that moves the emulator, and leaves nothing running', async () => {
     const result = await run('tools/local/start.ts', [], { PORT: '0', ACS_EMULATOR_PORT: String(takenPort) });
     // The command returned, so the Azurite it had started is gone too (its child process would keep it alive).
     expect(result.stderr.trim()).toBe(`Port ${takenPort} is in use: set ACS_EMULATOR_PORT or stop the other process`);
+    expect(result.stdout).not.toContain('Stopping');
+    expect(result.code).toBe(1);
+  });
+
+  it('npm start names every taken port and its setting in one message, before starting anything', async () => {
+    const [host, emulator, devPhone] = takenPorts.map(String) as [string, string, string];
+    const result = await run('tools/local/start.ts', [], { PORT: host, ACS_EMULATOR_PORT: emulator, DEV_PHONE_PORT: devPhone });
+    expect(result.stderr.trim()).toBe(
+      `Ports in use: ${host} (set PORT), ${emulator} (set ACS_EMULATOR_PORT), ${devPhone} (set DEV_PHONE_PORT); move them or stop the other processes`,
+    );
+    expect(result.stdout).toBe('');
     expect(result.code).toBe(1);
   });
 

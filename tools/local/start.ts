@@ -2,7 +2,7 @@
 import { loadFlow } from '../../src/flow/validate-flow';
 import type { AcsEmulator } from '../acs-emulator/index.js';
 import { startDevPhone } from '../dev-phone/index';
-import { flowFileSetting, onInterrupt, portSetting, readEnv, runCli, timeScaleSetting, urlSetting } from './cli-support';
+import { checkPortsFree, flowFileSetting, onInterrupt, portSetting, readEnv, runCli, timeScaleSetting, urlSetting } from './cli-support';
 import { startEmulatorForHost } from './external-host';
 import { localSettings } from './functions-host';
 import { HOTLINE_NUMBER, startLocalStack } from './local-stack';
@@ -66,8 +66,10 @@ async function startHotline(env: StartEnv, report: (text: string) => void): Prom
 async function main(): Promise<number> {
   const env = readStartEnv();
   portNames = { [env.PORT]: 'PORT', [env.ACS_EMULATOR_PORT]: 'ACS_EMULATOR_PORT', [env.DEV_PHONE_PORT]: 'DEV_PHONE_PORT' };
-  // A broken flow file is reported now, not at the first call.
-  if (env.HOTLINE_FLOW_FILE !== undefined) loadFlow(env.HOTLINE_FLOW_FILE);
+  // A broken flow file is reported now, not at the first call; the terminal phone reads confidences against it.
+  const flow = loadFlow(env.HOTLINE_FLOW_FILE);
+  const external = env.HOTLINE_HOST_URL !== undefined;
+  await checkPortsFree(external ? { DEV_PHONE_PORT: env.DEV_PHONE_PORT } : { PORT: env.PORT, ACS_EMULATOR_PORT: env.ACS_EMULATOR_PORT, DEV_PHONE_PORT: env.DEV_PHONE_PORT });
 
   let phone: TerminalPhone | undefined;
   let interrupted = false;
@@ -94,10 +96,11 @@ async function main(): Promise<number> {
           '',
         ].join('\n'),
       );
-      phone = new TerminalPhone({ caller: running.emulator.caller, hotlineNumber: running.hotlineNumber, input: process.stdin, output: process.stdout });
+      phone = new TerminalPhone({ caller: running.emulator.caller, hotlineNumber: running.hotlineNumber, input: process.stdin, output: process.stdout, flow });
       await phone.run();
     } finally {
-      process.stdout.write('Stopping...\n');
+      // Only once the hotline ran: a start-up failure is told by its own message, not preceded by this.
+      if (phone) process.stdout.write('Stopping...\n');
       await devPhone?.close();
       await running.stop();
     }
