@@ -57,7 +57,6 @@ export function parseFlow(json: unknown): FlowParseResult {
  * so the reference checks still see every other part, at the same paths.
  */
 const part = <T extends z.ZodMiniType>(schema: T) => z.catch(z.optional(schema), undefined);
-const partsOf = <T extends z.ZodMiniType>(schema: T) => part(z.record(z.string(), part(schema)));
 const menuOutline = z.object({
   prompt: part(menuSchema.shape.prompt),
   input: part(inputSchema),
@@ -71,11 +70,12 @@ const flowOutline = z.object({
   voices: part(flowSchema.shape.voices),
   start: part(flowSchema.shape.start),
   onMaxAttempts: part(flowSchema.shape.onMaxAttempts),
-  messages: z.catch(z._default(z.record(z.string(), part(promptSchema)), {}), undefined),
+  // Absent is no messages; a broken one is still looked into for the messages that are well formed.
+  messages: z._default(z.catch(z.record(z.string(), part(promptSchema)), {}), {}),
   reprompts: z.catch(flowSchema.shape.reprompts, {}),
   goodbye: part(flowSchema.shape.goodbye),
   apology: part(flowSchema.shape.apology),
-  menus: partsOf(menuOutline),
+  menus: part(z.record(z.string(), part(menuOutline))),
 });
 type FlowOutline = z.output<typeof flowOutline>;
 type MenuOutline = z.output<typeof menuOutline>;
@@ -88,7 +88,6 @@ function checkReferences(flow: FlowOutline): FlowProblem[] {
   // A part the schema rejected as a whole (no menus, no voices) is unknown here: checks against it would only echo that.
   const menus = flow.menus ?? {};
   const menuIds = flow.menus === undefined ? undefined : new Set(Object.keys(flow.menus));
-  const messages = flow.messages ?? {};
   const { defaultLanguage, voices } = flow;
 
   const checkPrompt = (where: string, prompt: Prompt) => {
@@ -116,7 +115,7 @@ function checkReferences(flow: FlowOutline): FlowProblem[] {
   const checkPromptRef = (where: string, ref: PromptRef | undefined) => {
     if (ref === undefined) return;
     if (typeof ref !== 'string') checkPrompt(where, ref);
-    else if (flow.messages && !messages[ref]) report(where, `names message "${ref}", which messages does not define`);
+    else if (!flow.messages[ref]) report(where, `names message "${ref}", which messages does not define`);
   };
   const checkStep = (where: string, step: Step | undefined) => {
     if (step === undefined) return;
@@ -129,7 +128,7 @@ function checkReferences(flow: FlowOutline): FlowProblem[] {
 
   if (flow.start !== undefined && menuIds && !menuIds.has(flow.start)) report('start', `names menu "${flow.start}", which does not exist`);
   if (defaultLanguage !== undefined && voices && !voices[defaultLanguage]) report('voices', `has no voice for the default language ${defaultLanguage}`);
-  for (const [name, prompt] of Object.entries(messages)) if (prompt) checkPrompt(`messages.${name}`, prompt);
+  for (const [name, prompt] of Object.entries(flow.messages)) if (prompt) checkPrompt(`messages.${name}`, prompt);
   for (const [reason, ref] of Object.entries(flow.reprompts)) checkPromptRef(`reprompts.${reason}`, ref);
   checkPromptRef('goodbye', flow.goodbye);
   checkPromptRef('apology', flow.apology);
