@@ -50,11 +50,18 @@ describe.concurrent('npm run call', { timeout: 60_000 }, () => {
     expect(result.code).toBe(1);
   });
 
-  it('refuses a malformed script in one line, before starting anything', async () => {
+  it('refuses malformed scripts with one line a mistake, every mistake of every script, before starting anything', async () => {
     const malformed = path.join(dir, 'malformed.call');
-    writeFileSync(malformed, 'dial\nexpect "Welcome"\nsay hola --lang spanish\n');
-    const result = await run('tools/local/call-cli.ts', [malformed]);
-    expect(result.stderr.trim()).toBe(`${malformed}:3: say: --lang must be a language tag such as es-ES`);
+    writeFileSync(malformed, 'dial\nexpect "Welcome"\nsay hola --lang spanish\npres 2\n');
+    const missing = path.join(dir, 'missing.call');
+    const result = await run('tools/local/call-cli.ts', [malformed, missing]);
+    expect(result.stderr.trim()).toBe(
+      [
+        `${malformed}:3: say: --lang must be a language tag such as es-ES`,
+        `${malformed}:4: unknown step "pres" (steps: dial, press, say, mumble, silence, hangup, expect, expect-end, expect-outcome)`,
+        `${missing}: no such file`,
+      ].join('\n'),
+    );
     expect(result.code).toBe(1);
   });
 });
