@@ -24,7 +24,7 @@ export class FlowError extends Error {
 
 /** Loads and checks a flow file, or the bundled default hotline when no file is given. */
 export function loadFlow(file?: string): Flow {
-  if (file === undefined) return checked('the default flow', defaultFlowJson);
+  if (file === undefined) return checked('the default hotline', defaultFlowJson);
   let json: unknown;
   try {
     json = JSON.parse(readFileSync(file, 'utf8'));

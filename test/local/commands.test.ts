@@ -1,10 +1,10 @@
 // The local commands as a person runs them: exit codes, and one clear line when something is in the way.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 const ROOT = path.resolve(__dirname, '../..');
 const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
@@ -89,6 +89,28 @@ describe('npm run host without settings', { timeout: 60_000 }, () => {
     ]);
     expect(result.stderr).toContain(`Flow ${flowFile} has 4 problem(s)`);
     expect(result.code).toBe(1);
+  });
+});
+
+describe('npm run dev-phone with a broken flow', { timeout: 60_000 }, () => {
+  it('prints the problems, not only the URL', async () => {
+    const flowFile = path.join(dir, 'typo-flow.json');
+    const flow = JSON.parse(readFileSync(path.join(ROOT, 'src/flow/default-flow.json'), 'utf8')) as { menus: { main: { routes: Array<{ then: { menu?: string } }> } } };
+    const route = flow.menus.main.routes[1];
+    if (route?.then.menu !== 'account') throw new Error('the default flow changed: main route 1 should lead to account');
+    route.then.menu = 'acount';
+    writeFileSync(flowFile, JSON.stringify(flow));
+    const child = spawn(TSX, [path.join(ROOT, 'tools/dev-phone/cli.ts')], { cwd: ROOT, env: { PATH: process.env['PATH'] ?? '', HOTLINE_FLOW_FILE: flowFile, DEV_PHONE_PORT: '0' } });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    try {
+      await vi.waitFor(() => expect(stdout).toContain('the dev phone lists them too: http://127.0.0.1:'), { timeout: 50_000, interval: 100 });
+    } finally {
+      child.kill('SIGTERM');
+      await exited;
+    }
+    expect(stdout).toContain(`Flow ${flowFile} has 3 problem(s):\n  - menus.main.routes.1.then.menu: names menu "acount", which does not exist`);
   });
 });
 
