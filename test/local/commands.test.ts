@@ -92,6 +92,29 @@ describe('npm run host without settings', { timeout: 60_000 }, () => {
   });
 });
 
+describe('npm start on free ports', { timeout: 60_000 }, () => {
+  it('takes a call with PORT=0, ACS_EMULATOR_PORT=0 and DEV_PHONE_PORT=0, typed through a pipe', async () => {
+    const child = spawn(TSX, [path.join(ROOT, 'tools/local/start.ts')], {
+      cwd: ROOT,
+      env: { PATH: process.env['PATH'] ?? '', NO_COLOR: '1', PORT: '0', ACS_EMULATOR_PORT: '0', DEV_PHONE_PORT: '0', HOTLINE_TIME_SCALE: '0.2' },
+    });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    try {
+      await vi.waitFor(() => expect(stdout).toContain('Type dial to call'), { timeout: 50_000, interval: 100 });
+      child.stdin.write('dial\n');
+      await vi.waitFor(() => expect(stdout).toContain('hotline (en-US): "Welcome to Contoso.'), { timeout: 20_000, interval: 50 });
+      child.stdin.write('quit\n');
+      expect(await exited).toBe(0);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    // Piped both ways, as a script would type: no caller> prompt in the output.
+    expect(stdout).not.toContain('caller>');
+  });
+});
+
 describe('npm run dev-phone with a broken flow', { timeout: 60_000 }, () => {
   it('prints the problems, not only the URL', async () => {
     const flowFile = path.join(dir, 'typo-flow.json');

@@ -42,7 +42,8 @@ async function startHotline(env: StartEnv, report: (text: string) => void): Prom
     };
   }
   const stack = await startLocalStack({
-    hostPort: env.PORT,
+    // PORT=0 means any free port: the stack picks one before telling the emulator where Event Grid delivers.
+    ...(env.PORT === 0 ? {} : { hostPort: env.PORT }),
     emulatorPort: env.ACS_EMULATOR_PORT,
     timeScale: env.HOTLINE_TIME_SCALE,
     ...(env.HOTLINE_FLOW_FILE === undefined ? {} : { settings: { HOTLINE_FLOW_FILE: env.HOTLINE_FLOW_FILE } }),
