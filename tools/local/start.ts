@@ -68,8 +68,10 @@ async function main(): Promise<number> {
   const env = readStartEnv();
   portNames = { [env.PORT]: 'PORT', [env.ACS_EMULATOR_PORT]: 'ACS_EMULATOR_PORT', [env.DEV_PHONE_PORT]: 'DEV_PHONE_PORT' };
   // A broken flow file is reported now, not at the first call; the terminal phone reads confidences against it.
-  const flow = loadFlow(env.HOTLINE_FLOW_FILE);
   const external = env.HOTLINE_HOST_URL !== undefined;
+  // Someone else's host runs the flow its settings name (local.settings.json, the environment winning, as it reads them).
+  const flowFile = external ? localSettings()['HOTLINE_FLOW_FILE'] || undefined : env.HOTLINE_FLOW_FILE;
+  const flow = loadFlow(flowFile);
   await checkPortsFree(external ? { DEV_PHONE_PORT: env.DEV_PHONE_PORT } : { PORT: env.PORT, ACS_EMULATOR_PORT: env.ACS_EMULATOR_PORT, DEV_PHONE_PORT: env.DEV_PHONE_PORT });
 
   let phone: TerminalPhone | undefined;
@@ -85,7 +87,7 @@ async function main(): Promise<number> {
     try {
       if (interrupted) return 130;
       // The same hotline, callable from a browser too: keypad, speech, the flow diagram and the timeline.
-      devPhone = await startDevPhone({ emulatorUrl: running.emulator.url, flowFile: env.HOTLINE_FLOW_FILE, hotlineNumber: running.hotlineNumber, port: env.DEV_PHONE_PORT });
+      devPhone = await startDevPhone({ emulatorUrl: running.emulator.url, flowFile, hotlineNumber: running.hotlineNumber, port: env.DEV_PHONE_PORT });
       const timeScale = env.HOTLINE_TIME_SCALE === 1 ? '1 (real time)' : String(env.HOTLINE_TIME_SCALE);
       process.stdout.write(
         [
