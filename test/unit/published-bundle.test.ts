@@ -42,12 +42,13 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Loads the published entry in a child process as the Functions worker would, and runs `then` with `functions`. */
+/** Loads the published entry in a child process as the Functions worker would, and runs `then` with `app` and `functions`. */
 function loadPublished(extraSettings: Record<string, string>, then: string): string {
   // A child process: the stand-in patches module resolution, and the app reads its settings at load time. The
   // bundle sits in a temporary folder, so any package it failed to carry would not resolve.
-  const script = `const { loadAsTheWorker } = require(${JSON.stringify(path.join(root, 'tools/build/functions-core-stand-in.ts'))});
-    const functions = loadAsTheWorker(${JSON.stringify(path.join(dir, PUBLISHED_ENTRY))});
+  const script = `const { startAsTheWorker } = require(${JSON.stringify(path.join(root, 'tools/build/functions-core-stand-in.ts'))});
+    const app = startAsTheWorker(${JSON.stringify(path.join(dir, PUBLISHED_ENTRY))});
+    const functions = app.functions;
     ${then}`;
   return execFileSync(process.execPath, ['--import', 'tsx', '--eval', script], { cwd: root, env: { ...process.env, ...settings, ...extraSettings }, encoding: 'utf8' });
 }
@@ -87,15 +88,19 @@ describe('the published bundle', () => {
   });
 
   it('loads the telemetry bundle only when Application Insights is configured, and it starts', () => {
-    const telemetryLoaded = `setTimeout(() => {
-      process.stdout.write(JSON.stringify(Object.keys(require.cache).some((file) => file.endsWith(${JSON.stringify(path.basename(PUBLISHED_TELEMETRY))}))));
+    // The entry's appTerminate hook shuts telemetry down, which waits for the distro if it is loading: after it,
+    // the bundle is either loaded and started (its preInvocation hook registered) or was never asked for.
+    const afterTerminate = `app.terminate().then(() => {
+      const loaded = Object.keys(require.cache).some((file) => file.endsWith(${JSON.stringify(path.basename(PUBLISHED_TELEMETRY))}));
+      process.stdout.write(JSON.stringify({ loaded, hooks: app.hooks() }));
       process.exit(0);
-    }, 1500);`;
-    expect(loadPublished({ APPLICATIONINSIGHTS_CONNECTION_STRING: '' }, telemetryLoaded).trim().split('\n').at(-1)).toBe('false');
-    const configured = { APPLICATIONINSIGHTS_CONNECTION_STRING: 'InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=http://127.0.0.1:9/' };
-    const output = loadPublished(configured, telemetryLoaded);
+    });`;
+    const report = (output: string) => JSON.parse(output.trim().split('\n').at(-1) ?? '{}') as { loaded: boolean; hooks: string[] };
+    expect(report(loadPublished({ APPLICATIONINSIGHTS_CONNECTION_STRING: '' }, afterTerminate))).toEqual({ loaded: false, hooks: ['appTerminate'] });
+    const configured = { APPLICATIONINSIGHTS_CONNECTION_STRING: 'InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=https://127.0.0.1:9/' };
+    const output = loadPublished(configured, afterTerminate);
     expect(output).not.toMatch(/did not start/);
-    expect(output.trim().split('\n').at(-1)).toBe('true');
+    expect(report(output)).toEqual({ loaded: true, hooks: ['appTerminate', 'preInvocation'] });
   });
 
   it('registers every function when loaded as the worker loads it, away from any node_modules', () => {
