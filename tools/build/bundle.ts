@@ -49,15 +49,17 @@ const distroAsCommonJs: Plugin = {
 };
 
 /**
- * Every kind of warning esbuild has (its docs, "Log override"). It reports most of them only for code outside
- * node_modules; raised to errors here, they fail the build wherever they come from, since a warning in a dependency
- * is as much a broken published file (an empty import.meta was one) as one in our own code.
+ * Every kind of JavaScript, bundler, source-map, package.json and tsconfig.json warning esbuild has (its
+ * internal/logger/msg_ids.go; nothing here is CSS). It reports most of them only for code outside node_modules;
+ * raised to errors here, they fail the build wherever they come from, since a warning in a dependency is as much a
+ * broken published file (an empty import.meta was one) as one in our own code.
  */
 const WARNING_KINDS = [
-  'assign-to-constant', 'assign-to-define', 'assign-to-import', 'call-import-namespace', 'class-name-will-throw',
-  'commonjs-variable-in-esm', 'delete-super-property', 'direct-eval', 'duplicate-case', 'duplicate-class-member',
-  'duplicate-object-key', 'empty-import-meta', 'equals-nan', 'equals-negative-zero', 'equals-new-object',
-  'html-comment-in-js', 'impossible-typeof', 'indirect-require', 'private-name-will-throw', 'semicolon-after-return',
+  'assert-to-with', 'assert-type-json', 'assign-to-constant', 'assign-to-define', 'assign-to-import', 'bigint',
+  'call-import-namespace', 'class-name-will-throw', 'commonjs-variable-in-esm', 'confusing-typescript-cast',
+  'delete-super-property', 'direct-eval', 'duplicate-case', 'duplicate-class-member', 'duplicate-object-key',
+  'empty-import-meta', 'equals-nan', 'equals-negative-zero', 'equals-new-object', 'html-comment-in-js',
+  'impossible-typeof', 'indirect-require', 'private-name-will-throw', 'semicolon-after-return',
   'suspicious-boolean-not', 'suspicious-define', 'suspicious-logical-operator', 'suspicious-nullish-coalescing',
   'this-is-undefined-in-esm', 'unsupported-dynamic-import', 'unsupported-jsx-comment', 'unsupported-regexp',
   'unsupported-require-call', 'ambiguous-reexport', 'different-path-case', 'empty-glob', 'ignored-bare-import',
