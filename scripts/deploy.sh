@@ -95,8 +95,8 @@ done
 
 # ---- prerequisites -------------------------------------------------------------------------------
 require_command az 'Install the Azure CLI: https://aka.ms/installazurecli'
-require_command node 'Install Node.js 20 or later.'
-require_command npm 'Install Node.js 20 or later.'
+require_command node 'Install Node.js 22.'
+require_command npm 'Install Node.js 22.'
 if [[ "$skip_publish" == false ]]; then
   require_command func 'Install Azure Functions Core Tools v4: https://aka.ms/func-core-tools (or pass --skip-publish).'
 fi
