@@ -47,11 +47,6 @@ export interface WorkerApp {
   readonly terminate: () => Promise<void>;
 }
 
-/** Requires `entry` with the stand-in in place and returns the functions it registered, by name. */
-export function loadAsTheWorker(entry: string): Map<string, RegisteredFunction> {
-  return startAsTheWorker(entry).functions;
-}
-
 /** Requires `entry` with the stand-in in place, and runs invocations and hooks on it as the worker would. */
 export function startAsTheWorker(entry: string): WorkerApp {
   const functions = new Map<string, RegisteredFunction>();
