@@ -75,4 +75,16 @@ describe('parseScript', () => {
     expect(() => parseScript('remind +12065550100\ndial\n', 'both.call')).toThrow('both.call:2: one call a script: dial or remind only once, first');
     expect(() => parseScript('dial\nanswer\n', 'phone.call')).toThrow('phone.call:2: answer is for a reminder call: start the script with remind');
   });
+
+  it('names every mistake of a script at once, in line order', () => {
+    expect(() => parseScript('say hello\npress nine\n\ndial\nsay hola --lang spanish\nexpect-end vanished\n', 'calls/many.call')).toThrow(
+      [
+        'calls/many.call:1: a call script starts with dial (or remind, for a reminder call)',
+        'calls/many.call:2: press: keys are 0-9, *, # and A-D',
+        'calls/many.call:4: one call a script: dial or remind only once, first',
+        'calls/many.call:5: say: --lang must be a language tag such as es-ES',
+        'calls/many.call:6: expect-end: must be one of hungUpByApp, transferred, callerHungUp, missed, notConnected',
+      ].join('\n'),
+    );
+  });
 });

@@ -182,24 +182,32 @@ export function parseStep(line: string): CallStep {
 /** Parses a whole script: one step a line, blank lines and lines starting with # ignored, one dial first. */
 export function parseScript(text: string, name: string): CallScript {
   const steps: ScriptStep[] = [];
+  // Every mistake of the script at once, one line each, in line order, so one edit fixes them all.
+  const problems: Array<{ line: number; message: string }> = [];
+  let firstLine: number | undefined;
   for (const [index, raw] of text.split(/\r?\n/).entries()) {
     const source = raw.trim();
     if (source === '' || source.startsWith('#')) continue;
     const line = index + 1;
+    firstLine ??= line;
     try {
-      steps.push({ line, source, step: parseStep(source) });
+      const step = parseStep(source);
+      const starts = step.kind === 'dial' || step.kind === 'remind';
+      if (line === firstLine && !starts) problems.push({ line, message: 'a call script starts with dial (or remind, for a reminder call)' });
+      else if (line !== firstLine && starts) problems.push({ line, message: 'one call a script: dial or remind only once, first' });
+      steps.push({ line, source, step });
     } catch (error) {
-      throw new CallScriptError(`${name}:${line}: ${error instanceof Error ? error.message : String(error)}`);
+      if (!(error instanceof CallScriptError)) throw error;
+      problems.push({ line, message: error.message });
     }
   }
   const first = steps[0];
-  const starts = (step: ScriptStep) => step.step.kind === 'dial' || step.step.kind === 'remind';
-  if (!first || !starts(first)) throw new CallScriptError(`${name}:${first?.line ?? 1}: a call script starts with dial (or remind, for a reminder call)`);
-  const second = steps.slice(1).find(starts);
-  if (second) throw new CallScriptError(`${name}:${second.line}: one call a script: dial or remind only once, first`);
-  if (first.step.kind === 'dial') {
-    const phone = steps.find((step) => ['answer', 'decline', 'noAnswer', 'expectRequest'].includes(step.step.kind));
-    if (phone) throw new CallScriptError(`${name}:${phone.line}: ${phone.source.split(/\s+/)[0] ?? ''} is for a reminder call: start the script with remind`);
+  if (first?.step.kind === 'dial' && first.line === firstLine) {
+    for (const phone of steps.filter((step) => ['answer', 'decline', 'noAnswer', 'expectRequest'].includes(step.step.kind))) {
+      problems.push({ line: phone.line, message: `${phone.source.split(/\s+/)[0] ?? ''} is for a reminder call: start the script with remind` });
+    }
   }
+  if (firstLine === undefined) problems.push({ line: 1, message: 'a call script starts with dial (or remind, for a reminder call)' });
+  if (problems.length > 0) throw new CallScriptError(problems.sort((a, b) => a.line - b.line).map(({ line, message }) => `${name}:${line}: ${message}`).join('\n'));
   return { name, steps };
 }
