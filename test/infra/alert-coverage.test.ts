@@ -24,6 +24,12 @@ const notAlerted: Record<string, string> = {
   'CallEnded.outcome=completed': 'the call ran to its end',
   'CallEnded.outcome=transferred': 'handed to the operator',
   'CallEnded.outcome=abandoned': 'the caller hung up mid-menu: their choice, shown by the workbook drop-off, not a fault',
+  // Outbound calls: progress, or a failure whose end is OutboundCallEnded failed (outbound-failures) once retries give up.
+  OutboundCallRequested: 'a reminder queued; it ends as OutboundCallEnded',
+  OutboundCallPlaced: 'an attempt placed; it ends as OutboundCallEnded',
+  OutboundCallRejected: "a client's malformed request, answered 400 with every problem: the client's fault, not the hotline's",
+  OutboundCallFailed: 'a createCall that failed: refused for good it ends the attempt failed, else the queue retries and poisons it (outbound-failures either way)',
+  OutboundPlacementFailed: 'one failed try of a queue message: the fifth ends the request failed, code poisoned (outbound-failures)',
 };
 
 interface Alert {
