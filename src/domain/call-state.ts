@@ -46,6 +46,8 @@ export interface CallState {
   /** Menus entered, oldest first; capped to keep the row small. */
   readonly path: readonly string[];
   readonly lastFailure: RepromptReason | 'promptFailed' | 'playFailed' | 'transferFailed' | undefined;
+  /** The time of the event being decided: schedules are read at it, never at the machine's clock. */
+  readonly eventAt?: string | undefined;
 }
 
 export const MAX_PATH_LENGTH = 50;

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import defaultFlowJson from './default-flow.json';
 import { flowSchema, type Flow, type Menu, type Prompt, type PromptRef, type Step } from './flow-schema';
+import { checkSchedules } from './validate-schedules';
 
 export interface FlowProblem {
   /** Where the problem is, e.g. `menus.main.input.interToneTimeoutSeconds`. */
@@ -89,6 +90,10 @@ function checkReferences(flow: Flow): FlowProblem[] {
       checkPromptRef(`${where}.say`, step.say);
       checkStep(`${where}.next`, step.next);
     }
+    if ('schedule' in step) {
+      checkStep(`${where}.open`, step.open);
+      checkStep(`${where}.closed`, step.closed);
+    }
   };
 
   if (!menuIds.has(flow.start)) report('start', `names menu "${flow.start}", which does not exist`);
@@ -108,6 +113,7 @@ function checkReferences(flow: Flow): FlowProblem[] {
     menu.routes.forEach((route, index) => checkStep(`${where}.routes.${index}.then`, route.then));
   }
 
+  checkSchedules(flow, report);
   for (const id of unreachableMenus(flow)) report(`menus.${id}`, `cannot be reached from the start menu "${flow.start}"`);
   return problems;
 }
@@ -178,6 +184,10 @@ function unreachableMenus(flow: Flow): string[] {
   const visitStep = (step: Step) => {
     if ('menu' in step) visitMenu(step.menu);
     if ('say' in step) visitStep(step.next);
+    if ('schedule' in step) {
+      visitStep(step.open);
+      visitStep(step.closed);
+    }
   };
   const visitMenu = (id: string) => {
     const menu = flow.menus[id];
