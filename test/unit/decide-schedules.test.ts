@@ -4,7 +4,7 @@ import type { CallEvent } from '../../src/domain/call-event';
 import type { CallState } from '../../src/domain/call-state';
 import type { Flow } from '../../src/flow/flow-schema';
 import { parseFlow } from '../../src/flow/validate-flow';
-import { choice, heard, recognized, walk } from '../support/calls';
+import { choice, defaultFlow, heard, played, recognized, walk } from '../support/calls';
 
 const json = {
   voices: { 'en-US': 'en-US-NancyNeural', 'es-ES': 'es-ES-ElviraNeural' },
@@ -77,5 +77,32 @@ describe('decide with schedules', () => {
   it('the hours message reads the schedule', () => {
     const { last } = walk(flow, pick('hours', '2026-12-21T10:00:00Z'));
     expect(heard(last).replace(/\s/g, ' ')).toBe('We are open Monday – Friday, 9:00 AM – 6:00 PM.');
+  });
+});
+
+describe('the default hotline\'s office schedule (New York)', () => {
+  const operatorAt = (at: string, language?: string) => walk(defaultFlow, pick('operator', at, language));
+
+  it('puts the caller through in office hours (Monday 17:59)', () => {
+    const { state } = operatorAt('2026-12-21T22:59:00Z');
+    expect(state.phase).toMatchObject({ name: 'playing', then: { transfer: 'operator' } });
+  });
+
+  it('after hours says when the line reopens instead of transferring, then offers the main menu again', () => {
+    const { state, last } = operatorAt('2026-12-21T23:00:00Z');
+    expect(heard(last).replace(/\s/g, ' ')).toBe('Our operators are away right now. We open again Tuesday, December 22 at 8:00 AM, New York time.');
+    expect(state.phase).toMatchObject({ name: 'playing', then: { menu: 'main' } });
+    const next = walk(defaultFlow, [(s) => ({ ...played(s), at: '2026-12-21T23:00:10Z' })], state);
+    expect(next.state.phase).toMatchObject({ name: 'awaitingInput', menuId: 'main' });
+  });
+
+  it('on Christmas Day, in Spanish for a caller who spoke Spanish, the next opening is Saturday', () => {
+    const { last } = operatorAt('2026-12-25T15:00:00Z', 'es-ES');
+    expect(heard(last).replace(/\s/g, ' ')).toMatch(/^Nuestros operadores no están disponibles ahora\. Volvemos a abrir el sábado, 26 de diciembre,? 9:00, hora de Nueva York\.$/);
+  });
+
+  it('reads the hours from the schedule in the caller\'s language', () => {
+    const { last } = walk(defaultFlow, pick('hours', '2026-12-21T15:00:00Z', 'es-ES'));
+    expect(heard(last).replace(/\s/g, ' ')).toMatch(/^Abrimos lunes – viernes, 8:00 ?– ?18:00; sábado, 9:00 ?– ?13:00, hora de Nueva York\.$/);
   });
 });
