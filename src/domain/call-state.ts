@@ -48,6 +48,8 @@ export interface CallState {
   readonly lastFailure: RepromptReason | 'promptFailed' | 'playFailed' | 'transferFailed' | undefined;
   /** The time of the event being decided: schedules are read at it, never at the machine's clock. */
   readonly eventAt?: string | undefined;
+  /** The version of the flow the call started on, which it keeps to the end; absent in rows from before versions. */
+  readonly flowVersion?: string | undefined;
 }
 
 export const MAX_PATH_LENGTH = 50;
@@ -58,6 +60,7 @@ export function newCallState(init: {
   callerPseudonym: string;
   callerSealed: string;
   language: string;
+  flowVersion?: string;
 }): CallState {
   return {
     ...init,

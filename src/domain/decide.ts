@@ -16,7 +16,7 @@ export type Decision =
       readonly milestones: readonly CallMilestone[];
     };
 
-interface Transition {
+export interface Transition {
   readonly state: CallState;
   readonly actions: readonly CallAction[];
   readonly milestones: readonly CallMilestone[];
@@ -252,7 +252,7 @@ function play(
 }
 
 /** Something failed that the caller cannot fix: say so and say goodbye, never leave them in silence. */
-function apologizeAndEnd(flow: Flow, state: CallState): Transition {
+export function apologizeAndEnd(flow: Flow, state: CallState): Transition {
   return play(flow, state, [flow.apology, flow.goodbye], { then: 'hangUp', onFailure: 'hangUp', outcome: 'failed' });
 }
 

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseIncomingCall } from '../../src/adapters/acs/incoming-call';
+import { flowVersion } from '../../src/flow/flow-version';
+import { loadFlow } from '../../src/flow/validate-flow';
 import { payload } from '../support/payloads';
 import { OFFICE_HOURS_AT } from '../support/stack';
 import { callbackFrom, startTriggerHarness, waitingContext, type TriggerHarness } from '../support/trigger-harness';
@@ -54,7 +56,7 @@ describe('Event Grid trigger: IncomingCall', () => {
     const call = await h.emulator.caller.dial({ from: '+14255550125', to: '+18005550100' });
     await h.deliverIncomingCall({ ...call.incomingCallEvent, eventTime: new Date(Date.now() - 31_000).toISOString() });
     expect(h.emulator.requests.filter((r) => r.path.endsWith(':answer') && r.rawBody.includes(call.incomingCallContext))).toEqual([]);
-    expect(h.events).toContainEqual({ name: 'CallNotAnswered', properties: { callKey: call.correlationId, reason: 'expired' } });
+    expect(h.events).toContainEqual({ name: 'CallNotAnswered', properties: { callKey: call.correlationId, reason: 'expired', flowVersion: flowVersion(loadFlow()) } });
   });
 
   it('acknowledges other event types and malformed IncomingCalls without answering', async () => {
