@@ -1,5 +1,6 @@
 // Flow versions: the hash of canonical content, and what a call does when its own version cannot be found.
 import { describe, expect, it } from 'vitest';
+import type { CallEvent } from '../../src/domain/call-event';
 import type { CallState } from '../../src/domain/call-state';
 import { decideWithoutOwnFlow, positionExists } from '../../src/domain/missing-flow';
 import type { Flow } from '../../src/flow/flow-schema';
@@ -49,7 +50,8 @@ describe('a call whose flow version cannot be found', () => {
 
   it('answers even a stale event with the polite end, never a failing callback', () => {
     const state = waitingInMain();
-    const decision = transitionOf(decideWithoutOwnFlow(current, currentVersion, state, { ...recognized(state, choice('account')), operationContext: 'old:1:1' }));
+    const stale: CallEvent = { type: 'recognizeCompleted', at: connected.at, operationContext: 'old:1:1', subCode: 8545, input: choice('account'), language: undefined, sentiment: undefined };
+    const decision = transitionOf(decideWithoutOwnFlow(current, currentVersion, state, stale));
     expect(decision.milestones[0]).toMatchObject({ name: 'FlowVersionMissing' });
   });
 
