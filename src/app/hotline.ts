@@ -283,7 +283,13 @@ export class Hotline {
       } catch (error) {
         const status = statusOf(error);
         const code = acsErrorCode(error);
-        this.deps.telemetry.trackEvent('ActionFailed', { callConnectionId, action: action.type, statusCode: String(status ?? 'none'), code: code ?? 'none' });
+        this.deps.telemetry.trackEvent('ActionFailed', {
+          callConnectionId,
+          action: action.type,
+          statusCode: String(status ?? 'none'),
+          code: code ?? 'none',
+          flowVersion: stored.state.flowVersion ?? 'none',
+        });
         const details = { callConnectionId, action: action.type, status, code, error: describe(error) };
         if (!isCallGone(status, code)) {
           log.error('ACS action failed', details);
