@@ -2,20 +2,49 @@
 // every schedule named exists and every schedule defined is used.
 import { expandDays, isKnownTimeZone, parseRange, type OpenRange } from '../domain/opening-hours';
 import { SCHEDULE_TEMPLATE } from '../domain/prompts';
-import type { Flow, Prompt, PromptRef, Step } from './flow-schema';
+import type { Prompt, PromptRef, RouteCondition, Step } from './flow-schema';
 import { DATE, DAY_SET, WEEKDAYS, type Schedule } from './schedule-schema';
 
 type Report = (where: string, message: string) => void;
 
-export function checkSchedules(flow: Flow, report: Report): void {
-  for (const [id, schedule] of Object.entries(flow.schedules)) checkSchedule(`schedules.${id}`, schedule, report);
+/**
+ * The parts of a flow that name schedules, as far as they are well formed: a part the schema refused (already
+ * reported) is undefined and checked no further. With `schedules` undefined, which names exist is unknown.
+ */
+export interface ScheduleUsers {
+  readonly schedules?: Readonly<Record<string, Schedule>> | undefined;
+  readonly messages: Readonly<Record<string, Prompt | undefined>>;
+  readonly reprompts: Readonly<Partial<Record<string, PromptRef | undefined>>>;
+  readonly goodbye?: PromptRef | undefined;
+  readonly apology?: PromptRef | undefined;
+  readonly onMaxAttempts?: Step | undefined;
+  readonly menus?:
+    | Readonly<
+        Record<
+          string,
+          | {
+              readonly prompt?: PromptRef | undefined;
+              readonly reprompts?: Readonly<Partial<Record<string, PromptRef | undefined>>> | undefined;
+              readonly onMaxAttempts?: Step | undefined;
+              readonly routes: ReadonlyArray<{ readonly when?: RouteCondition | undefined; readonly then?: Step | undefined }>;
+            }
+          | undefined
+        >
+      >
+    | undefined;
+}
+
+export function checkSchedules(flow: ScheduleUsers, report: Report): void {
+  const schedules = flow.schedules;
+  if (schedules === undefined) return;
+  for (const [id, schedule] of Object.entries(schedules)) checkSchedule(`schedules.${id}`, schedule, report);
 
   const used = new Set<string>();
   for (const { where, id } of scheduleReferences(flow)) {
     used.add(id);
-    if (!flow.schedules[id]) report(where, `names schedule "${id}", which schedules does not define`);
+    if (!schedules[id]) report(where, `names schedule "${id}", which schedules does not define`);
   }
-  for (const id of Object.keys(flow.schedules)) {
+  for (const id of Object.keys(schedules)) {
     if (!used.has(id)) report(`schedules.${id}`, 'is not used by any route, step or prompt');
   }
 }
@@ -72,9 +101,9 @@ const isCalendarDate = (date: string) => {
 };
 
 /** Every place a flow names a schedule: route conditions, schedule steps, and `{{id.hours}}` in prompts. */
-export function scheduleReferences(flow: Flow): Array<{ where: string; id: string }> {
+export function scheduleReferences(flow: ScheduleUsers): Array<{ where: string; id: string }> {
   const found: Array<{ where: string; id: string }> = [];
-  const inPrompt = (where: string, ref: PromptRef) => {
+  const inPrompt = (where: string, ref: PromptRef | undefined) => {
     const prompt: Prompt | undefined = typeof ref === 'string' ? undefined : ref;
     if (!prompt || 'audioUrl' in prompt) return;
     const value = 'text' in prompt ? prompt.text : prompt.ssml;
@@ -82,7 +111,8 @@ export function scheduleReferences(flow: Flow): Array<{ where: string; id: strin
       for (const match of text.matchAll(SCHEDULE_TEMPLATE)) found.push({ where, id: match[1] ?? '' });
     }
   };
-  const inStep = (where: string, step: Step) => {
+  const inStep = (where: string, step: Step | undefined) => {
+    if (step === undefined) return;
     if ('say' in step) {
       inPrompt(`${where}.say`, step.say);
       inStep(`${where}.next`, step.next);
@@ -94,18 +124,20 @@ export function scheduleReferences(flow: Flow): Array<{ where: string; id: strin
     }
   };
   for (const [name, prompt] of Object.entries(flow.messages)) inPrompt(`messages.${name}`, prompt);
-  for (const [reason, ref] of Object.entries(flow.reprompts)) if (ref) inPrompt(`reprompts.${reason}`, ref);
+  for (const [reason, ref] of Object.entries(flow.reprompts)) inPrompt(`reprompts.${reason}`, ref);
   inPrompt('goodbye', flow.goodbye);
   inPrompt('apology', flow.apology);
   inStep('onMaxAttempts', flow.onMaxAttempts);
-  for (const [id, menu] of Object.entries(flow.menus)) {
+  for (const [id, menu] of Object.entries(flow.menus ?? {})) {
+    if (!menu) continue;
     inPrompt(`menus.${id}.prompt`, menu.prompt);
-    for (const [reason, ref] of Object.entries(menu.reprompts ?? {})) if (ref) inPrompt(`menus.${id}.reprompts.${reason}`, ref);
-    if (menu.onMaxAttempts) inStep(`menus.${id}.onMaxAttempts`, menu.onMaxAttempts);
+    for (const [reason, ref] of Object.entries(menu.reprompts ?? {})) inPrompt(`menus.${id}.reprompts.${reason}`, ref);
+    inStep(`menus.${id}.onMaxAttempts`, menu.onMaxAttempts);
     menu.routes.forEach((route, index) => {
       const at = `menus.${id}.routes.${index}`;
-      if ('open' in route.when) found.push({ where: `${at}.when.open`, id: route.when.open });
-      if ('closed' in route.when) found.push({ where: `${at}.when.closed`, id: route.when.closed });
+      const when = route.when;
+      if (when && 'open' in when) found.push({ where: `${at}.when.open`, id: when.open });
+      if (when && 'closed' in when) found.push({ where: `${at}.when.closed`, id: when.closed });
       inStep(`${at}.then`, route.then);
     });
   }

@@ -68,6 +68,14 @@ describe('parseFlow: schedules', () => {
     expect(problems).toContainEqual({ path, message: expect.stringMatching(message) as string });
   });
 
+  it('reports a schedule problem beside a shape problem elsewhere, in one pass', () => {
+    const problems = problemsOf((f) => {
+      office(f).timeZone = 'Europe/Atlantis';
+      (f.menus.main.input as Record<string, unknown>)['maxTonesToCollect'] = 0;
+    });
+    expect(problems.map((problem) => problem.path)).toEqual(expect.arrayContaining(['menus.main.input.maxTonesToCollect', 'schedules.office.timeZone']));
+  });
+
   it('reports a schedule that nothing uses', () => {
     const problems = problemsOf((f) => (f.schedules['spare'] = { timeZone: 'UTC', weekly: { mon: ['10:00-11:00'] } }));
     expect(problems).toEqual([{ path: 'schedules.spare', message: 'is not used by any route, step or prompt' }]);
