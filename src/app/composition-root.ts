@@ -8,9 +8,12 @@ import { CallerIdentity } from '../adapters/privacy/caller-identity';
 import { OutboundQueue } from '../adapters/queues/outbound-queue';
 import { CallStore } from '../adapters/tables/call-store';
 import { OutboundStore } from '../adapters/tables/outbound-store';
+import { FlowVersionStore } from '../adapters/tables/flow-versions';
 import type { Settings } from '../config';
 import type { Flow } from '../flow/flow-schema';
+import { flowVersion } from '../flow/flow-version';
 import { loadFlow } from '../flow/validate-flow';
+import { FlowLibrary } from './flow-library';
 import { Hotline, stallThresholdsMs } from './hotline';
 import { OutboundCalls } from './outbound';
 import { systemClock, type CallControl, type Clock, type OutboundDialer, type Telemetry } from './ports';
@@ -100,6 +103,7 @@ export function createApp(settings: Settings, telemetry: Telemetry, overrides: O
   }
   const hotline = new Hotline({
     flow,
+    flows: new FlowLibrary(flow, flowVersion(flow), new FlowVersionStore(table), clock),
     store,
     calls,
     callers,

@@ -56,6 +56,10 @@ export interface CallState {
   /** Menus entered, oldest first; capped to keep the row small. */
   readonly path: readonly string[];
   readonly lastFailure: RepromptReason | 'promptFailed' | 'playFailed' | 'transferFailed' | undefined;
+  /** The time of the event being decided: schedules are read at it, never at the machine's clock. */
+  readonly eventAt?: string | undefined;
+  /** The version of the flow the call started on, which it keeps to the end; absent in rows from before versions. */
+  readonly flowVersion?: string | undefined;
   /** Outbound calls only (rows written before outbound calls existed have none of these). */
   readonly outbound?: OutboundCall;
   /** The request's values for the campaign's `{{variables}}`. */
@@ -72,6 +76,7 @@ export function newCallState(init: {
   callerPseudonym: string;
   callerSealed: string;
   language: string;
+  flowVersion?: string;
 }): CallState {
   return {
     ...init,

@@ -24,7 +24,7 @@ afterAll(async () => stack?.stop());
 
 describe('the example call scripts', () => {
   it('cover every path of the default hotline, and the reminder answered, cancelled and retried', () => {
-    expect(files).toHaveLength(13);
+    expect(files).toHaveLength(14);
   });
 
   it.each(files)('%s goes as written', async (file) => {

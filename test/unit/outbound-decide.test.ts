@@ -6,7 +6,9 @@ import { nextAttempt, unansweredOutcome } from '../../src/domain/outbound';
 import { loadFlow } from '../../src/flow/validate-flow';
 import { at, choice, connected, defaultFlow as flow, failed, freshCall, heard, keys, played, recognized, transitionOf, walk } from '../support/calls';
 
-const placedAt = '2026-11-22T09:59:50.000Z';
+/** Times relative to the events' `at` (the support file's clock): placed 10 s before it connects. */
+const shifted = (seconds: number) => new Date(Date.parse(at) + seconds * 1_000).toISOString();
+const placedAt = shifted(-10);
 const placed = (variables: Record<string, string> = { time: '2 PM' }, language?: string): CallEvent => ({
   type: 'callPlaced',
   at: placedAt,
@@ -18,7 +20,7 @@ const placed = (variables: Record<string, string> = { time: '2 PM' }, language?:
 });
 const toReminder = [() => placed(), () => connected];
 const ended = (state: CallState, event: CallEvent) => transitionOf(decide(flow, state, event));
-const hangUpAt = '2026-11-22T10:00:40.000Z';
+const hangUpAt = shifted(40);
 const disconnect = (code = 200): CallEvent => ({ type: 'callDisconnected', at: hangUpAt, subCode: 0, code });
 
 describe('decide: the appointment reminder', () => {
@@ -118,8 +120,8 @@ describe('decide: outbound calls that are not answered', () => {
   });
 
   it('the watchdog leaves a call ringing inside its ring time alone, and hangs up one past it (noAnswer)', () => {
-    expect(decide(flow, ringing, { type: 'stalled', at: '2026-11-22T10:00:10.000Z', operationContext: undefined })).toEqual({ kind: 'ignore', reason: 'still ringing' });
-    const gaveUp = ended(ringing, { type: 'stalled', at: '2026-11-22T10:00:21.000Z', operationContext: undefined });
+    expect(decide(flow, ringing, { type: 'stalled', at: shifted(10), operationContext: undefined })).toEqual({ kind: 'ignore', reason: 'still ringing' });
+    const gaveUp = ended(ringing, { type: 'stalled', at: shifted(21), operationContext: undefined });
     expect(gaveUp.actions).toEqual([{ type: 'hangUp' }]);
     expect(ended(gaveUp.state, disconnect()).milestones[0]).toMatchObject({ outcome: 'noAnswer', code: 'ringTimeout' });
   });

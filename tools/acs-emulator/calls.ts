@@ -99,6 +99,8 @@ export interface DialFacts {
   callerDisplayName: string;
   failTransfers: boolean;
   direction?: CallDirection;
+  /** The call's clock minus the machine's: callbacks are stamped as if the call happened then. */
+  clockOffsetMs: number;
 }
 
 export function newMediaOp(
@@ -293,6 +295,7 @@ export class Call {
       resultInformation: event.result,
       version: event.version ?? this.answerVersion,
       fields: event.fields ?? {},
+      clockOffsetMs: this.facts.clockOffsetMs,
     });
   }
 

@@ -54,6 +54,8 @@ export interface AcsEmulatorOptions {
   callbackTokenReuseMs?: number;
   /** Which event reports an outbound call its callee did not take (busy, declined, no answer); default CreateCallFailed. */
   outboundFailureEvent?: 'CreateCallFailed' | 'CallDisconnected';
+  /** Every call happens "at" this time unless its dial says otherwise (see `DialOptions.at`); default now. */
+  callsAt?: string;
 }
 
 export interface AcsEmulator {
@@ -110,6 +112,7 @@ export async function startAcsEmulator(options: AcsEmulatorOptions = {}): Promis
     promptMsPerWord: (options.promptMsPerWord ?? 60) * timeScale,
     eventGridRetryDelaysMs: options.eventGridRetryDelaysMs ?? [],
     outboundFailureEvent: options.outboundFailureEvent ?? 'CreateCallFailed',
+    callsAt: options.callsAt,
     contract,
     newCallbackQueue: (onDelivered) =>
       new CallbackQueue(poster, signer, quirks, { retryDelaysMs: options.callbackRetryDelaysMs ?? [], random }, timers, contract, onDelivered),
