@@ -6,6 +6,7 @@ const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
 /** An empty setting counts as unset. */
 const optional = <T extends z.ZodMiniType>(schema: T) =>
   z.pipe(z.transform((value: unknown) => (value === '' ? undefined : value)), z.optional(schema));
+const secretKey = z.string().check(z.refine((value) => Buffer.from(value, 'base64').length >= 32, 'must be at least 32 random bytes, base64-encoded'));
 const whole = (min: number, max: number) => z.coerce.number().check(z.int(), z.minimum(min), z.maximum(max));
 
 const rawSettings = z.object({
@@ -23,9 +24,8 @@ const rawSettings = z.object({
   OPERATOR_PHONE_NUMBER: e164,
   HOTLINE_PHONE_NUMBER: optional(e164),
   HOTLINE_FLOW_FILE: optional(z.string().check(z.minLength(1))),
-  PSEUDONYM_KEY: z
-    .string()
-    .check(z.refine((value) => Buffer.from(value, 'base64').length >= 32, 'must be at least 32 random bytes, base64-encoded')),
+  PSEUDONYM_KEY: secretKey,
+  CALLBACK_SIGNING_KEY: secretKey,
   CALLBACK_AUTH: optional(z.enum(['jwt', 'disabled'])),
   ACS_CALLBACK_AUDIENCE: optional(z.string().check(z.minLength(1))),
   ACS_OPENID_CONFIGURATION_URL: optional(httpUrl),
@@ -58,6 +58,8 @@ export interface Settings {
   readonly hotlinePhoneNumber: string | undefined;
   readonly flowFile: string | undefined;
   readonly pseudonymKey: Buffer;
+  /** Keys the per-call value in each callback URL, which binds a callback to the call it was issued for. */
+  readonly callbackSigningKey: Buffer;
   readonly callbackAuth: CallbackAuthSettings;
   /** Unset locally: custom events then go to the log as JSON lines. */
   readonly applicationInsightsConnectionString: string | undefined;
@@ -102,6 +104,8 @@ export function loadSettings(env: Readonly<Record<string, string | undefined>>):
   if (authMode === 'jwt' && !raw.ACS_CALLBACK_AUDIENCE) {
     problems.push('ACS_CALLBACK_AUDIENCE: is required while CALLBACK_AUTH is jwt (the ACS resource\'s immutable resource id)');
   }
+  // One leaked key must not give away the other: pseudonyms are analytics data, callback signatures are credentials.
+  if (raw.CALLBACK_SIGNING_KEY === raw.PSEUDONYM_KEY) problems.push('CALLBACK_SIGNING_KEY: must differ from PSEUDONYM_KEY (generate its own 32 random bytes)');
   if (problems.length > 0) throw new SettingsError(problems);
 
   const tableName = raw.CALL_STATE_TABLE_NAME ?? DEFAULT_TABLE_NAME;
@@ -122,6 +126,7 @@ export function loadSettings(env: Readonly<Record<string, string | undefined>>):
     hotlinePhoneNumber: raw.HOTLINE_PHONE_NUMBER,
     flowFile: raw.HOTLINE_FLOW_FILE,
     pseudonymKey: Buffer.from(raw.PSEUDONYM_KEY, 'base64'),
+    callbackSigningKey: Buffer.from(raw.CALLBACK_SIGNING_KEY, 'base64'),
     callbackAuth:
       authMode === 'jwt'
         ? {

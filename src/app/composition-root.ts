@@ -1,9 +1,10 @@
-// Owns wiring: settings in, a ready Hotline and callback authenticator out. The only place adapters meet.
+// Owns wiring: settings in, a ready Hotline and the callback guard out. The only place adapters meet.
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import { TableClient } from '@azure/data-tables';
 import { DefaultAzureCredential } from '@azure/identity';
 import { AcsCallAutomation, isLoopbackHttp } from '../adapters/acs/call-automation';
 import { CallbackAuthenticator } from '../adapters/acs/callback-auth';
+import { CallbackBinding } from '../adapters/acs/callback-binding';
 import { CallerIdentity } from '../adapters/privacy/caller-identity';
 import { CallStore } from '../adapters/tables/call-store';
 import type { Settings } from '../config';
@@ -16,9 +17,24 @@ export const CALLBACK_ROUTE = 'callbacks';
 
 export interface App {
   readonly hotline: Hotline;
+  readonly table: TableClient;
+}
+
+/** What a callback must pass before anything touches storage: built from settings alone, no client, no I/O. */
+export interface CallbackGuard {
+  /** The per-call signature in the callback URL: which call a callback may speak for. */
+  readonly binding: CallbackBinding;
   /** `undefined` when callback authentication is explicitly disabled. */
   readonly authenticator: CallbackAuthenticator | undefined;
-  readonly table: TableClient;
+}
+
+export const callbackBinding = (settings: Settings) => new CallbackBinding(settings.callbackSigningKey, `${settings.callbackBaseUrl}/api/${CALLBACK_ROUTE}`);
+
+export function createCallbackGuard(settings: Settings): CallbackGuard {
+  return {
+    binding: callbackBinding(settings),
+    authenticator: settings.callbackAuth.mode === 'jwt' ? new CallbackAuthenticator(settings.callbackAuth) : undefined,
+  };
 }
 
 /** A policy added to an Azure SDK client's pipeline, before or after its retry policy. */
@@ -69,13 +85,12 @@ export function createApp(settings: Settings, telemetry: Telemetry, overrides: O
     callers: new CallerIdentity(settings.pseudonymKey),
     telemetry,
     clock: overrides.clock ?? systemClock,
-    callbackUrl: `${settings.callbackBaseUrl}/api/${CALLBACK_ROUTE}`,
+    binding: callbackBinding(settings),
     cognitiveServicesEndpoint: settings.cognitiveServicesEndpoint,
     stallAfterMs: stallThresholdsMs(flow, settings.stallAfterSeconds),
     retentionMs: settings.retentionHours * 3_600_000,
   });
-  const authenticator = settings.callbackAuth.mode === 'jwt' ? new CallbackAuthenticator(settings.callbackAuth) : undefined;
-  return { hotline, authenticator, table };
+  return { hotline, table };
 }
 
 /** Storage retries must fit inside a callback's few seconds: short and few. */

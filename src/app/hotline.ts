@@ -1,4 +1,5 @@
 // Owns the shell around the decision core: load state, decide, save with the event's marker, then act.
+import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CallbackEvent } from '../adapters/acs/callback-events';
 import type { IncomingCall } from '../adapters/acs/incoming-call';
@@ -24,7 +25,8 @@ const ABANDONED_AFTER_MS = 24 * 3_600_000;
 
 /** `answerThrottled` asks for Event Grid's redelivery (10 s on, inside the ring window): the trigger throws. */
 export type IncomingCallOutcome = 'answered' | 'expired' | 'duplicate' | 'answerFailed' | 'answerThrottled';
-export type EventOutcome = 'applied' | 'ignored' | 'duplicate' | 'orphan' | 'unknownType' | 'notActionable';
+/** `forged`: the event names a call other than the one its callback URL was issued for; nothing was written. */
+export type EventOutcome = 'applied' | 'ignored' | 'duplicate' | 'orphan' | 'unknownType' | 'notActionable' | 'forged';
 
 export interface WatchdogResult {
   readonly stalled: number;
@@ -58,7 +60,8 @@ export interface HotlineDependencies {
   readonly callers: CallerIdentity;
   readonly telemetry: Telemetry;
   readonly clock: Clock;
-  readonly callbackUrl: string;
+  /** The callback URL for a call, carrying the value that binds callbacks to it. */
+  readonly binding: { urlFor(correlationId: string): string };
   readonly cognitiveServicesEndpoint: string;
   readonly stallAfterMs: Readonly<Record<WaitingPhase, number>>;
   readonly retentionMs: number;
@@ -99,7 +102,7 @@ export class Hotline {
       ({ callConnectionId } = await withThrottleRetry(ANSWER_THROTTLE_RETRIES, () =>
         calls.answer({
           incomingCallContext: call.incomingCallContext,
-          callbackUrl: this.deps.callbackUrl,
+          callbackUrl: this.deps.binding.urlFor(callKey),
           cognitiveServicesEndpoint: this.deps.cognitiveServicesEndpoint,
           operationContext: `answer:${callKey}`,
         }),
@@ -124,7 +127,14 @@ export class Hotline {
 
     telemetry.trackEvent('CallAnswered', { callKey, callConnectionId }, { ringMs: Math.max(0, ringMs) });
     try {
-      const state = newCallState({ callConnectionId, correlationId: callKey, callerPseudonym, callerSealed: claim.callerSealed, language: this.deps.flow.defaultLanguage });
+      const state = newCallState({
+        callConnectionId,
+        correlationId: callKey,
+        callerPseudonym,
+        callerSealed: claim.callerSealed,
+        language: this.deps.flow.defaultLanguage,
+        nonce: newNonce(),
+      });
       await store.create(state, now.toISOString());
       await store.updateClaim(callKey, { status: 'answered', callConnectionId });
     } catch (error) {
@@ -134,28 +144,39 @@ export class Hotline {
     return 'answered';
   }
 
-  /** Events of one POST, in order: each is applied fully before the next is read. */
-  async handleCallbacks(events: readonly CallbackEvent[], log: Log): Promise<EventOutcome[]> {
+  /**
+   * Events of one POST, in order: each is applied fully before the next is read. `boundTo` is the correlation id the
+   * callback URL was issued for (checked by the trigger): an event whose call is another one is refused.
+   */
+  async handleCallbacks(events: readonly CallbackEvent[], boundTo: string, log: Log): Promise<EventOutcome[]> {
     const outcomes: EventOutcome[] = [];
-    for (const event of events) outcomes.push(await this.applyEvent(event, log));
+    for (const event of events) outcomes.push(await this.applyEvent(event, boundTo, log));
     return outcomes;
   }
 
-  private async applyEvent(received: CallbackEvent, log: Log): Promise<EventOutcome> {
+  private async applyEvent(received: CallbackEvent, boundTo: string, log: Log): Promise<EventOutcome> {
     if (!received.known) {
       this.deps.telemetry.trackEvent('CallbackIgnored', { reason: 'unknownType', eventType: received.type });
       log.warn('unknown callback event type ignored', { callConnectionId: received.callConnectionId, eventId: received.id, eventType: received.type });
       return 'unknownType';
     }
     if (!received.event) return 'notActionable';
-    return this.apply(received, received.event, log);
+    return this.apply(received, received.event, log, boundTo);
   }
 
-  /** Load, decide, commit with the event's marker, act; a lost ETag race decides again on what the winner left. */
-  private async apply(target: EventTarget, event: CallEvent, log: Log): Promise<EventOutcome> {
+  /**
+   * Load, decide, commit with the event's marker, act; a lost ETag race decides again on what the winner left.
+   * `boundTo` is set for callbacks (the call their URL names) and unset for the app's own events.
+   */
+  private async apply(target: EventTarget, event: CallEvent, log: Log, boundTo?: string): Promise<EventOutcome> {
     const context = { callConnectionId: target.callConnectionId, eventId: target.id, eventType: event.type };
     for (let attempt = 1; attempt <= MAX_COMMIT_ATTEMPTS; attempt++) {
       const stored = (await this.deps.store.load(target.callConnectionId)) ?? (await this.startFromClaim(target));
+      if (stored === 'forked' || (stored && boundTo !== undefined && stored.state.correlationId !== boundTo)) {
+        this.deps.telemetry.trackEvent('CallbackRejected', { reason: 'binding', status: '403', eventType: event.type });
+        log.warn(stored === 'forked' ? 'callback for another connection of an answered call refused' : 'callback for a call other than its URL names refused', context);
+        return 'forged';
+      }
       if (!stored) {
         this.deps.telemetry.trackEvent('CallbackIgnored', { reason: 'orphan', eventType: event.type });
         log.warn('callback for a call this hotline does not know', context);
@@ -219,17 +240,21 @@ export class Hotline {
   /**
    * A callback can beat the answer's response: the claim written before answering is enough to start the call. So
    * can a response that was lost: a claim marked `answerFailed` whose call ACS reports connected is started too.
+   * Once the answer's response has named the call's connection, an event for any other connection of the same
+   * correlation id is a fork and is refused (`forked`); before that, the callback URL's binding is the proof.
    */
-  private async startFromClaim(received: EventTarget): Promise<StoredCall | undefined> {
+  private async startFromClaim(received: EventTarget): Promise<StoredCall | 'forked' | undefined> {
     if (!received.correlationId) return undefined;
     const claim = await this.deps.store.loadClaim(received.correlationId);
     if (!claim) return undefined;
+    if (claim.callConnectionId !== undefined && claim.callConnectionId !== received.callConnectionId) return 'forked';
     const state = newCallState({
       callConnectionId: received.callConnectionId,
       correlationId: claim.correlationId,
       callerPseudonym: claim.callerPseudonym,
       callerSealed: claim.callerSealed,
       language: this.deps.flow.defaultLanguage,
+      nonce: newNonce(),
     });
     const created = await this.deps.store.create(state, this.deps.clock.now().toISOString());
     return created.kind === 'created' ? created.stored : this.deps.store.load(received.callConnectionId);
@@ -290,6 +315,12 @@ async function withThrottleRetry<T>(retries: number, request: () => Promise<T>):
     }
   }
 }
+
+/**
+ * The per-call random part of every operationContext, so a result for the current prompt cannot be guessed from the
+ * flow (`main-menu:1:1`). Starts with a letter so it never reads as the sequence number before it.
+ */
+const newNonce = () => `k${randomBytes(8).toString('hex')}`;
 
 interface EventTarget {
   /** Names the event's marker row: the CloudEvent id, or one the shell makes up for its own events. */

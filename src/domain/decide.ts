@@ -176,7 +176,7 @@ function runStep(flow: Flow, state: CallState, step: Step): Transition {
   if ('say' in step) return play(flow, state, [step.say], { then: step.next, onFailure: 'apologize', outcome: 'completed' });
   if ('transfer' in step) {
     const sequence = state.sequence + 1;
-    const operationContext = `transfer:${sequence}`;
+    const operationContext = `transfer:${sequence}:${state.nonce}`;
     const menuId = state.path.at(-1);
     return {
       state: { ...state, sequence, phase: { name: 'transferring', operationContext, menuId } },
@@ -190,7 +190,7 @@ function runStep(flow: Flow, state: CallState, step: Step): Transition {
 function enterMenu(flow: Flow, state: CallState, menuId: string, attempt: number, reprompt: RepromptReason | undefined): Transition {
   const menu = requireMenu(flow, menuId);
   const sequence = state.sequence + 1;
-  const operationContext = `${menu.input.operationContext ?? menuId}:${attempt}:${sequence}`;
+  const operationContext = `${menu.input.operationContext ?? menuId}:${attempt}:${sequence}:${state.nonce}`;
   const repromptRef = reprompt === undefined ? undefined : (menu.reprompts?.[reprompt] ?? flow.reprompts[reprompt]);
   const prompts: SpokenPrompt[] = [...(repromptRef ? [repromptRef] : []), menu.prompt].map((ref) => speak(flow, state, ref));
   const path = attempt === 1 ? [...state.path, menuId].slice(-MAX_PATH_LENGTH) : state.path;
@@ -220,7 +220,7 @@ function play(
   next: { then: Step | 'hangUp'; onFailure: 'apologize' | 'hangUp'; outcome: CallOutcome },
 ): Transition {
   const sequence = state.sequence + 1;
-  const operationContext = `play:${sequence}`;
+  const operationContext = `play:${sequence}:${state.nonce}`;
   return {
     state: { ...state, sequence, phase: { name: 'playing', operationContext, ...next } },
     actions: [{ type: 'play', operationContext, prompts: refs.map((ref) => speak(flow, state, ref)) }],

@@ -1,6 +1,6 @@
 // Owns the list of functions this app serves, for the Functions runtime (index.ts) and the local host alike.
 import type { EventGridHandler, HttpHandler, HttpMethod, TimerHandler } from '@azure/functions';
-import { CALLBACK_ROUTE, type Overrides } from '../app/composition-root';
+import { CALLBACK_ROUTE, createCallbackGuard, type Overrides } from '../app/composition-root';
 import type { Telemetry } from '../app/ports';
 import { runtimeApp } from '../app/runtime';
 import type { Settings } from '../config';
@@ -21,7 +21,7 @@ export function hotlineFunctions(settings: Settings, telemetry: Telemetry, overr
   const app = runtimeApp(settings, telemetry, overrides);
   const timer = (name: string, everySeconds: number, handler: TimerHandler) => ({ name, schedule: everySchedule(everySeconds), everySeconds, handler });
   return {
-    http: [{ name: 'callbacks', route: CALLBACK_ROUTE, methods: ['POST'], handler: callbackHandler(app, telemetry) }],
+    http: [{ name: 'callbacks', route: CALLBACK_ROUTE, methods: ['POST'], handler: callbackHandler(createCallbackGuard(settings), app, telemetry) }],
     eventGrid: [{ name: 'incomingCall', handler: incomingCallHandler(app, telemetry) }],
     timer: [timer('watchdog', WATCHDOG_EVERY_SECONDS, watchdogHandler(app)), timer('retention', RETENTION_EVERY_SECONDS, retentionHandler(app))],
     warnings:

@@ -81,7 +81,7 @@ describe('malformed callback bodies (R-20)', () => {
     const rowsBefore = await s.rows();
     const stateBefore = await s.stateOf(live.callConnectionId);
     const requestsBefore = s.emulator.requests.length;
-    const response = await fetch(`${s.host.url}/api/callbacks`, {
+    const response = await fetch(s.binding.urlFor(live.correlationId), {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${await s.emulator.signCallbackToken()}` },
       body: body(),
@@ -114,7 +114,7 @@ describe('unknown event types (R-21)', () => {
   it('does not stop the known events of the same post', async () => {
     const { callConnectionId, correlationId } = await s.dial();
     const reply = await s.postCallbacks([
-      event({ type: 'Microsoft.Communication.FutureThing' }),
+      cloudEvent('FutureThing', { callConnectionId, correlationId }),
       cloudEvent('CallDisconnected', { callConnectionId, correlationId, resultInformation: { code: 200, subCode: 540000 } }),
     ]);
     expect(reply).toMatchObject({ status: 200, body: { outcomes: ['unknownType', 'applied'] } });

@@ -9,7 +9,7 @@ import { allRows, freshTable } from '../support/tables';
 
 const at = '2026-11-22T10:00:00.000Z';
 const call = (id: string, phase: CallPhase = { name: 'connecting' }): CallState => ({
-  ...newCallState({ callConnectionId: id, correlationId: `corr-${id}`, callerPseudonym: 'p', callerSealed: 's', language: 'en-US' }),
+  ...newCallState({ callConnectionId: id, correlationId: `corr-${id}`, callerPseudonym: 'p', callerSealed: 's', language: 'en-US', nonce: 'k0123456789abcdef' }),
   phase,
 });
 const claim = (correlationId: string) => ({ correlationId, eventId: 'eg-1', callerPseudonym: 'p', callerSealed: 's', status: 'answering' as const });

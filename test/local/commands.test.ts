@@ -1,5 +1,5 @@
 // The local commands as a person runs them: exit codes, and one clear line when something is in the way.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -70,5 +70,31 @@ describe.concurrent('ports in use', { timeout: 60_000 }, () => {
     const result = await run('tools/local/host-cli.ts', [], { ...sample, PORT: String(takenPort) });
     expect(result.stderr.trim()).toBe(`Port ${takenPort} is in use: set PORT or stop the other process`);
     expect(result.code).toBe(1);
+  });
+});
+
+describe('npm run host without Table Storage (issue 19, item 5)', { timeout: 60_000 }, () => {
+  it('warns at start-up that storage is unreachable, then listens', async () => {
+    const sample = (JSON.parse(readFileSync(path.join(ROOT, 'local.settings.sample.json'), 'utf8')) as { Values: Record<string, string> }).Values;
+    const noStorage = 'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=a2V5;TableEndpoint=http://127.0.0.1:9/devstoreaccount1;';
+    const child = spawn(TSX, ['tools/local/host-cli.ts'], {
+      cwd: ROOT,
+      env: { PATH: process.env['PATH'] ?? '', NO_COLOR: '1', ...sample, PORT: '0', TABLES_CONNECTION_STRING: noStorage },
+    });
+    let stdout = '';
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.on('data', (data: Buffer) => {
+          stdout += data.toString();
+          if (stdout.includes('Functions host listening')) resolve();
+        });
+        child.once('exit', (code) => reject(new Error(`host exited ${String(code)}: ${stdout}`)));
+      });
+    } finally {
+      child.kill('SIGINT');
+    }
+    const warning = stdout.split('\n').findIndex((line) => /warning: Table Storage is unreachable \(.*127\.0\.0\.1:9/.test(line));
+    expect(warning, stdout).toBeGreaterThanOrEqual(0);
+    expect(warning).toBeLessThan(stdout.split('\n').findIndex((line) => line.startsWith('Functions host listening')));
   });
 });

@@ -32,7 +32,7 @@ describe('decide: answering and the main menu', () => {
     expect(actions).toEqual([
       {
         type: 'recognize',
-        operationContext: 'main-menu:1:1',
+        operationContext: 'main-menu:1:1:k0123456789abcdef',
         prompts: [{ kind: 'text', text: expect.stringContaining('Welcome to Contoso') as string, voice: 'en-US-NancyNeural', language: 'en-US' }],
         input: expect.objectContaining({
           type: 'choices',
@@ -66,13 +66,13 @@ describe('decide: answering and the main menu', () => {
 
   it('returns to the main menu after the opening-hours message', () => {
     const { state, last } = walk(flow, [...toMain, (s) => recognized(s, choice('hours')), played]);
-    expect(last).toMatchObject({ type: 'recognize', operationContext: 'main-menu:1:3' });
+    expect(last).toMatchObject({ type: 'recognize', operationContext: 'main-menu:1:3:k0123456789abcdef' });
     expect(state.path).toEqual(['main', 'main']);
   });
 
   it('transfers to the operator after the hold message', () => {
     const { state, last } = walk(flow, [...toMain, (s) => recognized(s, choice('operator')), played]);
-    expect(last).toEqual({ type: 'transferToOperator', operationContext: 'transfer:3' });
+    expect(last).toEqual({ type: 'transferToOperator', operationContext: 'transfer:3:k0123456789abcdef' });
     expect(state.phase).toMatchObject({ name: 'transferring', menuId: 'main' });
   });
 });

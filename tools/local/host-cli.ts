@@ -1,6 +1,7 @@
 // `npm run host`: the hotline's functions alone, at Core Tools' routes, with local.settings.json and the environment.
+import { createApp } from '../../src/app/composition-root';
 import { logTelemetry, type Log } from '../../src/app/ports';
-import { loadSettings, SettingsError } from '../../src/config';
+import { loadSettings, SettingsError, type Settings } from '../../src/config';
 import { loadFlow } from '../../src/flow/validate-flow';
 import { CliError, onInterrupt, portSetting, readEnv, runCli } from './cli-support';
 import { localSettings, startFunctionsHost } from './functions-host';
@@ -21,12 +22,18 @@ async function main(): Promise<number> {
   const { PORT } = readEnv({ PORT: portSetting(7071) });
   portNames = { [PORT]: 'PORT' };
   const env = localSettings();
+  let settings: Settings;
   try {
     // Core Tools would only find out at the first call; a bad setting or flow is reported before listening.
-    loadFlow(loadSettings(env).flowFile);
+    settings = loadSettings(env);
+    loadFlow(settings.flowFile);
   } catch (error) {
     if (!(error instanceof SettingsError)) throw error;
     throw new CliError(`${error.message}\nSettings come from local.settings.json (Values) and the environment: copy local.settings.sample.json to start.`);
+  }
+  const storageProblem = await probeStorage(settings);
+  if (storageProblem) {
+    print(`warning: Table Storage is unreachable (${storageProblem}); callbacks will get 503 until it is up. Start Azurite (npx azurite-table --inMemoryPersistence) or fix TABLES_CONNECTION_STRING.`);
   }
   const host = await startFunctionsHost({
     port: PORT,
@@ -42,5 +49,18 @@ Ctrl-C stops it.`);
   await host.close();
   return 0;
 }
+
+/** Creates the call-state table (as the first invocation would), so a storage that is not there is named at start-up. */
+async function probeStorage(settings: Settings): Promise<string | undefined> {
+  try {
+    await createApp(settings, { trackEvent: () => undefined }).table.createTable({ abortSignal: AbortSignal.timeout(STORAGE_PROBE_MS) });
+    return undefined;
+  } catch (error) {
+    return error instanceof Error ? (error.message.split('\n')[0] ?? error.name) : String(error);
+  }
+}
+
+/** Azurite on loopback answers in milliseconds; a storage that is not there refuses at once or never answers. */
+const STORAGE_PROBE_MS = 3_000;
 
 runCli(main, () => portNames);

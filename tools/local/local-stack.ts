@@ -69,6 +69,7 @@ export function stackSettings(options: {
     OPERATOR_PHONE_NUMBER: OPERATOR_NUMBER,
     HOTLINE_PHONE_NUMBER: HOTLINE_NUMBER,
     PSEUDONYM_KEY: randomBytes(32).toString('base64'),
+    CALLBACK_SIGNING_KEY: randomBytes(32).toString('base64'),
     CALLBACK_AUTH: 'jwt',
     ...options.settings,
   };
