@@ -14,17 +14,28 @@ import type { CallControl, Clock, Log, Telemetry } from './ports';
 
 /** A call rings for 30 s; answering later than that cannot reach the caller. */
 export const RING_WINDOW_MS = 30_000;
-/** Event Grid retries a failed delivery after 10 s: a claim still `answering` by then lost its owner. */
-const CLAIM_TAKEOVER_MS = 10_000;
-/** An unanswered caller is lost, so a throttled answer is tried again more often than a mid-call action (once). */
-const ANSWER_THROTTLE_RETRIES = 3;
+/** Event Grid retries a failed delivery 10 s later at the earliest. */
+const EVENT_GRID_RETRY_MS = 10_000;
+/** What a redelivery needs to claim the call and answer it: handing over later than this before the ring ends is futile. */
+const REDELIVERY_NEEDS_MS = 2_000;
+/** An answer sent in the ring's last second may reach ACS too late: the last try starts before it. */
+const LAST_ANSWER_MARGIN_MS = 1_000;
+/** After its deadline the owner still records the answered call (a few storage writes); a takeover waits for that too. */
+const OWNER_WRAP_UP_MS = 5_000;
+/**
+ * How long one transition's ACS actions may take, retries included: with storage's own timeouts, a callback answers
+ * well inside ACS's patience and the Functions timeout; a call left waiting is the watchdog's.
+ */
+const ACTIONS_DEADLINE_MS = 10_000;
+/** How long to wait after a 429 without Retry-After (which the SDK does not retry). */
+const THROTTLE_PAUSE_MS = 1_000;
 /** Lost ETag races are retried on fresh state; more than this means something is wrong, not busy. */
 const MAX_COMMIT_ATTEMPTS = 5;
 /** A call that goes quiet this long without ending is over, whatever its row says; retention may remove it. */
 const ABANDONED_AFTER_MS = 24 * 3_600_000;
 
-/** `answerThrottled` asks for Event Grid's redelivery (10 s on, inside the ring window): the trigger throws. */
-export type IncomingCallOutcome = 'answered' | 'expired' | 'duplicate' | 'answerFailed' | 'answerThrottled';
+/** `retryLater` asks for Event Grid's redelivery (10 s on, still inside the ring window): the trigger throws. */
+export type IncomingCallOutcome = 'answered' | 'expired' | 'duplicate' | 'answerFailed' | 'retryLater';
 /** `forged`: the event names a call other than the one its callback URL was issued for; nothing was written. */
 export type EventOutcome = 'applied' | 'ignored' | 'duplicate' | 'orphan' | 'unknownType' | 'notActionable' | 'forged';
 
@@ -75,7 +86,7 @@ export class Hotline {
   }
 
   async handleIncomingCall(call: IncomingCall, log: Log): Promise<IncomingCallOutcome> {
-    const { store, calls, callers, telemetry, clock } = this.deps;
+    const { store, callers, telemetry, clock } = this.deps;
     const now = clock.now();
     const callKey = call.correlationId;
     const callerPseudonym = callers.pseudonym(call.callerRawId);
@@ -88,10 +99,24 @@ export class Hotline {
       return 'expired';
     }
 
+    // Every answer path fits the ring window, measured from the event's time, not from when it reached us.
+    const ringEndsAt = Date.parse(call.eventTime) + RING_WINDOW_MS;
+    const handOverBy = ringEndsAt - EVENT_GRID_RETRY_MS - REDELIVERY_NEEDS_MS;
+    const canHandOver = now.getTime() < handOverBy;
+    // Until the last moment a redelivery could still answer, or, when that has passed, until the ring ends.
+    const deadline = canHandOver ? handOverBy : ringEndsAt - LAST_ANSWER_MARGIN_MS;
+
     // The claim is what makes a redelivered IncomingCall harmless: the SDK's repeatability id is fresh per request.
-    const claim = { correlationId: callKey, eventId: call.eventId, callerPseudonym, callerSealed: callers.seal(call.callerRawId), status: 'answering' as const };
-    const takeOverBefore = new Date(now.getTime() - CLAIM_TAKEOVER_MS).toISOString();
-    if ((await store.claimIncomingCall(claim, now.toISOString(), takeOverBefore)) === 'duplicate') {
+    // It names its owner's deadline: nobody takes the call over while its owner may still be answering it.
+    const claim = {
+      correlationId: callKey,
+      eventId: call.eventId,
+      callerPseudonym,
+      callerSealed: callers.seal(call.callerRawId),
+      status: 'answering' as const,
+      deadline: new Date(deadline + OWNER_WRAP_UP_MS).toISOString(),
+    };
+    if ((await store.claimIncomingCall(claim, now.toISOString())) === 'duplicate') {
       telemetry.trackEvent('CallNotAnswered', { callKey, reason: 'duplicate' });
       log.info('incoming call already claimed', { callKey, eventId: call.eventId });
       return 'duplicate';
@@ -99,24 +124,31 @@ export class Hotline {
 
     let callConnectionId: string;
     try {
-      ({ callConnectionId } = await withThrottleRetry(ANSWER_THROTTLE_RETRIES, () =>
-        calls.answer({
-          incomingCallContext: call.incomingCallContext,
-          callbackUrl: this.deps.binding.urlFor(callKey),
-          cognitiveServicesEndpoint: this.deps.cognitiveServicesEndpoint,
-          operationContext: `answer:${callKey}`,
-        }),
-      ));
+      ({ callConnectionId } = await this.answerBy(deadline, {
+        incomingCallContext: call.incomingCallContext,
+        callbackUrl: this.deps.binding.urlFor(callKey),
+        cognitiveServicesEndpoint: this.deps.cognitiveServicesEndpoint,
+        operationContext: `answer:${callKey}`,
+      }));
     } catch (error) {
       const status = statusOf(error);
       const statusCode = String(status ?? 'none');
-      if (status === 429) {
-        // Refused before ACS acted on it, so answering again is safe: the claim is released for Event Grid's redelivery.
-        telemetry.trackEvent('CallNotAnswered', { callKey, reason: 'throttled', statusCode });
-        log.warn('answer throttled by ACS; waiting for Event Grid to redeliver', { callKey });
-        // Unreleased, the claim is still taken over once its owner counts as gone (10 s): the same moment.
-        await store.updateClaim(callKey, { status: 'answerThrottled' }).catch(() => undefined);
-        return 'answerThrottled';
+      const throttled = status === 429;
+      if (throttled || isTimeout(error)) {
+        const reason = throttled ? 'throttled' : 'timedOut';
+        if (canHandOver) {
+          // Refused (429) before ACS acted on it, or not answered by our deadline: a redelivery may try again, and
+          // Event Grid's (10 s on) still lands inside the ring window. The claim is released for it.
+          telemetry.trackEvent('CallNotAnswered', { callKey, reason, statusCode });
+          log.warn('answer not done in time; handing over to Event Grid\'s redelivery', { callKey, reason });
+          await store.updateClaim(callKey, { status: throttled ? 'answerThrottled' : 'answerTimedOut' }).catch(() => undefined);
+          return 'retryLater';
+        }
+        // A redelivery would land after the ring window: the caller is gone, so the failure is recorded, not retried.
+        telemetry.trackEvent('CallNotAnswered', { callKey, reason: 'ringWindow', statusCode });
+        log.error('answer not done inside the ring window', { callKey, reason });
+        await store.updateClaim(callKey, { status: 'answerFailed' }).catch(() => undefined);
+        return 'answerFailed';
       }
       // Anything else a retry would meet again, and a lost response was already retried by the SDK: record and move on.
       telemetry.trackEvent('CallNotAnswered', { callKey, reason: 'answerFailed', statusCode });
@@ -142,6 +174,24 @@ export class Hotline {
       log.warn('could not record the answered call; callbacks will start it from the claim', { callKey, error: describe(error) });
     }
     return 'answered';
+  }
+
+  /**
+   * Answers, with the SDK's retries (one repeatability id) and a second apart after a 429 without Retry-After (which
+   * the SDK does not retry, and ACS did not act on), all aborted at `deadline` (clock time).
+   */
+  private async answerBy(deadline: number, request: Omit<Parameters<CallControl['answer']>[0], 'abortSignal'>): Promise<{ callConnectionId: string }> {
+    const remaining = () => deadline - this.deps.clock.now().getTime();
+    const abortSignal = AbortSignal.timeout(Math.max(0, remaining()));
+    for (;;) {
+      try {
+        return await this.deps.calls.answer({ ...request, abortSignal });
+      } catch (error) {
+        if (statusOf(error) !== 429 || remaining() < THROTTLE_PAUSE_MS) throw error;
+        await sleep(THROTTLE_PAUSE_MS, undefined, { signal: abortSignal }).catch(() => undefined);
+        if (abortSignal.aborted) throw error;
+      }
+    }
   }
 
   /**
@@ -267,9 +317,11 @@ export class Hotline {
    */
   private async act(stored: StoredCall, actions: readonly CallAction[], log: Log): Promise<void> {
     const { callConnectionId, callerSealed, sequence } = stored.state;
+    // One deadline for the transition's actions, retries included: a hung ACS must not hold the callback.
+    const abortSignal = AbortSignal.timeout(ACTIONS_DEADLINE_MS);
     for (const action of actions) {
       try {
-        await withThrottleRetry(1, () => this.deps.calls.execute(callConnectionId, this.deps.callers.unseal(callerSealed), action));
+        await withThrottleRetry(1, () => untilAborted(this.deps.calls.execute(callConnectionId, this.deps.callers.unseal(callerSealed), action, abortSignal), abortSignal));
       } catch (error) {
         const status = statusOf(error);
         const code = acsErrorCode(error);
@@ -322,12 +374,25 @@ async function withThrottleRetry<T>(retries: number, request: () => Promise<T>):
  */
 const newNonce = () => `k${randomBytes(8).toString('hex')}`;
 
+/** The SDK drops the abort signal of some requests (startRecognizing), so the deadline is also enforced on the wait. */
+function untilAborted<T>(request: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    request.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
 interface EventTarget {
   /** Names the event's marker row: the CloudEvent id, or one the shell makes up for its own events. */
   readonly id: string;
   readonly callConnectionId: string;
   readonly correlationId: string | undefined;
 }
+
+/** What AbortSignal.timeout raises through the SDK: the request may or may not have reached ACS. */
+const isTimeout = (error: unknown) => error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError');
 
 /** 404 (8522): the call or participant is gone; 400/8528: the call was terminated. Either way it is over. */
 const isCallGone = (status: number | undefined, code: string | undefined) => status === 404 || (status === 400 && code === '8528');

@@ -66,9 +66,14 @@ export interface IncomingCallClaim {
   readonly eventId: string;
   readonly callerPseudonym: string;
   readonly callerSealed: string;
-  /** `answerThrottled`: ACS refused the answer (429) before acting on it; the next delivery may take the claim. */
-  readonly status: 'answering' | 'answered' | 'answerFailed' | 'answerThrottled';
+  /**
+   * `answerThrottled`: ACS refused the answer (429) before acting on it; `answerTimedOut`: the owner's deadline came
+   * first. Either way the owner has stopped and the next delivery may take the claim.
+   */
+  readonly status: 'answering' | 'answered' | 'answerFailed' | 'answerThrottled' | 'answerTimedOut';
   readonly callConnectionId?: string;
+  /** Until when the owner may still be answering (ISO): no takeover before it. */
+  readonly deadline?: string;
 }
 
 /** Table keys forbid `/ \ # ?` and control characters; ids from the wire are checked before use. */
@@ -139,9 +144,10 @@ export class CallStore {
   /**
    * Insert-if-absent, so a redelivered IncomingCall is not answered twice. Two cases look like a duplicate but are
    * not: our own insert landed behind a lost response (the writer id says so), and an owner that died before
-   * answering, whose claim is still `answering` after `takeOverBefore` (Event Grid retries such a delivery 10 s later).
+   * answering, whose claim is still `answering` after its deadline (at `at`). A claim whose owner handed it over
+   * (throttled, timed out) is taken at once.
    */
-  async claimIncomingCall(claim: IncomingCallClaim, at: string, takeOverBefore: string): Promise<'claimed' | 'duplicate'> {
+  async claimIncomingCall(claim: IncomingCallClaim, at: string): Promise<'claimed' | 'duplicate'> {
     const entity: TableEntity<ClaimEntity> = { partitionKey: claimPartition(claim.correlationId), rowKey: CLAIM_ROW, ...claim, writer: randomUUID(), at };
     for (let attempt = 1; ; attempt++) {
       try {
@@ -156,8 +162,9 @@ export class CallStore {
     }
     const existing = await this.getEntity<ClaimEntity>(entity.partitionKey, CLAIM_ROW);
     if (existing?.writer === entity.writer) return 'claimed';
-    const ownerGone = existing?.status === 'answering' && existing.at < takeOverBefore;
-    if (!ownerGone && existing?.status !== 'answerThrottled') return 'duplicate';
+    const ownerGone = existing?.status === 'answering' && (existing.deadline ?? legacyDeadline(existing.at)) < at;
+    const handedOver = existing?.status === 'answerThrottled' || existing?.status === 'answerTimedOut';
+    if (!existing || (!ownerGone && !handedOver)) return 'duplicate';
     try {
       await this.table.updateEntity(entity, 'Replace', { ...this.options(), etag: existing.etag ?? '' });
       return 'claimed';
@@ -171,8 +178,8 @@ export class CallStore {
   async loadClaim(correlationId: string): Promise<IncomingCallClaim | undefined> {
     const entity = await this.getEntity<ClaimEntity>(claimPartition(correlationId), CLAIM_ROW);
     if (!entity) return undefined;
-    const { correlationId: id, eventId, callerPseudonym, callerSealed, status, callConnectionId } = entity;
-    return { correlationId: id, eventId, callerPseudonym, callerSealed, status, ...(callConnectionId ? { callConnectionId } : {}) };
+    const { correlationId: id, eventId, callerPseudonym, callerSealed, status, callConnectionId, deadline } = entity;
+    return { correlationId: id, eventId, callerPseudonym, callerSealed, status, ...(callConnectionId ? { callConnectionId } : {}), ...(deadline ? { deadline } : {}) };
   }
 
   /** Status changes of a claim are single-writer (the answering invocation), so a merge is enough. */
@@ -281,6 +288,9 @@ export class CallStore {
     return { abortSignal: AbortSignal.timeout(OPERATION_TIMEOUT_MS) };
   }
 }
+
+/** Claims written before owners recorded their deadline were taken over 10 s after they were made. */
+const legacyDeadline = (at: string) => new Date(Date.parse(at) + 10_000).toISOString();
 
 /** What AbortSignal.timeout raises through the SDK: the operation may or may not have reached the service. */
 const isTimeout = (error: unknown) => error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError');
