@@ -3,7 +3,7 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/fu
 import { parseCallbackBody } from '../adapters/acs/callback-events';
 import type { App, CallbackGuard } from '../app/composition-root';
 import type { Telemetry } from '../app/ports';
-import { describeError, failureCause } from './failure-cause';
+import { describeError, failureCause, isOutage } from './failure-cause';
 import { invocationLog } from './invocation-log';
 
 /** ACS callbacks are a few KiB; anything far larger is refused before it is read into memory. */
@@ -24,6 +24,7 @@ export function callbackHandler(guard: CallbackGuard, app: () => Promise<App>, t
       const cause = failureCause(error);
       const status = cause === 'unexpected' ? 500 : 503;
       telemetry.trackEvent('CallbackFailed', { cause, status: String(status) });
+      if (isOutage(cause)) telemetry.trackEvent('StorageOutage', { cause, trigger: 'callbacks' });
       invocationLog(context).error('callback processing failed', { cause, error: describeError(error) });
       return json(status, { error: cause === 'unexpected' ? 'internal error' : 'temporarily unavailable, retry', cause });
     }

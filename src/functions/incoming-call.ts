@@ -4,7 +4,7 @@ import { parseIncomingCall } from '../adapters/acs/incoming-call';
 import type { App } from '../app/composition-root';
 import type { IncomingCallOutcome } from '../app/hotline';
 import type { Telemetry } from '../app/ports';
-import { describeError, failureCause } from './failure-cause';
+import { describeError, failureCause, isOutage } from './failure-cause';
 import { invocationLog } from './invocation-log';
 
 /**
@@ -32,6 +32,7 @@ export function incomingCallHandler(app: () => Promise<App>, telemetry: Telemetr
         } catch (error) {
           const cause = failureCause(error);
           telemetry.trackEvent('IncomingCallFailed', { callKey: parsed.call.correlationId, cause });
+          if (isOutage(cause)) telemetry.trackEvent('StorageOutage', { cause, trigger: 'incomingCall' });
           log.error('incoming call failed; Event Grid will redeliver', { callKey: parsed.call.correlationId, cause, error: describeError(error) });
           throw error;
         }

@@ -23,6 +23,28 @@ const MAX_TRANSACTION_OPERATIONS = 100;
 /** Calls cleaned up at once by retention: enough to finish a backlog, few enough not to flood the partition servers. */
 const CLEANUP_CONCURRENCY = 25;
 
+/**
+ * The call-state table is not there (deleted, a storage account restored empty, a fresh Azurite): an outage, never
+ * "no such row", or every callback would be dropped as a call this hotline does not know.
+ */
+export class TableMissing extends Error {
+  constructor(cause: unknown) {
+    super('the call-state table does not exist', { cause });
+    this.name = 'TableMissing';
+  }
+}
+
+/** The service names the error in its body (`odata.error.code`) and header; the SDK does not always copy it to `code`. */
+export function isTableMissing(error: unknown): boolean {
+  if (error instanceof TableMissing) return true;
+  if (!(error instanceof RestError) || error.statusCode !== 404) return false;
+  return (
+    error.code === 'TableNotFound' ||
+    error.response?.headers.get('x-ms-error-code') === 'TableNotFound' ||
+    /"code"\s*:\s*"TableNotFound"/.test(error.response?.bodyAsText ?? error.message)
+  );
+}
+
 /** A call's state that no longer fits its row: a flow or input far beyond what the hotline is built for. */
 export class StateTooLarge extends Error {
   constructor(callConnectionId: string, length: number) {
@@ -170,7 +192,7 @@ export class CallStore {
       return 'claimed';
     } catch (error) {
       const status = statusOf(error);
-      if (status !== 412 && status !== 404) throw error;
+      if ((status !== 412 && status !== 404) || isTableMissing(error)) throw error;
       return (await this.getEntity<ClaimEntity>(entity.partitionKey, CLAIM_ROW))?.writer === entity.writer ? 'claimed' : 'duplicate';
     }
   }
@@ -257,7 +279,7 @@ export class CallStore {
     try {
       await this.table.deleteEntity(partitionKey, rowKey, this.options());
     } catch (error) {
-      if (statusOf(error) !== 404) throw error;
+      if (statusOf(error) !== 404 || isTableMissing(error)) throw error;
     }
   }
 
@@ -279,6 +301,7 @@ export class CallStore {
     try {
       return await this.table.getEntity<T>(partitionKey, rowKey, this.options());
     } catch (error) {
+      if (isTableMissing(error)) throw new TableMissing(error);
       if (statusOf(error) === 404) return undefined;
       throw error;
     }
