@@ -39,11 +39,14 @@ async function main(): Promise<number> {
     port: PORT,
     env,
     telemetry: logTelemetry(consoleLog),
+    // As Azure does: the watchdog every 15 s and retention hourly, or a call left waiting gets nothing.
+    runTimers: true,
     log: (level, functionName, message) => print(`${functionName} ${level}: ${message}`),
   });
   console.log(`Functions host listening on ${host.url}
   callbacks      POST ${host.url}/api/callbacks
   incomingCall   POST ${host.url}/runtime/webhooks/eventgrid?functionName=incomingCall
+  timers         watchdog every 15 s, retention hourly
 Ctrl-C stops it.`);
   await new Promise<void>((resolve) => onInterrupt(resolve));
   await host.close();

@@ -15,7 +15,7 @@ const cloudEvent = z.object({
   time: z.optional(z.string()),
   data: z.looseObject({
     callConnectionId: tableKey,
-    correlationId: z.optional(z.string()),
+    correlationId: z.optional(tableKey),
     operationContext: z.nullish(z.string()),
     resultInformation: z.nullish(z.looseObject({ code: z.optional(z.number()), subCode: z.optional(z.number()) })),
   }),
