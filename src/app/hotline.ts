@@ -20,6 +20,12 @@ const EVENT_GRID_RETRY_MS = 10_000;
 const REDELIVERY_NEEDS_MS = 2_000;
 /** An answer sent in the ring's last second may reach ACS too late: the last try starts before it. */
 const LAST_ANSWER_MARGIN_MS = 1_000;
+/**
+ * An owner's first answer ends by then, and it has recorded it (or extended its claim) 2 s later: before Event Grid's
+ * first retry (10 s), so a dead owner's claim is free for it.
+ */
+const CLAIM_START_BY_MS = 6_000;
+const FIRST_WRAP_UP_MS = 2_000;
 /** After its deadline the owner still records the answered call (a few storage writes); a takeover waits for that too. */
 const OWNER_WRAP_UP_MS = 5_000;
 /**
@@ -107,14 +113,17 @@ export class Hotline {
     const deadline = canHandOver ? handOverBy : ringEndsAt - LAST_ANSWER_MARGIN_MS;
 
     // The claim is what makes a redelivered IncomingCall harmless: the SDK's repeatability id is fresh per request.
-    // It names its owner's deadline: nobody takes the call over while its owner may still be answering it.
+    // It names its owner's deadline: nobody takes the call over while its owner may still be answering it. At first
+    // that is short (before Event Grid's retry), so an owner that dies before answering does not cost the caller; an
+    // owner that needs longer (throttled, slow) extends it before going on.
+    const startBy = Math.min(deadline, now.getTime() + CLAIM_START_BY_MS);
     const claim = {
       correlationId: callKey,
       eventId: call.eventId,
       callerPseudonym,
       callerSealed: callers.seal(call.callerRawId),
       status: 'answering' as const,
-      deadline: new Date(deadline + OWNER_WRAP_UP_MS).toISOString(),
+      deadline: new Date(startBy + (startBy < deadline ? FIRST_WRAP_UP_MS : OWNER_WRAP_UP_MS)).toISOString(),
     };
     if ((await store.claimIncomingCall(claim, now.toISOString())) === 'duplicate') {
       telemetry.trackEvent('CallNotAnswered', { callKey, reason: 'duplicate' });
@@ -124,12 +133,14 @@ export class Hotline {
 
     let callConnectionId: string;
     try {
-      ({ callConnectionId } = await this.answerBy(deadline, {
+      const request = {
         incomingCallContext: call.incomingCallContext,
         callbackUrl: this.deps.binding.urlFor(callKey),
         cognitiveServicesEndpoint: this.deps.cognitiveServicesEndpoint,
         operationContext: `answer:${callKey}`,
-      }));
+      };
+      const extend = () => store.updateClaim(callKey, { status: 'answering', deadline: new Date(deadline + OWNER_WRAP_UP_MS).toISOString() });
+      ({ callConnectionId } = await this.answerBy(startBy, deadline, request, extend));
     } catch (error) {
       const status = statusOf(error);
       const statusCode = String(status ?? 'none');
@@ -178,16 +189,31 @@ export class Hotline {
 
   /**
    * Answers, with the SDK's retries (one repeatability id) and a second apart after a 429 without Retry-After (which
-   * the SDK does not retry, and ACS did not act on), all aborted at `deadline` (clock time).
+   * the SDK does not retry, and ACS did not act on). The first answer ends by `startBy` (the claim's first deadline);
+   * retrying past a 429 takes `extend` (the claim's deadline moved to `deadline`), and every retry ends by `deadline`.
    */
-  private async answerBy(deadline: number, request: Omit<Parameters<CallControl['answer']>[0], 'abortSignal'>): Promise<{ callConnectionId: string }> {
-    const remaining = () => deadline - this.deps.clock.now().getTime();
-    const abortSignal = AbortSignal.timeout(Math.max(0, remaining()));
+  private async answerBy(
+    startBy: number,
+    deadline: number,
+    request: Omit<Parameters<CallControl['answer']>[0], 'abortSignal'>,
+    extend: () => Promise<void>,
+  ): Promise<{ callConnectionId: string }> {
+    const remaining = (until: number) => until - this.deps.clock.now().getTime();
+    let abortSignal = AbortSignal.timeout(Math.max(0, remaining(startBy)));
+    let extended = startBy >= deadline;
     for (;;) {
       try {
         return await this.deps.calls.answer({ ...request, abortSignal });
       } catch (error) {
-        if (statusOf(error) !== 429 || remaining() < THROTTLE_PAUSE_MS) throw error;
+        // Only a refusal is retried here: a try that timed out may have landed, and a fresh answerCall would carry a
+        // fresh repeatability id. That is the redelivery's to decide, once this owner has handed the claim over.
+        if (statusOf(error) !== 429 || remaining(deadline) < THROTTLE_PAUSE_MS) throw error;
+        if (!extended) {
+          // Storage failing here throws: the owner stops, and its short deadline lets Event Grid's retry take over.
+          await extend();
+          extended = true;
+          abortSignal = AbortSignal.timeout(Math.max(0, remaining(deadline)));
+        }
         await sleep(THROTTLE_PAUSE_MS, undefined, { signal: abortSignal }).catch(() => undefined);
         if (abortSignal.aborted) throw error;
       }

@@ -121,13 +121,16 @@ function onRecognized(
 ): Transition {
   const menu = requireMenu(flow, phase.menuId);
   const input = withoutStopTones(event.input, menu);
+  // Only a language the menu offered ACS becomes the call's: anything else would be sent back as speechLanguage.
+  const candidates = menu.input.type === 'dtmf' ? undefined : menu.input.speechLanguages;
+  const language = event.language !== undefined && candidates?.includes(event.language) === true ? event.language : undefined;
   const completed: CallMilestone = {
     name: 'RecognizeCompleted',
     menuId: phase.menuId,
     inputType: event.input.kind === 'choice' ? 'choices' : event.input.kind,
     subCode: event.subCode,
     attempt: phase.attempt,
-    language: event.language,
+    language,
     sentiment: event.sentiment,
     confidence: event.input.kind === 'dtmf' ? undefined : event.input.confidence,
   };
@@ -137,7 +140,7 @@ function onRecognized(
   }
   const heard: CallState = {
     ...state,
-    language: event.language ?? state.language,
+    language: language ?? state.language,
     sentiment: event.sentiment ?? state.sentiment,
     collected: { ...state.collected, [phase.menuId]: input },
     lastFailure: undefined,

@@ -190,10 +190,10 @@ describe('decide: free speech, language identification and sentiment', () => {
     expect(last).toMatchObject({ prompts: [{ text: 'Introduzca su número de cuenta y pulse la tecla almohadilla.', voice: 'es-ES-ElviraNeural', language: 'es-ES' }] });
   });
 
-  it('falls back to the default language for a language the flow has no prompts in', () => {
-    const { state, last } = walk(flow, [...toMain, (s) => recognized(s, choice('account'), { language: 'fr-FR' })]);
-    expect(state.language).toBe('fr-FR');
-    expect(last).toMatchObject({ prompts: [{ voice: 'en-US-NancyNeural', language: 'en-US' }] });
+  it('ignores an identified language the menu did not offer, instead of sending it back to ACS (issue 13, item 10)', () => {
+    const { state, last } = walk(flow, [...toMain, (s) => recognized(s, choice('support'), { language: 'fr-FR' })]);
+    expect(state.language).toBe('en-US');
+    expect(last).toMatchObject({ prompts: [{ voice: 'en-US-NancyNeural', language: 'en-US' }], input: { speechLanguage: 'en-US' } });
   });
 });
 

@@ -1,5 +1,6 @@
 // `npm run host`: the hotline's functions alone, at Core Tools' routes, with local.settings.json and the environment.
 import { createApp } from '../../src/app/composition-root';
+import { boundedLine } from '../../src/functions/invocation-log';
 import { logTelemetry, type Log } from '../../src/app/ports';
 import { loadSettings, SettingsError, type Settings } from '../../src/config';
 import { loadFlow } from '../../src/flow/validate-flow';
@@ -9,7 +10,7 @@ import { localSettings, startFunctionsHost } from './functions-host';
 let portNames: Record<number, string> = {};
 
 /** One line per log entry, as `func start` prints them. */
-const print = (text: string) => console.log(`[${new Date().toISOString()}] ${text}`);
+const print = (text: string) => console.log(`[${new Date().toISOString()}] ${boundedLine(text)}`);
 const withProperties = (message: string, properties?: Readonly<Record<string, unknown>>) =>
   properties ? `${message} ${JSON.stringify(properties)}` : message;
 const consoleLog: Log = {

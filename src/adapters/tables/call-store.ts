@@ -205,7 +205,7 @@ export class CallStore {
   }
 
   /** Status changes of a claim are single-writer (the answering invocation), so a merge is enough. */
-  async updateClaim(correlationId: string, change: Pick<IncomingCallClaim, 'status'> & { callConnectionId?: string }): Promise<void> {
+  async updateClaim(correlationId: string, change: Pick<IncomingCallClaim, 'status'> & { callConnectionId?: string; deadline?: string }): Promise<void> {
     await this.table.updateEntity({ partitionKey: claimPartition(correlationId), rowKey: CLAIM_ROW, ...change }, 'Merge', this.options());
   }
 
