@@ -33,6 +33,15 @@ const rawSettings = z.object({
   APPLICATIONINSIGHTS_CONNECTION_STRING: optional(
     z.string().check(z.regex(/(^|;)\s*InstrumentationKey=[^;]+/i, 'must be an Application Insights connection string (InstrumentationKey=...;IngestionEndpoint=...)')),
   ),
+  // The App Service convention for Entra ID ingestion, e.g. ClientId=<guid>;Authorization=AAD (the identity's client id).
+  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: optional(
+    z.string().check(
+      z.regex(
+        /^(?=(?:.*;)?\s*Authorization=AAD\s*(?:;|$))(?:\s*(?:Authorization=AAD|ClientId=[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12})\s*(?:;|$))+$/i,
+        'must be Authorization=AAD, optionally with ClientId=<client id of a user-assigned identity>',
+      ),
+    ),
+  ),
   WATCHDOG_STALL_SECONDS: optional(whole(5, 3600)),
   CALL_RETENTION_HOURS: optional(whole(1, 24 * 90)),
 });
@@ -63,6 +72,8 @@ export interface Settings {
   readonly callbackAuth: CallbackAuthSettings;
   /** Unset locally: custom events then go to the log as JSON lines. */
   readonly applicationInsightsConnectionString: string | undefined;
+  /** Set when Application Insights refuses keys: the exporter signs in as this managed identity (no client id = system-assigned). */
+  readonly applicationInsightsIdentity: { readonly clientId: string | undefined } | undefined;
   /** How long a call may wait for an ACS result before the watchdog steps in; `undefined` = derived from the flow. */
   readonly stallAfterSeconds: number | undefined;
   /** How long the rows of a finished call (and its incoming-call claim) are kept. */
@@ -137,6 +148,9 @@ export function loadSettings(env: Readonly<Record<string, string | undefined>>):
           }
         : { mode: 'disabled' },
     applicationInsightsConnectionString: raw.APPLICATIONINSIGHTS_CONNECTION_STRING,
+    applicationInsightsIdentity: raw.APPLICATIONINSIGHTS_AUTHENTICATION_STRING
+      ? { clientId: /(?:^|;)\s*ClientId=([^;\s]+)/i.exec(raw.APPLICATIONINSIGHTS_AUTHENTICATION_STRING)?.[1] }
+      : undefined,
     stallAfterSeconds: raw.WATCHDOG_STALL_SECONDS,
     retentionHours: raw.CALL_RETENTION_HOURS ?? DEFAULT_RETENTION_HOURS,
   };

@@ -74,6 +74,23 @@ describe('loadSettings', () => {
   });
 });
 
+describe('APPLICATIONINSIGHTS_AUTHENTICATION_STRING', () => {
+  const clientId = '0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0';
+
+  it('names the managed identity the exporter signs in as, when Application Insights refuses keys', () => {
+    expect(loadSettings(local).applicationInsightsIdentity).toBeUndefined();
+    expect(loadSettings({ ...local, APPLICATIONINSIGHTS_AUTHENTICATION_STRING: `ClientId=${clientId};Authorization=AAD` }).applicationInsightsIdentity).toEqual({ clientId });
+    expect(loadSettings({ ...local, APPLICATIONINSIGHTS_AUTHENTICATION_STRING: `Authorization=AAD;ClientId=${clientId}` }).applicationInsightsIdentity).toEqual({ clientId });
+    expect(loadSettings({ ...local, APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD' }).applicationInsightsIdentity).toEqual({ clientId: undefined });
+  });
+
+  it('refuses anything but Entra ID with an optional client id', () => {
+    for (const bad of [`ClientId=${clientId}`, 'Authorization=Key', `ClientId=not-a-guid;Authorization=AAD`, `Authorization=AAD;Secret=x`]) {
+      expect(() => loadSettings({ ...local, APPLICATIONINSIGHTS_AUTHENTICATION_STRING: bad }), bad).toThrow(/APPLICATIONINSIGHTS_AUTHENTICATION_STRING: must be Authorization=AAD/);
+    }
+  });
+});
+
 describe('local.settings.sample.json', () => {
   const sample = (JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'local.settings.sample.json'), 'utf8')) as { Values: Record<string, string> }).Values;
 
