@@ -49,8 +49,10 @@ const inputDetails = z.discriminatedUnion('kind', [
 const endDetails = z.object({ kind: z.enum(['hungUpByApp', 'transferred', 'callerHungUp', 'missed']) });
 const withContext = z.object({ operationContext: z.string() });
 
-/** The operationContexts the decision core stamps: `<menu context>:<attempt>:<seq>`, `play:<seq>`, `transfer:<seq>`. */
-// The hotline ends each context with the call's random part (a letter, then hex).
+/**
+ * The operationContexts the decision core stamps: `<menu context>:<attempt>:<seq>`, `play:<seq>`, `transfer:<seq>`, each
+ * ending in the call's random part (a letter, then hex).
+ */
 const MENU_CONTEXT = /^(.+):(\d+):(\d+)(?::[a-z][0-9a-f]+)?$/;
 const STEP_CONTEXT = /^(play|transfer):(\d+)(?::[a-z][0-9a-f]+)?$/;
 
