@@ -16,8 +16,12 @@ import type { CallControl, Clock, Log, Telemetry } from './ports';
 export const RING_WINDOW_MS = 30_000;
 /** Event Grid retries a failed delivery 10 s later at the earliest. */
 const EVENT_GRID_RETRY_MS = 10_000;
-/** What a redelivery needs to claim the call and answer it: handing over later than this before the ring ends is futile. */
-const REDELIVERY_NEEDS_MS = 2_000;
+/**
+ * What a redelivery needs to claim the call and answer it: handing over later than this before the ring ends is futile.
+ * Generous, because a burst that slows the first delivery slows its redelivery too (a 300-call burst on a loaded
+ * 2-core machine lost calls handed over at 18 s).
+ */
+const REDELIVERY_NEEDS_MS = 5_000;
 /** An answer sent in the ring's last second may reach ACS too late: the last try starts before it. */
 const LAST_ANSWER_MARGIN_MS = 1_000;
 /**
