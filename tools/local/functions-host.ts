@@ -137,6 +137,11 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
     running.set(name, run);
     return run;
   }
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+  });
+  // Only once listening: a host that could not start must not be kept alive by its timers.
   const intervals = options.runTimers
     ? functions.timer.map(({ name, everySeconds }) =>
         setInterval(() => {
@@ -145,10 +150,6 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
       )
     : [];
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
-  });
   const address = server.address() as AddressInfo;
   return {
     url: `http://${options.host ?? '127.0.0.1'}:${address.port}`,
