@@ -3,7 +3,7 @@ import { createApp } from '../../src/app/composition-root';
 import { boundedLine } from '../../src/functions/invocation-log';
 import { logTelemetry, type Log } from '../../src/app/ports';
 import { loadSettings, SettingsError, type Settings } from '../../src/config';
-import { loadFlow } from '../../src/flow/validate-flow';
+import { FlowError, loadFlow } from '../../src/flow/validate-flow';
 import { CliError, onInterrupt, portSetting, readEnv, runCli } from './cli-support';
 import { localSettings, startFunctionsHost } from './functions-host';
 
@@ -23,15 +23,22 @@ async function main(): Promise<number> {
   const { PORT } = readEnv({ PORT: portSetting(7071) });
   portNames = { [PORT]: 'PORT' };
   const env = localSettings();
-  let settings: Settings;
+  // Core Tools would only find out at the first call; every bad setting and flow problem is reported before listening.
+  const problems: string[] = [];
+  let settings: Settings | undefined;
   try {
-    // Core Tools would only find out at the first call; a bad setting or flow is reported before listening.
     settings = loadSettings(env);
-    loadFlow(settings.flowFile);
   } catch (error) {
     if (!(error instanceof SettingsError)) throw error;
-    throw new CliError(`${error.message}\nSettings come from local.settings.json (Values) and the environment: copy local.settings.sample.json to start.`);
+    problems.push(`${error.message}\nSettings come from local.settings.json (Values) and the environment: copy local.settings.sample.json to start.`);
   }
+  try {
+    loadFlow(env['HOTLINE_FLOW_FILE'] || undefined);
+  } catch (error) {
+    if (!(error instanceof FlowError)) throw error;
+    problems.push(error.message);
+  }
+  if (problems.length > 0 || !settings) throw new CliError(problems.join('\n'));
   const storageProblem = await probeStorage(settings);
   if (storageProblem) {
     print(`warning: Table Storage is unreachable (${storageProblem}); callbacks will get 503 until it is up. Start Azurite (npx azurite-table --inMemoryPersistence) or fix TABLES_CONNECTION_STRING.`);
