@@ -130,7 +130,7 @@ export function loadSettings(env: Readonly<Record<string, string | undefined>>):
     problems.push(`ACS_CALLBACK_AUDIENCE: is required while CALLBACK_AUTH is jwt: ${EXPECTED.ACS_CALLBACK_AUDIENCE}`);
   }
   // One leaked key must not give away the other: pseudonyms are analytics data, callback signatures are credentials.
-  if (set('CALLBACK_SIGNING_KEY') && env['CALLBACK_SIGNING_KEY'] === env['PSEUDONYM_KEY']) {
+  if (set('CALLBACK_SIGNING_KEY') && !malformed.has('CALLBACK_SIGNING_KEY') && env['CALLBACK_SIGNING_KEY'] === env['PSEUDONYM_KEY']) {
     problems.push('CALLBACK_SIGNING_KEY: must differ from PSEUDONYM_KEY (generate its own 32 random bytes)');
   }
   if (!parsed.success || problems.length > 0) throw new SettingsError(problems);

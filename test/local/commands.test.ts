@@ -78,6 +78,7 @@ describe('npm run host without settings', { timeout: 60_000 }, () => {
       'COGNITIVE_SERVICES_ENDPOINT',
       'OPERATOR_PHONE_NUMBER',
       'PSEUDONYM_KEY',
+      'CALLBACK_SIGNING_KEY',
       'ACS_CONNECTION_STRING / ACS_ENDPOINT',
       'TABLES_CONNECTION_STRING / TABLES_ENDPOINT',
       'ACS_CALLBACK_AUDIENCE',
