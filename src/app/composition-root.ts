@@ -7,9 +7,12 @@ import { CallbackAuthenticator } from '../adapters/acs/callback-auth';
 import { CallbackBinding } from '../adapters/acs/callback-binding';
 import { CallerIdentity } from '../adapters/privacy/caller-identity';
 import { CallStore } from '../adapters/tables/call-store';
+import { FlowVersionStore } from '../adapters/tables/flow-versions';
 import type { Settings } from '../config';
 import type { Flow } from '../flow/flow-schema';
+import { flowVersion } from '../flow/flow-version';
 import { loadFlow } from '../flow/validate-flow';
+import { FlowLibrary } from './flow-library';
 import { Hotline, stallThresholdsMs } from './hotline';
 import { systemClock, type CallControl, type Clock, type Telemetry } from './ports';
 
@@ -78,13 +81,15 @@ export function createApp(settings: Settings, telemetry: Telemetry, overrides: O
       overrides.acsPolicies ?? [],
     );
   const flow = overrides.flow ?? loadFlow(settings.flowFile);
+  const clock = overrides.clock ?? systemClock;
   const hotline = new Hotline({
     flow,
+    flows: new FlowLibrary(flow, flowVersion(flow), new FlowVersionStore(table), clock),
     store: new CallStore(table),
     calls,
     callers: new CallerIdentity(settings.pseudonymKey),
     telemetry,
-    clock: overrides.clock ?? systemClock,
+    clock,
     binding: callbackBinding(settings),
     cognitiveServicesEndpoint: settings.cognitiveServicesEndpoint,
     stallAfterMs: stallThresholdsMs(flow, settings.stallAfterSeconds),

@@ -7,9 +7,11 @@ import type { CallerIdentity } from '../adapters/privacy/caller-identity';
 import { statusOf, WAITING_PHASES, type CallStore, type CleanupResult, type StoredCall, type WaitingPhase } from '../adapters/tables/call-store';
 import type { CallAction, CallMilestone } from '../domain/call-action';
 import type { CallEvent } from '../domain/call-event';
-import { newCallState } from '../domain/call-state';
+import { newCallState, type CallState } from '../domain/call-state';
 import { decide } from '../domain/decide';
+import { decideWithoutOwnFlow } from '../domain/missing-flow';
 import type { Flow } from '../flow/flow-schema';
+import type { FlowLibrary } from './flow-library';
 import type { CallControl, Clock, Log, Telemetry } from './ports';
 
 /** A call rings for 30 s; answering later than that cannot reach the caller. */
@@ -76,6 +78,8 @@ export function stallThresholdsMs(flow: Flow, overrideSeconds: number | undefine
 
 export interface HotlineDependencies {
   readonly flow: Flow;
+  /** The current flow's version and every version live calls started on. */
+  readonly flows: FlowLibrary;
   readonly store: CallStore;
   readonly calls: CallControl;
   readonly callers: CallerIdentity;
@@ -100,11 +104,14 @@ export class Hotline {
     const now = clock.now();
     const callKey = call.correlationId;
     const callerPseudonym = callers.pseudonym(call.callerRawId);
-    telemetry.trackEvent('CallReceived', { callKey, callerPseudonym });
+    const flowVersion = this.deps.flows.currentVersion;
+    telemetry.trackEvent('CallReceived', { callKey, callerPseudonym, flowVersion });
+    // Stored while ACS answers, so the call's first callback finds its version on any instance.
+    const versionStored = this.storeCurrentVersion(log);
 
     const ringMs = now.getTime() - Date.parse(call.eventTime);
     if (ringMs > RING_WINDOW_MS) {
-      telemetry.trackEvent('CallNotAnswered', { callKey, reason: 'expired' }, { ringMs });
+      telemetry.trackEvent('CallNotAnswered', { callKey, reason: 'expired', flowVersion }, { ringMs });
       log.warn('incoming call too old to answer', { callKey, ringMs });
       return 'expired';
     }
@@ -130,7 +137,7 @@ export class Hotline {
       deadline: new Date(startBy + (startBy < deadline ? FIRST_WRAP_UP_MS : OWNER_WRAP_UP_MS)).toISOString(),
     };
     if ((await store.claimIncomingCall(claim, now.toISOString())) === 'duplicate') {
-      telemetry.trackEvent('CallNotAnswered', { callKey, reason: 'duplicate' });
+      telemetry.trackEvent('CallNotAnswered', { callKey, reason: 'duplicate', flowVersion });
       log.info('incoming call already claimed', { callKey, eventId: call.eventId });
       return 'duplicate';
     }
@@ -154,32 +161,34 @@ export class Hotline {
         if (canHandOver) {
           // Refused (429) before ACS acted on it, or not answered by our deadline: a redelivery may try again, and
           // Event Grid's (10 s on) still lands inside the ring window. The claim is released for it.
-          telemetry.trackEvent('CallNotAnswered', { callKey, reason, statusCode });
+          telemetry.trackEvent('CallNotAnswered', { callKey, reason, statusCode, flowVersion });
           log.warn('answer not done in time; handing over to Event Grid\'s redelivery', { callKey, reason });
           await store.updateClaim(callKey, { status: throttled ? 'answerThrottled' : 'answerTimedOut' }).catch(() => undefined);
           return 'retryLater';
         }
         // A redelivery would land after the ring window: the caller is gone, so the failure is recorded, not retried.
-        telemetry.trackEvent('CallNotAnswered', { callKey, reason: 'ringWindow', statusCode });
+        telemetry.trackEvent('CallNotAnswered', { callKey, reason: 'ringWindow', statusCode, flowVersion });
         log.error('answer not done inside the ring window', { callKey, reason });
         await store.updateClaim(callKey, { status: 'answerFailed' }).catch(() => undefined);
         return 'answerFailed';
       }
       // Anything else a retry would meet again, and a lost response was already retried by the SDK: record and move on.
-      telemetry.trackEvent('CallNotAnswered', { callKey, reason: 'answerFailed', statusCode });
+      telemetry.trackEvent('CallNotAnswered', { callKey, reason: 'answerFailed', statusCode, flowVersion });
       log.error('answer failed', { callKey, statusCode, error: describe(error) });
       await store.updateClaim(callKey, { status: 'answerFailed' }).catch(() => undefined);
       return 'answerFailed';
     }
 
-    telemetry.trackEvent('CallAnswered', { callKey, callConnectionId }, { ringMs: Math.max(0, ringMs) });
+    telemetry.trackEvent('CallAnswered', { callKey, callConnectionId, flowVersion }, { ringMs: Math.max(0, ringMs) });
     try {
+      await versionStored;
       const state = newCallState({
         callConnectionId,
         correlationId: callKey,
         callerPseudonym,
         callerSealed: claim.callerSealed,
         language: this.deps.flow.defaultLanguage,
+        flowVersion,
         nonce: newNonce(),
       });
       await store.create(state, now.toISOString());
@@ -236,7 +245,7 @@ export class Hotline {
 
   private async applyEvent(received: CallbackEvent, boundTo: string, log: Log): Promise<EventOutcome> {
     if (!received.known) {
-      this.deps.telemetry.trackEvent('CallbackIgnored', { reason: 'unknownType', eventType: received.type });
+      this.deps.telemetry.trackEvent('CallbackIgnored', { reason: 'unknownType', eventType: received.type, flowVersion: this.deps.flows.currentVersion });
       log.warn('unknown callback event type ignored', { callConnectionId: received.callConnectionId, eventId: received.id, eventType: received.type });
       return 'unknownType';
     }
@@ -251,18 +260,18 @@ export class Hotline {
   private async apply(target: EventTarget, event: CallEvent, log: Log, boundTo?: string): Promise<EventOutcome> {
     const context = { callConnectionId: target.callConnectionId, eventId: target.id, eventType: event.type };
     for (let attempt = 1; attempt <= MAX_COMMIT_ATTEMPTS; attempt++) {
-      const stored = (await this.deps.store.load(target.callConnectionId)) ?? (await this.startFromClaim(target));
+      const stored = (await this.deps.store.load(target.callConnectionId)) ?? (await this.startFromClaim(target, log));
       if (stored === 'forked' || (stored && boundTo !== undefined && stored.state.correlationId !== boundTo)) {
         this.deps.telemetry.trackEvent('CallbackRejected', { reason: 'binding', status: '403', eventType: event.type });
         log.warn(stored === 'forked' ? 'callback for another connection of an answered call refused' : 'callback for a call other than its URL names refused', context);
         return 'forged';
       }
       if (!stored) {
-        this.deps.telemetry.trackEvent('CallbackIgnored', { reason: 'orphan', eventType: event.type });
+        this.deps.telemetry.trackEvent('CallbackIgnored', { reason: 'orphan', eventType: event.type, flowVersion: this.deps.flows.currentVersion });
         log.warn('callback for a call this hotline does not know', context);
         return 'orphan';
       }
-      const decision = decide(this.deps.flow, stored.state, event);
+      const decision = await this.decideOnOwnFlow(stored.state, event, log);
       if (decision.kind === 'ignore') {
         log.info(`event ignored: ${decision.reason}`, context);
         return 'ignored';
@@ -270,7 +279,7 @@ export class Hotline {
       const result = await this.deps.store.commit(stored, decision.state, target.id, this.deps.clock.now().toISOString());
       if (result === 'duplicate') return 'duplicate';
       if (result === 'committed') {
-        this.report(decision.state.callConnectionId, decision.milestones);
+        this.report(decision.state.callConnectionId, decision.state.flowVersion, decision.milestones);
         await this.act(stored, decision.actions, log);
         return 'applied';
       }
@@ -294,7 +303,7 @@ export class Hotline {
     let failed = 0;
     for (const call of waiting) {
       const waitingMs = now.getTime() - Date.parse(call.updatedAt);
-      const where = { callConnectionId: call.callConnectionId, phase: call.phase, ...(call.menuId ? { menuId: call.menuId } : {}) };
+      const where = { callConnectionId: call.callConnectionId, phase: call.phase, ...(call.menuId ? { menuId: call.menuId } : {}), flowVersion: call.flowVersion ?? 'none' };
       this.deps.telemetry.trackEvent('CallStuck', where, { waitingMs });
       log.warn('call stalled', { ...where, waitingMs });
       const target = { id: `stalled-${call.updatedAt}`, callConnectionId: call.callConnectionId, correlationId: undefined };
@@ -309,12 +318,37 @@ export class Hotline {
     return { stalled: waiting.length, recovered, failed };
   }
 
-  /** Table Storage has no TTL: rows of calls finished longer ago than the retention period are deleted here. */
-  async deleteExpiredCalls(log: Log): Promise<CleanupResult> {
+  /**
+   * Table Storage has no TTL: rows of calls finished longer ago than the retention period are deleted here, then the
+   * flow versions no remaining call names and no instance has served within that period.
+   */
+  async deleteExpiredCalls(log: Log): Promise<CleanupResult & { readonly versions: number }> {
     const now = this.deps.clock.now().getTime();
-    const result = await this.deps.store.deleteFinished(new Date(now - this.deps.retentionMs).toISOString(), new Date(now - ABANDONED_AFTER_MS).toISOString());
-    log.info('expired call rows deleted', { ...result });
-    return result;
+    const cutoff = new Date(now - this.deps.retentionMs).toISOString();
+    const result = await this.deps.store.deleteFinished(cutoff, new Date(now - ABANDONED_AFTER_MS).toISOString());
+    const { retired } = await this.deps.flows.retireUnused(cutoff);
+    log.info('expired call rows deleted', { ...result, retiredFlowVersions: retired });
+    return { ...result, versions: retired.length };
+  }
+
+  /** The call's own flow version decides; one that cannot be found ends the call politely on the current flow. */
+  private async decideOnOwnFlow(state: CallState, event: CallEvent, log: Log) {
+    const { flows } = this.deps;
+    const lookup = await flows.flowFor(state, log);
+    if (lookup.kind === 'found') return decide(lookup.flow, state.flowVersion === undefined ? { ...state, flowVersion: flows.currentVersion } : state, event);
+    log.warn('call\'s flow version not found; ending it politely', { callConnectionId: state.callConnectionId, flowVersion: lookup.version ?? 'none' });
+    return decideWithoutOwnFlow(flows.current, flows.currentVersion, state, event);
+  }
+
+  /** Resolves to whether the current version is stored; a failure is logged, and the next call tries again. */
+  private storeCurrentVersion(log: Log): Promise<boolean> {
+    return this.deps.flows.ensureCurrentStored().then(
+      () => true,
+      (error: unknown) => {
+        log.warn('could not store the current flow version; calls after a deploy may not find it', { flowVersion: this.deps.flows.currentVersion, error: describe(error) });
+        return false;
+      },
+    );
   }
 
   /**
@@ -323,17 +357,19 @@ export class Hotline {
    * Once the answer's response has named the call's connection, an event for any other connection of the same
    * correlation id is a fork and is refused (`forked`); before that, the callback URL's binding is the proof.
    */
-  private async startFromClaim(received: EventTarget): Promise<StoredCall | 'forked' | undefined> {
+  private async startFromClaim(received: EventTarget, log: Log): Promise<StoredCall | 'forked' | undefined> {
     if (!received.correlationId) return undefined;
     const claim = await this.deps.store.loadClaim(received.correlationId);
     if (!claim) return undefined;
     if (claim.callConnectionId !== undefined && claim.callConnectionId !== received.callConnectionId) return 'forked';
+    await this.storeCurrentVersion(log);
     const state = newCallState({
       callConnectionId: received.callConnectionId,
       correlationId: claim.correlationId,
       callerPseudonym: claim.callerPseudonym,
       callerSealed: claim.callerSealed,
       language: this.deps.flow.defaultLanguage,
+      flowVersion: this.deps.flows.currentVersion,
       nonce: newNonce(),
     });
     const created = await this.deps.store.create(state, this.deps.clock.now().toISOString());
@@ -355,7 +391,13 @@ export class Hotline {
       } catch (error) {
         const status = statusOf(error);
         const code = acsErrorCode(error);
-        this.deps.telemetry.trackEvent('ActionFailed', { callConnectionId, action: action.type, statusCode: String(status ?? 'none'), code: code ?? 'none' });
+        this.deps.telemetry.trackEvent('ActionFailed', {
+          callConnectionId,
+          action: action.type,
+          statusCode: String(status ?? 'none'),
+          code: code ?? 'none',
+          flowVersion: stored.state.flowVersion ?? 'none',
+        });
         const details = { callConnectionId, action: action.type, status, code, error: describe(error) };
         if (!isCallGone(status, code)) {
           log.error('ACS action failed', details);
@@ -369,10 +411,10 @@ export class Hotline {
     }
   }
 
-  private report(callConnectionId: string, milestones: readonly CallMilestone[]): void {
+  private report(callConnectionId: string, flowVersion: string | undefined, milestones: readonly CallMilestone[]): void {
     for (const milestone of milestones) {
       const { name, ...fields } = milestone;
-      const properties: Record<string, string> = { callConnectionId };
+      const properties: Record<string, string> = { callConnectionId, flowVersion: flowVersion ?? 'none' };
       const measurements: Record<string, number> = {};
       for (const [key, value] of Object.entries(fields)) {
         if (typeof value === 'number' && (key === 'durationMs' || key === 'confidence')) measurements[key] = value;

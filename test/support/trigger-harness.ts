@@ -97,7 +97,7 @@ export async function startTriggerHarness(overrides: Record<string, string> = {}
 export function callbackFrom(
   file: string,
   callConnectionId: string,
-  change: { operationContext?: string | undefined; data?: Record<string, unknown>; id?: string; type?: string } = {},
+  change: { operationContext?: string | undefined; data?: Record<string, unknown>; id?: string; type?: string; time?: string } = {},
 ): Record<string, unknown> {
   const [event] = payload<Array<{ data: Record<string, unknown> } & Record<string, unknown>>>(file);
   if (!event) throw new Error(`${file} holds no event`);
@@ -107,7 +107,7 @@ export function callbackFrom(
     ...(change.type ? { type: `Microsoft.Communication.${change.type}` } : {}),
     source: `calling/callConnections/${callConnectionId}`,
     subject: `calling/callConnections/${callConnectionId}`,
-    time: new Date().toISOString(),
+    time: change.time ?? new Date().toISOString(),
     // The sample's correlationId names no call of ours: postCallbacks fills in the call's own.
     data: { ...event.data, callConnectionId, correlationId: undefined, operationContext: change.operationContext, ...change.data },
   };
