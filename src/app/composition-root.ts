@@ -8,7 +8,7 @@ import { CallerIdentity } from '../adapters/privacy/caller-identity';
 import { CallStore } from '../adapters/tables/call-store';
 import type { Settings } from '../config';
 import type { Flow } from '../flow/flow-schema';
-import { loadFlow } from '../flow/validate-flow';
+import { loadFlow } from './flow-file';
 import { Hotline, stallThresholdsMs } from './hotline';
 import { systemClock, type CallControl, type Clock, type Telemetry } from './ports';
 

@@ -1,5 +1,4 @@
-// Owns flow checking: shape and seed ranges (schema), then references, duplicates and reachability.
-import { readFileSync } from 'node:fs';
+// Owns flow checking: shape and seed ranges (schema), then references, duplicates and reachability. Reads no files.
 import defaultFlowJson from './default-flow.json';
 import { flowSchema, type Flow, type Menu, type Prompt, type PromptRef, type Step } from './flow-schema';
 
@@ -21,19 +20,11 @@ export class FlowError extends Error {
   }
 }
 
-/** Loads and checks a flow file, or the bundled default hotline when no file is given. */
-export function loadFlow(file?: string): Flow {
-  if (file === undefined) return checked('the default flow', defaultFlowJson);
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (error) {
-    throw new FlowError(file, [{ path: '(file)', message: error instanceof Error ? error.message : String(error) }]);
-  }
-  return checked(file, json);
-}
+/** The bundled default hotline, checked like any other flow. */
+export const defaultFlow = (): Flow => checkedFlow('the default flow', defaultFlowJson);
 
-function checked(source: string, json: unknown): Flow {
+/** A flow from `source` (named in the error), or a FlowError listing every problem. */
+export function checkedFlow(source: string, json: unknown): Flow {
   const result = parseFlow(json);
   if (!result.ok) throw new FlowError(source, result.problems);
   return result.flow;

@@ -4,9 +4,9 @@ import type { CallEvent, RecognizedInput, RecognizeFailureReason } from '../../s
 import { newCallState, type CallState } from '../../src/domain/call-state';
 import { decide, type Decision } from '../../src/domain/decide';
 import type { Flow, Sentiment } from '../../src/flow/flow-schema';
-import { loadFlow } from '../../src/flow/validate-flow';
+import { defaultFlow as bundledFlow } from '../../src/flow/validate-flow';
 
-export const defaultFlow: Flow = loadFlow();
+export const defaultFlow: Flow = bundledFlow();
 export const at = '2026-11-22T10:00:00.0000000+00:00';
 
 export const freshCall = (flow: Flow = defaultFlow): CallState =>

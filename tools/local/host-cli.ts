@@ -1,7 +1,7 @@
 // `npm run host`: the hotline's functions alone, at Core Tools' routes, with local.settings.json and the environment.
 import { logTelemetry, type Log } from '../../src/app/ports';
 import { loadSettings, SettingsError } from '../../src/config';
-import { loadFlow } from '../../src/flow/validate-flow';
+import { loadFlow } from '../../src/app/flow-file';
 import { CliError, onInterrupt, portSetting, readEnv, runCli } from './cli-support';
 import { localSettings, startFunctionsHost } from './functions-host';
 
