@@ -62,7 +62,7 @@ export function decide(flow: Flow, state: CallState, event: CallEvent): Decision
 
     case 'recognizeCanceled': {
       if (phase.name !== 'awaitingInput' || !isWaitingFor(phase, event.operationContext)) return ignore('stale recognize cancel');
-      const canceled: CallMilestone = { name: 'RecognizeFailed', menuId: phase.menuId, reason: 'canceled', subCode: 8508, attempt: phase.attempt };
+      const canceled: CallMilestone = { name: 'RecognizeFailed', menuId: phase.menuId, reason: 'canceled', subCode: event.subCode, attempt: phase.attempt };
       return transition(withMilestones(retryOrFallBack(flow, state, phase, 'canceled'), canceled));
     }
 
