@@ -11,9 +11,29 @@ export interface CallControl {
   execute(callConnectionId: string, callerRawId: string, action: CallAction): Promise<void>;
 }
 
+/** Every custom event the app sends. The KQL queries and docs/operations.md may name only these, and name them all. */
+export const TELEMETRY_EVENTS = [
+  'CallReceived',
+  'CallAnswered',
+  'CallNotAnswered',
+  'IncomingCallFailed',
+  'MenuEntered',
+  'RecognizeCompleted',
+  'RecognizeFailed',
+  'TransferStarted',
+  'TransferFailed',
+  'CallEnded',
+  'ActionFailed',
+  'CallbackIgnored',
+  'CallbackRejected',
+  'CallbackFailed',
+  'CallStuck',
+] as const;
+export type TelemetryEventName = (typeof TELEMETRY_EVENTS)[number];
+
 /** Custom events for Application Insights: string dimensions KQL can group by, numbers as measurements. */
 export interface Telemetry {
-  trackEvent(name: string, properties: Readonly<Record<string, string>>, measurements?: Readonly<Record<string, number>>): void;
+  trackEvent(name: TelemetryEventName, properties: Readonly<Record<string, string>>, measurements?: Readonly<Record<string, number>>): void;
 }
 
 export interface Log {
