@@ -24,9 +24,9 @@ export type CallEvent =
       readonly operationContext: string | undefined;
       readonly subCode: number;
       readonly input: RecognizedInput;
-      /** Preview: the language ACS identified, when the menu listed candidates. */
+      /** The language ACS identified, when the menu listed candidates. */
       readonly language: string | undefined;
-      /** Preview: the caller's sentiment, when the menu enabled sentiment analysis. */
+      /** The caller's sentiment, when the menu enabled sentiment analysis. */
       readonly sentiment: Sentiment | undefined;
     }
   | {

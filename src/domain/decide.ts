@@ -120,13 +120,7 @@ function onRecognized(
   event: Extract<CallEvent, { type: 'recognizeCompleted' }>,
 ): Transition {
   const menu = requireMenu(flow, phase.menuId);
-  const heard: CallState = {
-    ...state,
-    language: event.language ?? state.language,
-    sentiment: event.sentiment ?? state.sentiment,
-    collected: { ...state.collected, [phase.menuId]: event.input },
-    lastFailure: undefined,
-  };
+  const input = withoutStopTones(event.input, menu);
   const completed: CallMilestone = {
     name: 'RecognizeCompleted',
     menuId: phase.menuId,
@@ -137,13 +131,36 @@ function onRecognized(
     sentiment: event.sentiment,
     confidence: event.input.kind === 'dtmf' ? undefined : event.input.confidence,
   };
-  const route = menu.routes.find((candidate) => matches(candidate.when, event.input, event.sentiment));
+  if (input.kind === 'dtmf' && input.tones === '') {
+    // Only the stop tone was pressed: nothing to route on or read back, so ask for the digits again.
+    return withMilestones(retryOrFallBack(flow, state, phase, 'incompleteDigits'), completed);
+  }
+  const heard: CallState = {
+    ...state,
+    language: event.language ?? state.language,
+    sentiment: event.sentiment ?? state.sentiment,
+    collected: { ...state.collected, [phase.menuId]: input },
+    lastFailure: undefined,
+  };
+  const route = menu.routes.find((candidate) => matches(candidate.when, input, event.sentiment));
   if (!route) {
     // Heard clearly but not an option here: a wrong key or an unknown phrase, reprompted like one.
-    const reason: RepromptReason = event.input.kind === 'dtmf' ? 'wrongKey' : 'noMatch';
+    const reason: RepromptReason = input.kind === 'dtmf' ? 'wrongKey' : 'noMatch';
     return withMilestones(retryOrFallBack(flow, heard, phase, reason), completed);
   }
   return withMilestones(runStep(flow, heard, route.then), completed);
+}
+
+/**
+ * ACS reports the stop tone that ended collection ("12345#"); some deliveries leave it out. Routes and read-back work on
+ * the digits alone either way, so trailing stop tones are dropped.
+ */
+function withoutStopTones(input: RecognizedInput, menu: Menu): RecognizedInput {
+  if (input.kind !== 'dtmf' || menu.input.type === 'choices' || menu.input.type === 'speech') return input;
+  const stopTones = menu.input.stopTones;
+  let end = input.tones.length;
+  while (end > 0 && stopTones.some((tone) => tone === input.tones[end - 1])) end -= 1;
+  return end === input.tones.length ? input : { kind: 'dtmf', tones: input.tones.slice(0, end) };
 }
 
 function matches(when: RouteCondition, input: RecognizedInput, sentiment: string | undefined): boolean {

@@ -8,7 +8,11 @@ export type ToneKey = (typeof TONE_KEYS)[number];
 export const SENTIMENTS = ['positive', 'negative', 'neutral', 'mixed'] as const;
 export type Sentiment = (typeof SENTIMENTS)[number];
 
-/** Seed limits: the Recognize how-to's parameter table and its language-identification note. */
+/**
+ * Seed limits: the Recognize how-to's parameter table and its language-identification note. The wire takes whole
+ * seconds (`interToneTimeoutInSeconds`, `initialSilenceTimeoutInSeconds` are int32) and whole milliseconds for the end
+ * silence (`endSilenceTimeoutInMs`, int64): ACS answers 400 to anything else, so the flow cannot say it.
+ */
 export const LIMITS = {
   interToneTimeoutSeconds: { min: 1, max: 60, default: 2 },
   initialSilenceTimeoutSeconds: { min: 0, maxDtmf: 300, maxSpeech: 20, default: 5 },
@@ -78,10 +82,11 @@ const common = {
   /** A label ACS echoes back; the app appends the menu attempt so results stay correlated. */
   operationContext: z.optional(z.string().check(z.regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 letters, digits, _ . -'))),
 };
+const wholeSeconds = z.number().check(z.refine(Number.isInteger, 'must be a whole number of seconds'));
 const dtmfFields = {
   maxTonesToCollect: z.int().check(z.minimum(LIMITS.maxTonesToCollect.min)),
   interToneTimeoutSeconds: z._default(
-    z.number().check(z.minimum(LIMITS.interToneTimeoutSeconds.min), z.maximum(LIMITS.interToneTimeoutSeconds.max)),
+    wholeSeconds.check(z.minimum(LIMITS.interToneTimeoutSeconds.min), z.maximum(LIMITS.interToneTimeoutSeconds.max)),
     LIMITS.interToneTimeoutSeconds.default,
   ),
   stopTones: z._default(z.array(toneKey), []),
@@ -89,11 +94,11 @@ const dtmfFields = {
 const speechFields = {
   speechLanguage: z.optional(language),
   speechModelEndpointId: z.optional(text),
-  /** Preview: sentiment analysis of what the caller said. */
+  /** Sentiment analysis of what the caller said. */
   enableSentimentAnalysis: z._default(z.boolean(), false),
 };
 const speechSilence = z._default(
-  z.number().check(
+  wholeSeconds.check(
     z.minimum(LIMITS.initialSilenceTimeoutSeconds.min),
     z.maximum(LIMITS.initialSilenceTimeoutSeconds.maxSpeech, {
       error: `must be at most ${LIMITS.initialSilenceTimeoutSeconds.maxSpeech} seconds when speech is recognized`,
@@ -101,8 +106,14 @@ const speechSilence = z._default(
   ),
   LIMITS.initialSilenceTimeoutSeconds.default,
 );
-const endSilence = z._default(z.number().check(z.positive()), LIMITS.endSilenceTimeoutSeconds.default);
-/** Preview: candidate languages for real-time language identification; fewer are allowed for choices. */
+const endSilence = z._default(
+  z.number().check(
+    z.positive(),
+    z.refine((seconds) => Number.isInteger(Number((seconds * 1000).toFixed(6))), 'must be a whole number of milliseconds (at most 3 decimals)'),
+  ),
+  LIMITS.endSilenceTimeoutSeconds.default,
+);
+/** Candidate languages for real-time language identification; fewer are allowed for choices. */
 const identificationLanguages = (max: number, inputs: string) =>
   z.optional(z.array(language).check(z.minLength(1), z.maxLength(max, { error: `must list at most ${max} languages for ${inputs}` })));
 
@@ -117,7 +128,7 @@ export const inputSchema = z.discriminatedUnion('type', [
     type: z.literal('dtmf'),
     ...common,
     initialSilenceTimeoutSeconds: z._default(
-      z.number().check(
+      wholeSeconds.check(
         z.minimum(LIMITS.initialSilenceTimeoutSeconds.min),
         z.maximum(LIMITS.initialSilenceTimeoutSeconds.maxDtmf, { error: 'must be at most 300 seconds for DTMF' }),
       ),

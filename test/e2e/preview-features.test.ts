@@ -24,9 +24,10 @@ describe('language identification and sentiment analysis, end to end', () => {
     await call.waitForEnd();
 
     const [mainMenu, account, confirm] = recognizes(call.callConnectionId);
-    expect(mainMenu).toMatchObject({ apiVersion: '2025-08-15-preview', status: 202, body: { recognizeOptions: { speechLanguages: ['en-US', 'es-ES'] } } });
-    // Only the menu that asked for identification goes out on the preview api-version.
+    // Both fields are in the stable api-version: no request needs the preview.
+    expect(mainMenu).toMatchObject({ apiVersion: '2026-03-12', status: 202, body: { recognizeOptions: { speechLanguages: ['en-US', 'es-ES'] } } });
     expect(account).toMatchObject({ apiVersion: '2026-03-12', status: 202 });
+    expect(JSON.stringify(account?.body)).not.toMatch(/speechLanguages|enableSentimentAnalysis/);
     expect(confirm?.body).toMatchObject({ recognizeOptions: { speechLanguage: 'es-ES' } });
   });
 
@@ -39,7 +40,7 @@ describe('language identification and sentiment analysis, end to end', () => {
     expect((await call.nextPrompt()).text).toContain("I'm sorry to hear that");
     expect(await call.waitForEnd()).toMatchObject({ kind: 'transferred', target: '+18005550199' });
     const support = recognizes(call.callConnectionId).at(-1);
-    expect(support).toMatchObject({ apiVersion: '2025-08-15-preview', status: 202, body: { recognizeInputType: 'speech', recognizeOptions: { enableSentimentAnalysis: true } } });
+    expect(support).toMatchObject({ apiVersion: '2026-03-12', status: 202, body: { recognizeInputType: 'speech', recognizeOptions: { enableSentimentAnalysis: true } } });
   });
 
   it('a calm caller describing a problem gets it logged', async () => {

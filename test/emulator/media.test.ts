@@ -219,7 +219,7 @@ describe('speech and speechOrDtmf', () => {
   });
 });
 
-describe('preview fields (2025-08-15-preview)', () => {
+describe('language identification and sentiment (2026-03-12 and 2025-08-15-preview)', () => {
   const body = {
     recognizeInputType: 'speech',
     recognizeOptions: {
@@ -231,43 +231,32 @@ describe('preview fields (2025-08-15-preview)', () => {
     operationContext: 'open-question',
   };
 
-  it('results carry languageIdentified and sentiment only when requested with the preview version', async () => {
-    const preview = await h.connectedCall();
-    const accepted = await h.rawRequest('POST', `/calling/callConnections/${preview.id}:recognize`, body, '2025-08-15-preview');
+  it.each(['2026-03-12', '2025-08-15-preview'])('results carry languageIdentified and sentiment when requested on %s', async (apiVersion) => {
+    const call = await h.connectedCall();
+    const accepted = await h.rawRequest('POST', `/calling/callConnections/${call.id}:recognize`, body, apiVersion);
     expect(accepted.status).toBe(202);
-    preview.handle.say('Quiero hablar con un agente', { language: 'es-ES', sentiment: 'negative' });
-    const result = await outcome(preview.id);
-    expect(result.data).toMatchObject({
-      version: '2025-08-15-preview',
+    call.handle.say('Quiero hablar con un agente', { language: 'es-ES', sentiment: 'negative' });
+    expect((await outcome(call.id)).data).toMatchObject({
+      version: apiVersion,
       speechResult: { speech: 'Quiero hablar con un agente', languageIdentified: 'es-ES', sentimentAnalysisResult: { sentiment: 'negative' } },
     });
-
-    const stable = await h.connectedCall();
-    expect((await h.rawRequest('POST', `/calling/callConnections/${stable.id}:recognize`, body)).status).toBe(202);
-    stable.handle.say('hello');
-    const plain = (await outcome(stable.id)).data['speechResult'];
-    expect(plain).not.toHaveProperty('languageIdentified');
-    expect(plain).not.toHaveProperty('sentimentAnalysisResult');
   });
 
-  it('with rejectUnknownFields, preview fields under a stable api-version are a 400 naming the field', async () => {
-    const strict = await startHarness({ rejectUnknownFields: true });
-    try {
-      const call = await strict.connectedCall();
-      const rejected = await strict.rawRequest('POST', `/calling/callConnections/${call.id}:recognize`, body);
-      expect(rejected.status).toBe(400);
-      expect(JSON.stringify(rejected.json)).toMatch(/recognizeOptions\.speechLanguages/);
-      const preview = await strict.rawRequest('POST', `/calling/callConnections/${call.id}:recognize`, body, '2025-08-15-preview');
-      expect(preview.status).toBe(202);
-    } finally {
-      await strict.close();
-    }
+  it('results carry neither when the request did not ask', async () => {
+    const call = await h.connectedCall();
+    const { speechLanguages: _languages, enableSentimentAnalysis: _sentiment, ...plainOptions } = body.recognizeOptions;
+    expect((await h.rawRequest('POST', `/calling/callConnections/${call.id}:recognize`, { ...body, recognizeOptions: plainOptions })).status).toBe(202);
+    call.handle.say('hello');
+    const plain = (await outcome(call.id)).data['speechResult'];
+    expect(plain).toMatchObject({ speech: 'hello' });
+    expect(plain).not.toHaveProperty('languageIdentified');
+    expect(plain).not.toHaveProperty('sentimentAnalysisResult');
   });
 
   it('defaults languageIdentified to the first listed language and sentiment to neutral', async () => {
     const call = await h.connectedCall();
     const choices = { ...body, recognizeInputType: 'choices', recognizeOptions: { ...body.recognizeOptions, choices: [{ label: 'support', phrases: ['soporte'] }] } };
-    await h.rawRequest('POST', `/calling/callConnections/${call.id}:recognize`, choices, '2025-08-15-preview');
+    await h.rawRequest('POST', `/calling/callConnections/${call.id}:recognize`, choices);
     call.handle.say('soporte');
     expect((await outcome(call.id)).data).toMatchObject({
       choiceResult: { label: 'support', languageIdentified: 'en-US', sentimentAnalysisResult: { sentiment: 'neutral' } },

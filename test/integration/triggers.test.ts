@@ -9,8 +9,8 @@ beforeAll(async () => {
 });
 afterAll(async () => h?.close());
 
+/** Every request goes out on the stable api-version, language identification and sentiment included. */
 const STABLE = '2026-03-12';
-const PREVIEW = '2025-08-15-preview';
 
 /** Answers a call and connects it: the main menu's Recognize is on the wire. */
 async function connectedCall() {
@@ -72,11 +72,11 @@ describe('Event Grid trigger: IncomingCall', () => {
 });
 
 describe('HTTP trigger: every callback type moves the call, checked on the wire', () => {
-  it('CallConnected starts the main menu: a choices Recognize on the preview api-version with identification languages', async () => {
+  it('CallConnected starts the main menu: a choices Recognize on the stable api-version with identification languages', async () => {
     const { callConnectionId } = await connectedCall();
     const [recognize] = h.acsRequests(callConnectionId).filter((r) => r.path.endsWith(':recognize'));
     expect(recognize?.status).toBe(202); // the emulator verified the HMAC signature over the rewritten body and URL
-    expect(recognize?.apiVersion).toBe(PREVIEW);
+    expect(recognize?.apiVersion).toBe(STABLE);
     expect(recognize?.body).toMatchObject({
       recognizeInputType: 'choices',
       interruptCallMediaOperation: true,
@@ -94,7 +94,7 @@ describe('HTTP trigger: every callback type moves the call, checked on the wire'
     expect(recognize?.body).not.toHaveProperty('recognizeOptions.enableSentimentAnalysis');
   });
 
-  it('RecognizeCompleted (choice by key, 8533) opens the account menu: a DTMF Recognize on the stable api-version, no preview fields', async () => {
+  it('RecognizeCompleted (choice by key, 8533) opens the account menu: a DTMF Recognize with no language or sentiment fields', async () => {
     const { callConnectionId } = await connectedCall();
     const { response, sent } = await answerPrompt(callConnectionId, 'RecognizeCompleted__choices__8533-dtmf-option-matched.json', { choiceResult: { label: 'account' } });
     expect(response.status).toBe(200);

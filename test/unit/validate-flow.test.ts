@@ -50,6 +50,10 @@ describe('parseFlow', () => {
 
   it.each<[string, (flow: Draft) => void, string, RegExp]>([
     ['inter-tone timeout under 1 s', (f) => (menu(f, 'pin').input['interToneTimeoutSeconds'] = 0.5), 'menus.pin.input.interToneTimeoutSeconds', /1/],
+    ['fractional inter-tone timeout (the wire takes int32)', (f) => (menu(f, 'pin').input['interToneTimeoutSeconds'] = 2.5), 'menus.pin.input.interToneTimeoutSeconds', /whole number of seconds/],
+    ['fractional DTMF initial silence', (f) => (menu(f, 'pin').input['initialSilenceTimeoutSeconds'] = 7.5), 'menus.pin.input.initialSilenceTimeoutSeconds', /whole number of seconds/],
+    ['fractional choices initial silence', (f) => (menu(f, 'main').input['initialSilenceTimeoutSeconds'] = 0.5), 'menus.main.input.initialSilenceTimeoutSeconds', /whole number of seconds/],
+    ['end silence finer than a millisecond (the wire takes int64 ms)', (f) => (f.menus.pin.input = { type: 'speech', endSilenceTimeoutSeconds: 1.2345 } as never), 'menus.pin.input.endSilenceTimeoutSeconds', /whole number of milliseconds/],
     ['inter-tone timeout over 60 s', (f) => (menu(f, 'pin').input['interToneTimeoutSeconds'] = 61), 'menus.pin.input.interToneTimeoutSeconds', /60/],
     ['DTMF initial silence over 300 s', (f) => (menu(f, 'pin').input['initialSilenceTimeoutSeconds'] = 301), 'menus.pin.input.initialSilenceTimeoutSeconds', /300/],
     ['negative initial silence', (f) => (menu(f, 'pin').input['initialSilenceTimeoutSeconds'] = -1), 'menus.pin.input.initialSilenceTimeoutSeconds', /0/],
@@ -77,6 +81,14 @@ describe('parseFlow', () => {
   ])('reports %s with the menu and field at fault', (_, change, path, message) => {
     const problems = problemsOf(change);
     expect(problems).toContainEqual({ path, message: expect.stringMatching(message) as string });
+  });
+
+  it.each([
+    ['1.1 s', 1.1],
+    ['1 ms', 0.001],
+    ['15 s', 15],
+  ])('accepts an end silence of %s: a whole number of milliseconds', (_, seconds) => {
+    expect(problemsOf((f) => (f.menus.pin.input = { type: 'speech', endSilenceTimeoutSeconds: seconds } as never))).toEqual([]);
   });
 
   it('reports every problem at once', () => {

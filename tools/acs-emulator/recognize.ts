@@ -16,7 +16,7 @@ export interface RecognizeSettings {
   stopTones: readonly Tone[];
   choices: NonNullable<RecognizeRequest['recognizeOptions']['choices']>;
   speechLanguage: string;
-  /** Set only when the request used a preview api-version and asked for language identification. */
+  /** Set only when the request's api-version has language identification and the request asked for it. */
   speechLanguages: readonly string[] | undefined;
   sentimentAnalysis: boolean;
 }

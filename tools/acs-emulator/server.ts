@@ -250,7 +250,7 @@ export function createHandler(ctx: ServerContext): (req: IncomingMessage, res: S
     const parsed = parseBody(recognizeSchema, rawBody);
     if (!parsed.ok) return parsed.reply;
     const req = parsed.value;
-    const preview = isLanguageIdPreview(apiVersion);
+    const preview = hasLanguageIdentification(apiVersion);
     if (!preview && ctx.rejectUnknownFields) {
       for (const field of ['speechLanguages', 'enableSentimentAnalysis'] as const) {
         if (req.recognizeOptions[field] !== undefined) {
@@ -514,9 +514,9 @@ const faultBody = z.object({
   retryAfterSeconds: z.int().min(0).optional(),
 });
 
-/** Language identification and sentiment exist only from 2025-08-15-preview on. */
-export function isLanguageIdPreview(apiVersion: string): boolean {
-  return apiVersion.endsWith('-preview') && apiVersion >= '2025-08-15';
+/** Language identification and sentiment exist from 2025-08-15-preview on, and in the stable 2026-03-12. */
+export function hasLanguageIdentification(apiVersion: string): boolean {
+  return apiVersion >= '2025-08-15';
 }
 
 function parseBody<T>(schema: z.ZodType<T>, rawBody: string): { ok: true; value: T } | { ok: false; reply: Reply } {

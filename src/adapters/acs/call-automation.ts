@@ -16,9 +16,6 @@ import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import type { CallAction, RecognizeSpec, SpokenPrompt } from '../../domain/call-action';
 import type { ToneKey } from '../../flow/flow-schema';
 
-/** The only api-version that carries language identification and sentiment analysis (SDK 1.6.0 cannot). */
-export const PREVIEW_API_VERSION = '2025-08-15-preview';
-
 const TONE_WORDS: Record<ToneKey, string> = {
   '0': 'zero', '1': 'one', '2': 'two', '3': 'three', '4': 'four', '5': 'five', '6': 'six', '7': 'seven', '8': 'eight', '9': 'nine',
   '*': 'asterisk', '#': 'pound', A: 'a', B: 'b', C: 'c', D: 'd',
@@ -28,28 +25,34 @@ const KEY_BY_WORD = new Map(Object.entries(TONE_WORDS).map(([key, word]) => [wor
 /** Tones arrive as words ("one", "pound"); unknown words become "?" so a route can never match them by accident. */
 export const toneKeys = (words: readonly string[]) => words.map((word) => KEY_BY_WORD.get(word.toLowerCase()) ?? '?').join('');
 
-interface PreviewFields {
+/**
+ * Recognize fields that SDK 1.6.0 drops or gets wrong, set on the wire as the official spec (2026-03-12) defines them.
+ * The SDK has no `speechLanguages` or `enableSentimentAnalysis`; it sends 5 when asked for an initial silence of 0 (it
+ * tests the value for truthiness); and it multiplies the end silence by 1000 in floating point, so 1.1 s goes out as
+ * 1100.0000000000002 ms, which ACS refuses (the field is int64).
+ */
+interface RecognizeWireFields {
   speechLanguages?: readonly string[];
   enableSentimentAnalysis?: boolean;
+  initialSilenceTimeoutInSeconds?: number;
+  endSilenceTimeoutInMs?: number;
 }
 
 /**
- * Adds preview Recognize fields the SDK drops, and switches those requests (only) to the preview api-version.
- * Runs per call before the HMAC policy, so the signature covers the rewritten URL and body. Bound to one set of
- * fields, on a client of its own: an AsyncLocalStorage to pass them per request would turn on async hooks for every
- * promise in the process (about 5 % of the app's CPU under load).
+ * Writes the fields into the Recognize body. Runs per call before the HMAC policy, so the signature covers them.
+ * Bound to one set of fields, on a client of its own: an AsyncLocalStorage to pass them per request would turn on async
+ * hooks for every promise in the process (about 5 % of the app's CPU under load).
  */
-function recognizePreviewPolicy(fields: PreviewFields): PipelinePolicy {
+function recognizeWirePolicy({ endSilenceTimeoutInMs, ...options }: RecognizeWireFields): PipelinePolicy {
   return {
-    name: 'hotlineRecognizePreview',
+    name: 'hotlineRecognizeWireFields',
     sendRequest: (request, next) => {
       if (request.url.includes(':recognize') && typeof request.body === 'string') {
-        const body = JSON.parse(request.body) as { recognizeOptions?: Record<string, unknown> };
-        body.recognizeOptions = { ...body.recognizeOptions, ...fields };
+        const body = JSON.parse(request.body) as { recognizeOptions?: { speechOptions?: Record<string, unknown> } & Record<string, unknown> };
+        const recognizeOptions = { ...body.recognizeOptions, ...options };
+        if (endSilenceTimeoutInMs !== undefined) recognizeOptions.speechOptions = { ...recognizeOptions.speechOptions, endSilenceTimeoutInMs };
+        body.recognizeOptions = recognizeOptions;
         request.body = JSON.stringify(body);
-        const url = new URL(request.url);
-        url.searchParams.set('api-version', PREVIEW_API_VERSION);
-        request.url = url.toString();
       }
       return next(request);
     },
@@ -82,9 +85,9 @@ type ExtraPolicies = ReadonlyArray<{ readonly policy: PipelinePolicy; readonly p
 export class AcsCallAutomation {
   private readonly client: CallAutomationClient;
   private readonly answering: CallAutomationClient;
-  /** A client per distinct set of preview fields: a flow has a handful (its speech menus), built on first use. */
-  private readonly previewClients = new Map<string, CallAutomationClient>();
-  private readonly newClient: (retryOptions: typeof ACTION_RETRY, preview?: PreviewFields) => CallAutomationClient;
+  /** A client per distinct set of wire fields: a flow has a handful (its speech menus), built on first use. */
+  private readonly wireFieldClients = new Map<string, CallAutomationClient>();
+  private readonly newClient: (retryOptions: typeof ACTION_RETRY, wireFields?: RecognizeWireFields) => CallAutomationClient;
 
   constructor(
     connection: AcsConnection,
@@ -92,10 +95,10 @@ export class AcsCallAutomation {
     private readonly hotlinePhoneNumber: string | undefined,
     extraPolicies: ExtraPolicies = [],
   ) {
-    this.newClient = (retryOptions, preview) => {
+    this.newClient = (retryOptions, wireFields) => {
       const options = {
         retryOptions,
-        additionalPolicies: [...(preview ? [{ policy: recognizePreviewPolicy(preview), position: 'perCall' as const }] : []), ...extraPolicies],
+        additionalPolicies: [...(wireFields ? [{ policy: recognizeWirePolicy(wireFields), position: 'perCall' as const }] : []), ...extraPolicies],
         // Plain http is only ever the local emulator; the SDK refuses it otherwise.
         allowInsecureConnection: isLoopbackHttp(connection.endpoint),
       };
@@ -107,11 +110,11 @@ export class AcsCallAutomation {
     this.answering = this.newClient(ANSWER_RETRY);
   }
 
-  private recognizingClient(preview: PreviewFields | undefined): CallAutomationClient {
-    if (!preview) return this.client;
-    const key = JSON.stringify(preview);
-    let client = this.previewClients.get(key);
-    if (!client) this.previewClients.set(key, (client = this.newClient(ACTION_RETRY, preview)));
+  private recognizingClient(wireFields: RecognizeWireFields | undefined): CallAutomationClient {
+    if (!wireFields) return this.client;
+    const key = JSON.stringify(wireFields);
+    let client = this.wireFieldClients.get(key);
+    if (!client) this.wireFieldClients.set(key, (client = this.newClient(ACTION_RETRY, wireFields)));
     return client;
   }
 
@@ -124,8 +127,8 @@ export class AcsCallAutomation {
   }
 
   async execute(callConnectionId: string, callerRawId: string, action: CallAction): Promise<void> {
-    // A preview Recognize goes through the client whose policy adds its fields; every other action through the plain one.
-    const client = action.type === 'recognize' ? this.recognizingClient(previewOf(action.input)) : this.client;
+    // A Recognize the SDK cannot express goes through the client whose policy sets its fields; the rest through the plain one.
+    const client = action.type === 'recognize' ? this.recognizingClient(wireFieldsOf(action.input)) : this.client;
     const connection = client.getCallConnection(callConnectionId);
     switch (action.type) {
       case 'recognize':
@@ -150,13 +153,23 @@ export class AcsCallAutomation {
   }
 }
 
-function previewOf(input: RecognizeSpec): PreviewFields | undefined {
-  if (input.type === 'dtmf') return undefined;
-  const fields: PreviewFields = {
-    ...(input.speechLanguages ? { speechLanguages: input.speechLanguages } : {}),
-    ...(input.enableSentimentAnalysis ? { enableSentimentAnalysis: true } : {}),
+/** Only what the SDK would send wrong or not at all, so most Recognize requests use the plain client. */
+function wireFieldsOf(input: RecognizeSpec): RecognizeWireFields | undefined {
+  const fields: RecognizeWireFields = {
+    ...(input.initialSilenceTimeoutSeconds === 0 ? { initialSilenceTimeoutInSeconds: 0 } : {}),
+    ...(input.type === 'dtmf' ? {} : speechWireFields(input)),
   };
   return Object.keys(fields).length > 0 ? fields : undefined;
+}
+
+function speechWireFields(input: Exclude<RecognizeSpec, { type: 'dtmf' }>): RecognizeWireFields {
+  const endSilenceMs = input.type === 'choices' ? undefined : input.endSilenceTimeoutSeconds * 1000;
+  return {
+    ...(input.speechLanguages ? { speechLanguages: input.speechLanguages } : {}),
+    ...(input.enableSentimentAnalysis ? { enableSentimentAnalysis: true } : {}),
+    // The flow allows whole milliseconds only, so rounding removes just the floating-point error of seconds * 1000.
+    ...(endSilenceMs !== undefined && !Number.isInteger(endSilenceMs) ? { endSilenceTimeoutInMs: Math.round(endSilenceMs) } : {}),
+  };
 }
 
 function playSource(prompt: SpokenPrompt): TextSource | SsmlSource | FileSource {

@@ -79,7 +79,7 @@ function toCallEvent(type: string, data: EventData, at: string): CallEvent | 'in
       if (subCode === 8532) return { type: 'recognizeFailed', at, operationContext, subCode, reason: 'incompleteDigits' };
       const input = recognizedInput(data);
       if (!input) return { type: 'recognizeFailed', at, operationContext, subCode, reason: 'other' };
-      return { type: 'recognizeCompleted', at, operationContext, subCode, input, ...previewResults(data) };
+      return { type: 'recognizeCompleted', at, operationContext, subCode, input, ...identificationResults(data) };
     }
     case 'RecognizeFailed':
       return { type: 'recognizeFailed', at, operationContext, subCode, reason: failureReason(subCode) };
@@ -150,8 +150,8 @@ function recognizedInput(data: EventData): RecognizedInput | undefined {
 
 const languageTag = /^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/;
 
-/** Preview fields, read leniently: a missing or malformed one is dropped, never fatal. */
-function previewResults(data: EventData): { language: string | undefined; sentiment: Sentiment | undefined } {
+/** Language identification and sentiment, read leniently: a missing or malformed one is dropped, never fatal. */
+function identificationResults(data: EventData): { language: string | undefined; sentiment: Sentiment | undefined } {
   const result = (data['choiceResult'] ?? data['speechResult']) as Record<string, unknown> | null | undefined;
   if (typeof result !== 'object' || result === null) return { language: undefined, sentiment: undefined };
   const language = result['languageIdentified'];
