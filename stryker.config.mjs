@@ -12,6 +12,8 @@ export default {
   jsonReporter: { fileName: 'reports/mutation/mutation.json' },
   // Two cores are shared: one test process per core at most.
   concurrency: 2,
+  // A busy machine makes a test run slow, not endless: a mutant counts as a timeout only well past the normal run.
+  timeoutMS: 15_000,
   thresholds: { high: 90, low: 80, break: null },
   tempDirName: '.stryker-tmp',
   cleanTempDir: 'always',

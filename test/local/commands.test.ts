@@ -1,5 +1,5 @@
 // The local commands as a person runs them: exit codes, and one clear line when something is in the way.
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -14,15 +14,37 @@ interface Run {
   code: number | null;
   stdout: string;
   stderr: string;
+  /** Whether any process of the command's own process group (tsx, node, an Azurite it started) is still alive. */
+  leftRunning: boolean;
 }
 
-/** Runs a command file with tsx, as its npm script does, with a clean environment plus `env`. */
+/** Runs a command file with tsx, as its npm script does, with a clean environment plus `env`, in a process group of its own. */
 function run(file: string, args: readonly string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(TSX, [file, ...args], { cwd: ROOT, env: { PATH: process.env['PATH'] ?? '', NO_COLOR: '1', ...env }, timeout: 60_000 }, (error, stdout, stderr) =>
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }),
-    );
+  return new Promise((resolve, reject) => {
+    const child = spawn(TSX, [file, ...args], { cwd: ROOT, env: { PATH: process.env['PATH'] ?? '', NO_COLOR: '1', ...env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    // A hung command is stopped, group and all, so a failing test does not leave it behind either.
+    const timer = setTimeout(() => child.pid !== undefined && process.kill(-child.pid, 'SIGKILL'), 60_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr, leftRunning: groupAlive(child.pid) });
+    });
   });
+}
+
+/** Signal 0 to the negative pid probes the whole process group: ESRCH means no process of it is left. */
+function groupAlive(pid: number | undefined): boolean {
+  if (pid === undefined) return false;
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
 }
 
 let taken: Server;
@@ -60,9 +82,10 @@ describe.concurrent('npm run call', { timeout: 60_000 }, () => {
 describe.concurrent('ports in use', { timeout: 60_000 }, () => {
   it('npm start names the setting that moves the emulator, and leaves nothing running', async () => {
     const result = await run('tools/local/start.ts', [], { PORT: '0', ACS_EMULATOR_PORT: String(takenPort) });
-    // The command returned, so the Azurite it had started is gone too (its child process would keep it alive).
     expect(result.stderr.trim()).toBe(`Port ${takenPort} is in use: set ACS_EMULATOR_PORT or stop the other process`);
     expect(result.code).toBe(1);
+    // It had started Azurite before it found the port taken; Azurite runs in the command's process group.
+    expect(result.leftRunning).toBe(false);
   });
 
   it('npm run host names PORT', async () => {
