@@ -10,7 +10,7 @@ import type { Settings } from '../config';
 import type { Flow } from '../flow/flow-schema';
 import { loadFlow } from './flow-file';
 import { Hotline, stallThresholdsMs } from './hotline';
-import { systemClock, type CallControl, type Clock, type Telemetry } from './ports';
+import { systemClock, systemTimers, type CallControl, type Clock, type Telemetry, type Timers } from './ports';
 
 export const CALLBACK_ROUTE = 'callbacks';
 
@@ -32,6 +32,8 @@ export interface Overrides {
   readonly flow?: Flow;
   readonly calls?: CallControl;
   readonly clock?: Clock;
+  /** The app's own waits (throttle back-off, write-race jitter): the local stack runs them at the emulator's pace. */
+  readonly timers?: Timers;
   /** Added to the Table Storage client, e.g. to inject faults that Azurite never produces. */
   readonly storagePolicies?: readonly ExtraPolicy[];
   /** Added to the ACS client, e.g. to lose a request on its way out. */
@@ -69,6 +71,7 @@ export function createApp(settings: Settings, telemetry: Telemetry, overrides: O
     callers: new CallerIdentity(settings.pseudonymKey),
     telemetry,
     clock: overrides.clock ?? systemClock,
+    timers: overrides.timers ?? systemTimers,
     callbackUrl: `${settings.callbackBaseUrl}/api/${CALLBACK_ROUTE}`,
     cognitiveServicesEndpoint: settings.cognitiveServicesEndpoint,
     stallAfterMs: stallThresholdsMs(flow, settings.stallAfterSeconds),

@@ -1,5 +1,4 @@
 // Owns the shell around the decision core: load state, decide, save with the event's marker, then act.
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { CallbackEvent } from '../adapters/acs/callback-events';
 import type { IncomingCall } from '../adapters/acs/incoming-call';
 import type { CallerIdentity } from '../adapters/privacy/caller-identity';
@@ -9,7 +8,7 @@ import type { CallEvent } from '../domain/call-event';
 import { newCallState } from '../domain/call-state';
 import { decide } from '../domain/decide';
 import type { Flow } from '../flow/flow-schema';
-import type { CallControl, Clock, Log, Telemetry } from './ports';
+import type { CallControl, Clock, Log, Telemetry, Timers } from './ports';
 
 /** A call rings for 30 s; answering later than that cannot reach the caller. */
 export const RING_WINDOW_MS = 30_000;
@@ -58,6 +57,7 @@ export interface HotlineDependencies {
   readonly callers: CallerIdentity;
   readonly telemetry: Telemetry;
   readonly clock: Clock;
+  readonly timers: Timers;
   readonly callbackUrl: string;
   readonly cognitiveServicesEndpoint: string;
   readonly stallAfterMs: Readonly<Record<WaitingPhase, number>>;
@@ -96,7 +96,7 @@ export class Hotline {
 
     let callConnectionId: string;
     try {
-      ({ callConnectionId } = await withThrottleRetry(ANSWER_THROTTLE_RETRIES, () =>
+      ({ callConnectionId } = await withThrottleRetry(this.deps.timers, ANSWER_THROTTLE_RETRIES, () =>
         calls.answer({
           incomingCallContext: call.incomingCallContext,
           callbackUrl: this.deps.callbackUrl,
@@ -173,7 +173,7 @@ export class Hotline {
         await this.act(stored, decision.actions, log);
         return 'applied';
       }
-      await sleep(10 + Math.random() * 40);
+      await this.deps.timers.sleep(10 + this.deps.timers.random() * 40);
     }
     throw new CommitConflict(target.callConnectionId);
   }
@@ -244,7 +244,7 @@ export class Hotline {
     const { callConnectionId, callerSealed, sequence } = stored.state;
     for (const action of actions) {
       try {
-        await withThrottleRetry(1, () => this.deps.calls.execute(callConnectionId, this.deps.callers.unseal(callerSealed), action));
+        await withThrottleRetry(this.deps.timers, 1, () => this.deps.calls.execute(callConnectionId, this.deps.callers.unseal(callerSealed), action));
       } catch (error) {
         const status = statusOf(error);
         const code = acsErrorCode(error);
@@ -280,13 +280,13 @@ export class Hotline {
  * The SDK does not retry a 429 without Retry-After, and a throttled request was not carried out, so retrying it is
  * safe: a second apart, `retries` times, then the caller of this decides.
  */
-async function withThrottleRetry<T>(retries: number, request: () => Promise<T>): Promise<T> {
+async function withThrottleRetry<T>(timers: Timers, retries: number, request: () => Promise<T>): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await request();
     } catch (error) {
       if (statusOf(error) !== 429 || attempt >= retries) throw error;
-      await sleep(1_000);
+      await timers.sleep(1_000);
     }
   }
 }

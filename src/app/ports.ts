@@ -1,4 +1,5 @@
-// Owns the shell's view of the outside world: what it needs from ACS, telemetry, logs and the clock.
+// Owns the shell's view of the outside world: what it needs from ACS, telemetry, logs, the clock and its own waits.
+import { setTimeout as delay } from 'node:timers/promises';
 import type { CallAction } from '../domain/call-action';
 
 export interface CallControl {
@@ -47,6 +48,15 @@ export interface Clock {
 }
 
 export const systemClock: Clock = { now: () => new Date() };
+
+/** The shell's own waits (a retry's back-off) and their jitter: real time in Azure, scaled with the emulator in tests. */
+export interface Timers {
+  sleep(ms: number): Promise<void>;
+  /** A number in [0, 1), as Math.random gives. */
+  random(): number;
+}
+
+export const systemTimers: Timers = { sleep: (ms) => delay(ms), random: Math.random };
 
 /** Telemetry for runs without Application Insights: events become log lines. */
 export const logTelemetry = (log: Log): Telemetry => ({
