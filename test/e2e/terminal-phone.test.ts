@@ -20,7 +20,7 @@ function phone() {
   return {
     type: (line: string) => input.write(`${line}\n`),
     /** Waits until the output has `text` after everything printed before the call. */
-    seen: (text: string) => vi.waitFor(() => expect(printed).toContain(text), { timeout: 10_000, interval: 20 }),
+    seen: (text: string) => vi.waitFor(() => expect(printed).toContain(text), { timeout: 30_000, interval: 20 }),
     get printed() {
       return printed;
     },

@@ -16,7 +16,7 @@ const dice = (...values: number[]) => {
 };
 
 /** Generous: polling ends as soon as the condition holds, so this only matters on a very loaded machine. */
-const WAIT = { timeout: 10_000 };
+const WAIT = { timeout: 30_000 };
 
 const deliveries = (harness: Harness, callId: string, type: string) =>
   harness.emulator.caller

@@ -44,7 +44,7 @@ describe('telemetry of a call', () => {
       const tracked = await trackedEvents();
       expect(tracked.map((event) => event.name)).toContain('CallEnded');
       return tracked;
-    }, { timeout: 10_000 });
+    }, { timeout: 30_000 });
     const named = (name: string) => events.filter((event) => event.name === name);
     const callKey = call.correlationId;
     const callConnectionId = call.callConnectionId;
