@@ -38,7 +38,7 @@ export function decide(flow: Flow, state: CallState, event: CallEvent): Decision
 
     case 'callConnected':
       if (phase.name !== 'connecting') return ignore('already connected');
-      return transition(runStep(flow, { ...state, connectedAt: event.at }, { menu: flow.start }));
+      return transition(runStep(flow, { ...state, connectedAt: event.at }, { kind: 'menu', menu: flow.start }));
 
     case 'recognizeCompleted': {
       if (phase.name !== 'awaitingInput' || !isWaitingFor(phase, event.operationContext)) return ignore('stale recognize result');
@@ -164,11 +164,20 @@ function withoutStopTones(input: RecognizedInput, menu: Menu): RecognizedInput {
 }
 
 function matches(when: RouteCondition, input: RecognizedInput, sentiment: string | undefined): boolean {
-  if ('any' in when) return true;
-  if ('sentiment' in when) return sentiment === when.sentiment;
-  if ('tones' in when) return input.kind === 'dtmf' && input.tones === when.tones;
-  if ('choice' in when) return input.kind === 'choice' && input.label === when.choice;
-  return input.kind === 'speech' && containsPhrase(input.text, when.phrase);
+  switch (when.kind) {
+    case 'any':
+      return true;
+    case 'sentiment':
+      return sentiment === when.sentiment;
+    case 'tones':
+      return input.kind === 'dtmf' && input.tones === when.tones;
+    case 'choice':
+      return input.kind === 'choice' && input.label === when.choice;
+    case 'phrase':
+      return input.kind === 'speech' && containsPhrase(input.text, when.phrase);
+    default:
+      return unknownKind(when, 'route condition');
+  }
 }
 
 const words = (text: string) => ` ${text.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ').trim()} `;
@@ -189,19 +198,26 @@ function retryOrFallBack(
 }
 
 function runStep(flow: Flow, state: CallState, step: Step): Transition {
-  if ('menu' in step) return enterMenu(flow, state, step.menu, 1, undefined);
-  if ('say' in step) return play(flow, state, [step.say], { then: step.next, onFailure: 'apologize', outcome: 'completed' });
-  if ('transfer' in step) {
-    const sequence = state.sequence + 1;
-    const operationContext = `transfer:${sequence}`;
-    const menuId = state.path.at(-1);
-    return {
-      state: { ...state, sequence, phase: { name: 'transferring', operationContext, menuId } },
-      actions: [{ type: 'transferToOperator', operationContext }],
-      milestones: [{ name: 'TransferStarted', menuId, target: step.transfer }],
-    };
+  switch (step.kind) {
+    case 'menu':
+      return enterMenu(flow, state, step.menu, 1, undefined);
+    case 'say':
+      return play(flow, state, [step.say], { then: step.next, onFailure: 'apologize', outcome: 'completed' });
+    case 'transfer': {
+      const sequence = state.sequence + 1;
+      const operationContext = `transfer:${sequence}`;
+      const menuId = state.path.at(-1);
+      return {
+        state: { ...state, sequence, phase: { name: 'transferring', operationContext, menuId } },
+        actions: [{ type: 'transferToOperator', operationContext }],
+        milestones: [{ name: 'TransferStarted', menuId, target: step.transfer }],
+      };
+    }
+    case 'goodbye':
+      return play(flow, state, [flow.goodbye], { then: 'hangUp', onFailure: 'hangUp', outcome: 'completed' });
+    default:
+      return unknownKind(step, 'step');
   }
-  return play(flow, state, [flow.goodbye], { then: 'hangUp', onFailure: 'hangUp', outcome: 'completed' });
 }
 
 function enterMenu(flow: Flow, state: CallState, menuId: string, attempt: number, reprompt: RepromptReason | undefined): Transition {
@@ -280,6 +296,14 @@ function outcomeOnDisconnect(phase: Exclude<CallPhase, { name: 'ended' }>): Call
 }
 
 const speak = (flow: Flow, state: CallState, ref: PromptRef) => resolvePrompt(flow, ref, state);
+
+/**
+ * The `never` check of a switch over a flow union. Only a state row saved by an older version (a step without its
+ * kind) can get here; it fails loudly, naming what it found, rather than quietly saying goodbye.
+ */
+function unknownKind(value: never, what: string): never {
+  throw new Error(`Unknown ${what} ${JSON.stringify(value)}`);
+}
 
 function requireMenu(flow: Flow, menuId: string): Menu {
   const menu = flow.menus[menuId];

@@ -51,7 +51,7 @@ describe('a duplicated IncomingCall (R-01)', () => {
 });
 
 const awaiting = (operationContext: string): CallPhase => ({ name: 'awaitingInput', menuId: 'main', attempt: 1, inputType: 'choices', operationContext });
-const playing = (operationContext: string): CallPhase => ({ name: 'playing', operationContext, then: { menu: 'main' }, onFailure: 'apologize', outcome: 'completed' });
+const playing = (operationContext: string): CallPhase => ({ name: 'playing', operationContext, then: { kind: 'menu', menu: 'main' }, onFailure: 'apologize', outcome: 'completed' });
 const transferring = (operationContext: string): CallPhase => ({ name: 'transferring', operationContext, menuId: 'main' });
 
 interface DuplicateCase {

@@ -471,3 +471,25 @@ describe('a named message the flow lacks', () => {
     expect(last).toEqual({ type: 'play', operationContext: contextOf('play:2'), prompts: [{ kind: 'text', text: '', voice: 'en-US-NancyNeural', language: 'en-US' }] });
   });
 });
+
+describe('flow elements without their kind (a state row or flow that skipped parsing)', () => {
+  const flow = flowOf({ ...base, menus: { ask: askMenu({ routes: [{ when: { any: true }, then: { say: { text: 'Info.' }, next: { menu: 'ask' } } }] }) } });
+
+  it('given a state row saved before steps carried their kind, when its message ends, then decide fails naming the step', () => {
+    const inMessage = walk(flow, [() => connected, (s) => recognized(s, speech('x'))]).state;
+    const old = { ...inMessage, phase: { ...inMessage.phase, then: { menu: 'ask' } } } as unknown as CallState;
+    expect(() => decide(flow, old, played(old))).toThrow('Unknown step {"menu":"ask"}');
+  });
+
+  it('given a route condition without its kind, when input arrives, then decide fails naming the condition', () => {
+    const untagged = { ...flow, menus: { ask: { ...flow.menus['ask'], routes: [{ when: { any: true }, then: { kind: 'goodbye', goodbye: true } }] } } } as unknown as typeof flow;
+    const waiting = walk(untagged, [() => connected]).state;
+    expect(() => decide(untagged, waiting, recognized(waiting, speech('x')))).toThrow('Unknown route condition {"any":true}');
+  });
+
+  it('given a prompt without its kind, when it is spoken, then decide fails naming the prompt', () => {
+    const untagged = { ...flow, goodbye: { text: 'Bye.' } } as unknown as typeof flow;
+    const waiting = walk(untagged, [() => connected]).state;
+    expect(() => walk(untagged, [(s) => recognized(s, speech('x')), played, (s) => failed(s, 'promptFailed', 8511)], waiting)).toThrow('Unknown prompt {"text":"Bye."}');
+  });
+});

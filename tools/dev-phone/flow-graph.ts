@@ -44,7 +44,7 @@ export function flowGraph(flow: Flow): FlowGraph {
     edges.set(key, edge);
   };
 
-  addEdge('start', { menu: flow.start }, undefined, 'start');
+  addEdge('start', { kind: 'menu', menu: flow.start }, undefined, 'start');
   const menuByContext = new Map<string, string>();
   const menus: GraphNode[] = [];
   for (const [id, menu] of Object.entries(flow.menus)) {
@@ -79,13 +79,20 @@ export function flowGraph(flow: Flow): FlowGraph {
 function destination(flow: Flow, step: Step): { to: DiagramNodeId; says: string[] } {
   const says: string[] = [];
   let current = step;
-  while ('say' in current) {
+  while (current.kind === 'say') {
     says.push(typeof current.say === 'string' ? current.say : `“${excerpt(flow, current.say)}”`);
     current = current.next;
   }
-  if ('menu' in current) return { to: menuNode(current.menu), says };
-  if ('transfer' in current) return { to: 'transfer', says };
-  return { to: 'goodbye', says };
+  switch (current.kind) {
+    case 'menu':
+      return { to: menuNode(current.menu), says };
+    case 'transfer':
+      return { to: 'transfer', says };
+    case 'goodbye':
+      return { to: 'goodbye', says };
+    default:
+      throw new Error(`Unknown step ${JSON.stringify(current satisfies never)}`);
+  }
 }
 
 function nodeName(id: DiagramNodeId): string {
@@ -94,12 +101,22 @@ function nodeName(id: DiagramNodeId): string {
 }
 
 function describeCondition(when: RouteCondition, input: RecognizeInput): string {
-  if ('tones' in when) return `press ${when.tones}`;
-  if ('phrase' in when) return `say “${when.phrase}”`;
-  if ('sentiment' in when) return `sounds ${when.sentiment}`;
-  if ('any' in when) return 'any answer';
-  const tone = input.type === 'choices' ? input.choices.find((choice) => choice.label === when.choice)?.tone : undefined;
-  return tone === undefined ? when.choice : `${when.choice} / ${tone}`;
+  switch (when.kind) {
+    case 'tones':
+      return `press ${when.tones}`;
+    case 'phrase':
+      return `say “${when.phrase}”`;
+    case 'sentiment':
+      return `sounds ${when.sentiment}`;
+    case 'any':
+      return 'any answer';
+    case 'choice': {
+      const tone = input.type === 'choices' ? input.choices.find((choice) => choice.label === when.choice)?.tone : undefined;
+      return tone === undefined ? when.choice : `${when.choice} / ${tone}`;
+    }
+    default:
+      throw new Error(`Unknown route condition ${JSON.stringify(when satisfies never)}`);
+  }
 }
 
 function listensFor(input: RecognizeInput): string {
@@ -122,8 +139,8 @@ function excerpt(flow: Flow, ref: PromptRef): string {
   const prompt: Prompt | undefined = typeof ref === 'string' ? flow.messages[ref] : ref;
   // Validation guarantees named messages exist; the name still beats an empty box.
   if (prompt === undefined) return typeof ref === 'string' ? ref : '';
-  if ('audioUrl' in prompt) return 'an audio file';
-  const value = 'text' in prompt ? prompt.text : prompt.ssml;
+  if (prompt.kind === 'audio') return 'an audio file';
+  const value = prompt.kind === 'text' ? prompt.text : prompt.ssml;
   const text = typeof value === 'string' ? value : (value[flow.defaultLanguage] ?? Object.values(value)[0] ?? '');
   return text.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim();
 }
