@@ -55,7 +55,7 @@ describe('DTMF', () => {
     expect(types.indexOf('PlayStarted')).toBeLessThan(types.indexOf('RecognizeCompleted'));
   });
 
-  it('stops at a stop tone (8514) without reporting the stop tone', async () => {
+  it('stops at a stop tone (8514) and reports it as the last tone, as ACS does', async () => {
     const { connection, id, handle } = await h.connectedCall();
     await media(connection).startRecognizing(caller, {
       kind: 'callMediaRecognizeDtmfOptions',
@@ -65,7 +65,7 @@ describe('DTMF', () => {
       interToneTimeoutInSeconds: PATIENT,
     });
     await handle.press('42#');
-    expect((await outcome(id)).data).toMatchObject({ resultInformation: { subCode: 8514 }, dtmfResult: { tones: ['four', 'two'] } });
+    expect((await outcome(id)).data).toMatchObject({ resultInformation: { subCode: 8514 }, dtmfResult: { tones: ['four', 'two', 'pound'] } });
   });
 
   it('reports the inter-tone timeout as RecognizeCompleted 400/8532 with the partial tones', async () => {
@@ -207,7 +207,7 @@ describe('speech and speechOrDtmf', () => {
     await keys.handle.press('5');
     keys.handle.say('ignored once keys started');
     await keys.handle.press('#');
-    expect((await outcome(keys.id)).data).toMatchObject({ recognitionType: 'dtmf', dtmfResult: { tones: ['five'] } });
+    expect((await outcome(keys.id)).data).toMatchObject({ recognitionType: 'dtmf', dtmfResult: { tones: ['five', 'pound'] } });
 
     const words = await h.connectedCall();
     await media(words.connection).startRecognizing(caller, {

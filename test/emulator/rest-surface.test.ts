@@ -132,12 +132,12 @@ describe('validation', () => {
     const error = await restError(
       connection.getCallMedia().startRecognizing(caller, {
         kind: 'callMediaRecognizeDtmfOptions',
-        maxTonesToCollect: 0,
+        initialSilenceTimeoutInSeconds: 301,
       }),
     );
     expect(error.statusCode).toBe(400);
     expect(error.code).toBe('8523');
-    expect(error.message).toMatch(/recognizeOptions\.dtmfOptions\.maxTonesToCollect/);
+    expect(error.message).toMatch(/recognizeOptions\.initialSilenceTimeoutInSeconds/);
 
     const interTone = await restError(
       connection.getCallMedia().startRecognizing(caller, {

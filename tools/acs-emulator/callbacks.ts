@@ -1,6 +1,7 @@
 // Owns mid-call callbacks: the CloudEvent envelope, the RS256 JWT on each POST, the JWKS, and in-order delivery per call.
 import { randomUUID } from 'node:crypto';
 import { SignJWT, exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose';
+import type { EventJudge } from './contract.js';
 import type { HttpPoster } from './http-client.js';
 import type { ResultInformation } from './results.js';
 import type { TimerSet } from './timers.js';
@@ -167,11 +168,14 @@ export class CallbackQueue {
     private readonly quirks: DeliveryQuirks,
     private readonly policy: DeliveryPolicy,
     private readonly timers: TimerSet,
+    private readonly judge: EventJudge,
     private readonly onDelivered: (record: DeliveryRecord) => void,
   ) {}
 
+  /** Throws ContractViolation, sending nothing, when the event would not validate against its api-version's spec. */
   enqueue(ids: CallIds, event: CallbackEvent): void {
     const envelope = buildEnvelope(ids, event);
+    this.judge.assertEvent(event.version, event.type, envelope['data'] as Record<string, unknown>);
     const duplicate = this.take('duplicateNext') || this.roll(this.quirks.duplicateRate);
     const send = async (): Promise<void> => {
       if (duplicate) await Promise.all([this.deliver(envelope, event, false), this.deliver(envelope, event, true)]);

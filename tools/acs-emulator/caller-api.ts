@@ -1,5 +1,6 @@
 // Owns the caller's side: dialing in through Event Grid, the ring window, and a handle to press, say, listen and hang up.
 import type { CallbackQueue, DeliveryRecord } from './callbacks.js';
+import type { Contract } from './contract.js';
 import { Call, type CallEnd, type CallEnvironment, type CallState, type HeardPrompt, type TimelineEntry } from './calls.js';
 import { deliverNotification, incomingCallEvent, validateSubscription, type ValidationResult } from './event-grid.js';
 import type { HttpPoster } from './http-client.js';
@@ -78,6 +79,8 @@ export interface CallerApiDeps {
   ringWindowMs: number;
   promptMsPerWord: number;
   eventGridRetryDelaysMs: readonly number[];
+  /** Judges the IncomingCall event before it is ever delivered. */
+  contract: Contract;
   newCallbackQueue(onDelivered: (record: DeliveryRecord) => void): CallbackQueue;
 }
 
@@ -230,6 +233,8 @@ export class Caller implements CallerApi {
       correlationId: call.correlationId,
       incomingCallContext: call.incomingCallContext,
     });
+    const contract = this.deps.contract;
+    contract.assertEvent(contract.stableVersion, 'IncomingCall', call.incomingEvent['data'] as Record<string, unknown>);
     call.record('dialed', `${options.from} dials ${options.to}`, { from: options.from, to: options.to });
     // The ring window is real time, not scaled: tests choose it directly.
     call.ringTimer = this.deps.timers.afterMs(options.ringWindowMs ?? this.deps.ringWindowMs, () => call.ringExpired());

@@ -13,7 +13,7 @@ import {
   type RecognizeSettings,
 } from './recognize.js';
 import { RESULTS, type ResultInformation } from './results.js';
-import type { PlaySource } from './schemas.js';
+import type { PlaySource } from './wire-types.js';
 import type { TimerId, TimerSet } from './timers.js';
 
 export type CallState = 'ringing' | 'connecting' | 'connected' | 'transferring' | 'disconnected';

@@ -6,6 +6,7 @@ import { CallbackQueue, CallbackSigner, type DeliveryQuirks, type TokenOverrides
 import { Caller, type CallerApi } from './caller-api.js';
 import { Faults, type FaultInjector } from './faults.js';
 import { HttpPoster } from './http-client.js';
+import { loadContract } from './contract.js';
 import { createHandler, type RecordedRequest } from './server.js';
 import { TimerSet } from './timers.js';
 
@@ -17,7 +18,8 @@ export type { FaultInjector, FaultSpec } from './faults.js';
 export type { RecordedRequest } from './server.js';
 export { signRequest } from './hmac.js';
 export { keyOfTone } from './recognize.js';
-export { TONES, type Tone } from './schemas.js';
+export { ContractViolation } from './contract.js';
+export { TONES, type Tone } from './wire-types.js';
 
 /** Stands in for the ACS resource's immutable id, the `aud` of callback JWTs. */
 export const DEFAULT_AUDIENCE = '6d1b0c2e-5f4a-4c3b-9e8d-7a6f5e4d3c2b';
@@ -37,8 +39,6 @@ export interface AcsEmulatorOptions {
   jwtAudience?: string;
   /** How long an unanswered call rings, in real ms; NOT scaled by timeScale. Default 30000. */
   ringWindowMs?: number;
-  /** Preview-only fields under a stable api-version -> 400/8523 when true; ignored when false (default). */
-  rejectUnknownFields?: boolean;
   /** How long one word of a prompt plays, in emulated ms (scaled by timeScale); default 60. */
   promptMsPerWord?: number;
   /** Real ms before each redelivery of a callback that got no 2xx reply; default none (one attempt). */
@@ -82,6 +82,7 @@ export async function startAcsEmulator(options: AcsEmulatorOptions = {}): Promis
   const quirks: DeliveryQuirks = { duplicateNext: 0, reorderNext: 0, duplicateRate: 0, reorderRate: 0, reorderHoldMs: 1_000 };
   const random = options.random ?? Math.random;
   const faults = new Faults(random);
+  const contract = loadContract();
   const requests: RecordedRequest[] = [];
   const sseStreams = new Set<ServerResponse>();
 
@@ -106,8 +107,9 @@ export async function startAcsEmulator(options: AcsEmulatorOptions = {}): Promis
     ringWindowMs: options.ringWindowMs ?? 30_000,
     promptMsPerWord: (options.promptMsPerWord ?? 60) * timeScale,
     eventGridRetryDelaysMs: options.eventGridRetryDelaysMs ?? [],
+    contract,
     newCallbackQueue: (onDelivered) =>
-      new CallbackQueue(poster, signer, quirks, { retryDelaysMs: options.callbackRetryDelaysMs ?? [], random }, timers, onDelivered),
+      new CallbackQueue(poster, signer, quirks, { retryDelaysMs: options.callbackRetryDelaysMs ?? [], random }, timers, contract, onDelivered),
   });
   server.on(
     'request',
@@ -116,7 +118,7 @@ export async function startAcsEmulator(options: AcsEmulatorOptions = {}): Promis
       caller,
       faults,
       requests,
-      rejectUnknownFields: options.rejectUnknownFields ?? false,
+      contract,
       sseStreams,
       signer,
     }),

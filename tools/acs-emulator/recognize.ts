@@ -1,6 +1,6 @@
 // Owns recognize semantics: how one caller input advances a Recognize, and which event and result it ends with.
 import { RESULTS, type ResultInformation } from './results.js';
-import type { RecognizeRequest, Tone } from './schemas.js';
+import type { RecognizeChoice, RecognizeRequest, Tone } from './wire-types.js';
 
 export type CallerInput =
   | { kind: 'tone'; tone: Tone }
@@ -14,9 +14,9 @@ export interface RecognizeSettings {
   interToneSeconds: number;
   maxTones: number;
   stopTones: readonly Tone[];
-  choices: NonNullable<RecognizeRequest['recognizeOptions']['choices']>;
+  choices: readonly RecognizeChoice[];
   speechLanguage: string;
-  /** Set only when the request's api-version has language identification and the request asked for it. */
+  /** Set when the request asked for language identification (both vendored api-versions have it). */
   speechLanguages: readonly string[] | undefined;
   sentimentAnalysis: boolean;
 }
@@ -35,7 +35,7 @@ export type RecognizeOutcome =
 
 const DEFAULT_CONFIDENCE = 0.9;
 
-export function settingsFrom(req: RecognizeRequest, previewFields: boolean): RecognizeSettings {
+export function settingsFrom(req: RecognizeRequest): RecognizeSettings {
   const options = req.recognizeOptions;
   return {
     inputType: req.recognizeInputType,
@@ -47,8 +47,8 @@ export function settingsFrom(req: RecognizeRequest, previewFields: boolean): Rec
     stopTones: options.dtmfOptions?.stopTones ?? [],
     choices: options.choices ?? [],
     speechLanguage: options.speechLanguage ?? 'en-US',
-    speechLanguages: previewFields ? options.speechLanguages : undefined,
-    sentimentAnalysis: previewFields && options.enableSentimentAnalysis === true,
+    speechLanguages: options.speechLanguages,
+    sentimentAnalysis: options.enableSentimentAnalysis === true,
   };
 }
 
@@ -89,11 +89,12 @@ function ignoredSpeech(): RecognizeOutcome {
 }
 
 function collectTone(settings: RecognizeSettings, progress: RecognizeProgress, tone: Tone): RecognizeOutcome {
-  // The stop tone ends collection and is not reported in dtmfResult.tones.
+  progress.tones.push(tone);
+  // The stop tone ends collection and is reported as the last of dtmfResult.tones, as ACS does (the Java SDK's
+  // RecognizeCompleted fixture has ["five", "six", "pound"]; .NET documents ConvertToString() as "12345#").
   if (settings.stopTones.includes(tone)) {
     return { kind: 'completed', result: RESULTS.stopTone, data: dtmfData(progress.tones) };
   }
-  progress.tones.push(tone);
   if (progress.tones.length >= settings.maxTones) {
     return { kind: 'completed', result: RESULTS.maxDigits, data: dtmfData(progress.tones) };
   }

@@ -9,15 +9,9 @@ import type { Caller } from './caller-api.js';
 import { phoneIdentifier } from './event-grid.js';
 import type { Faults } from './faults.js';
 import { verifyHmac } from './hmac.js';
+import type { Contract } from './contract.js';
 import { settingsFrom } from './recognize.js';
-import {
-  answerSchema,
-  describeIssue,
-  playSchema,
-  recognizeSchema,
-  transferSchema,
-  type IdentifierModel,
-} from './schemas.js';
+import type { AnswerRequest, IdentifierModel, PlayRequest, PlaySource, RecognizeRequest, TransferRequest } from './wire-types.js';
 
 export interface RecordedRequest {
   at: string;
@@ -32,19 +26,23 @@ export interface RecordedRequest {
   status: number;
   /** error.code of the response, when it was an error. */
   errorCode: string | undefined;
+  /** error.message of the response, when it was an error (names the field the spec refused). */
+  errorMessage: string | undefined;
   callConnectionId: string | undefined;
   /** Answered from the repeatability cache: no second effect. */
   replayed: boolean;
   faultInjected: boolean;
+  /** Why the spec refused the request (400/404/405 before any effect), when it did: ACS would refuse it too. */
+  refusedBySpec: string | undefined;
 }
 
 export interface ServerContext {
   accessKey: string;
   caller: Caller;
+  contract: Contract;
   faults: Faults;
   requests: RecordedRequest[];
   signer: CallbackSigner;
-  rejectUnknownFields: boolean;
   sseStreams: Set<ServerResponse>;
 }
 
@@ -54,8 +52,6 @@ interface Reply {
   headers?: Record<string, string>;
 }
 
-const STABLE_API_VERSION = '2026-03-12';
-const SUPPORTED_VERSIONS = '2025-05-15, 2025-06-15, 2026-03-12, 2025-08-15-preview';
 const CALL_PATH = /^\/calling\/callConnections\/([^/:]+)(?::([A-Za-z]+))?$/;
 
 const acsError = (status: number, code: string, message: string, target?: string): Reply => ({
@@ -66,6 +62,7 @@ const callNotFound = (id: string): Reply => acsError(404, '8522', 'Call not foun
 
 export function createHandler(ctx: ServerContext): (req: IncomingMessage, res: ServerResponse) => void {
   const repeatability = new Map<string, Reply>();
+  const supportedVersions = ctx.contract.apiVersions.join(', ');
 
   return (req, res) => {
     void readBody(req).then((rawBody) => {
@@ -113,15 +110,17 @@ export function createHandler(ctx: ServerContext): (req: IncomingMessage, res: S
       rawBody,
       status: 0,
       errorCode: undefined,
+      errorMessage: undefined,
       callConnectionId: CALL_PATH.exec(path)?.[1],
       replayed: false,
       faultInjected: false,
+      refusedBySpec: undefined,
     };
     ctx.requests.push(recorded);
 
     const repeatabilityId = headerOf(req, 'repeatability-request-id');
     const replyHeaders: Record<string, string> = {
-      'api-supported-versions': SUPPORTED_VERSIONS,
+      'api-supported-versions': supportedVersions,
       ...(headerOf(req, 'x-ms-client-request-id') === undefined
         ? {}
         : { 'x-ms-client-request-id': headerOf(req, 'x-ms-client-request-id') ?? '' }),
@@ -129,7 +128,8 @@ export function createHandler(ctx: ServerContext): (req: IncomingMessage, res: S
     };
     const finish = (reply: Reply, call?: Call): void => {
       recorded.status = reply.status;
-      recorded.errorCode = errorCodeOf(reply.body);
+      recorded.errorCode = errorOf(reply.body)?.code;
+      recorded.errorMessage = errorOf(reply.body)?.message;
       if (call !== undefined) {
         recorded.callConnectionId = call.callConnectionId;
         call.record('request', `${method} ${path.replace(/^\/calling\/callConnections\/?/, '')} -> ${reply.status}`, {
@@ -138,6 +138,7 @@ export function createHandler(ctx: ServerContext): (req: IncomingMessage, res: S
           apiVersion,
           status: reply.status,
           errorCode: recorded.errorCode,
+          ...(reply.status === 400 && recorded.errorMessage !== undefined ? { errorMessage: recorded.errorMessage } : {}),
           replayed: recorded.replayed,
           faultInjected: recorded.faultInjected,
         });
@@ -152,6 +153,14 @@ export function createHandler(ctx: ServerContext): (req: IncomingMessage, res: S
     const verdict = verifyHmac(method, req.url ?? '/', req.headers, rawBody, ctx.accessKey);
     if (!verdict.ok) {
       finish(acsError(401, '7509', `HMAC authentication failed: ${verdict.reason}.`));
+      return;
+    }
+
+    // The spec judges before anything happens: a request ACS would refuse has no effect here either.
+    const checked = ctx.contract.checkRequest({ method, rawPath: url.pathname, apiVersion, headers: req.headers as Record<string, string | undefined>, rawBody });
+    if (!checked.ok) {
+      recorded.refusedBySpec = checked.body.error.message;
+      finish({ status: checked.status, body: checked.body }, callFor(path));
       return;
     }
 
@@ -177,7 +186,10 @@ export function createHandler(ctx: ServerContext): (req: IncomingMessage, res: S
       return;
     }
 
-    const { reply, call } = dispatch(method, path, apiVersion ?? STABLE_API_VERSION, rawBody);
+    const version = checked.apiVersion;
+    const { reply, call } = dispatch(checked.operationId, checked.pathParams, version, checked.body);
+    // What the emulator answers must be what the spec promises; a reply that is not is the emulator's bug.
+    if (reply.status !== 501) ctx.contract.assertReply(version, checked.operationId, reply.status, reply.body);
     // Only remember outcomes the client may legitimately replay; a 5xx should be retryable.
     if (repeatKey !== undefined && reply.status < 500) repeatability.set(repeatKey, reply);
     finish(reply, call);
@@ -188,50 +200,39 @@ export function createHandler(ctx: ServerContext): (req: IncomingMessage, res: S
     return id === undefined ? undefined : ctx.caller.callByConnectionId(id);
   }
 
-  function dispatch(method: string, path: string, apiVersion: string, rawBody: string): { reply: Reply; call?: Call } {
-    if (path === '/calling/callConnections:answer' && method === 'POST') return answer(apiVersion, rawBody);
-    const match = CALL_PATH.exec(path);
-    if (!match?.[1]) return { reply: acsError(404, 'NotFound', `No route for ${method} ${path}.`) };
-    const id = match[1];
-    const action = match[2];
+  /** Runs one operation the spec has already accepted; the body conforms to its model (wire-types.ts). */
+  function dispatch(operationId: string, params: Record<string, string>, apiVersion: string, body: unknown): { reply: Reply; call?: Call } {
+    if (operationId === 'AnswerCall') return answer(apiVersion, body as AnswerRequest);
+    const id = params['callConnectionId'];
+    if (id === undefined) return { reply: notImplemented(operationId) };
     const call = ctx.caller.callByConnectionId(id);
     if (call === undefined || call.ended !== undefined) return { reply: callNotFound(id), ...(call ? { call } : {}) };
-
-    if (action === undefined) {
-      if (method === 'GET') return { reply: { status: 200, body: call.properties() }, call };
-      if (method === 'DELETE') {
+    switch (operationId) {
+      case 'CallConnection_GetCall':
+        return { reply: { status: 200, body: call.properties() }, call };
+      case 'CallConnection_HangupCall':
+      case 'CallConnection_TerminateCall':
         call.hangUpByApp();
         return { reply: { status: 204 }, call };
-      }
-    } else if (method === 'POST') {
-      switch (action) {
-        case 'terminate':
-          call.hangUpByApp();
-          return { reply: { status: 204 }, call };
-        case 'recognize':
-          return { reply: recognize(call, apiVersion, rawBody), call };
-        case 'play':
-          return { reply: play(call, apiVersion, rawBody), call };
-        case 'cancelAllMediaOperations':
-          call.cancelAllMedia();
-          return { reply: { status: 202 }, call };
-        case 'transferToParticipant':
-          return { reply: transfer(call, apiVersion, rawBody), call };
-        default:
-          return { reply: acsError(501, 'NotImplemented', `The ACS emulator does not implement :${action}.`), call };
-      }
+      case 'CallMedia_Recognize':
+        return { reply: recognize(call, apiVersion, body as RecognizeRequest), call };
+      case 'CallMedia_Play':
+        return { reply: play(call, apiVersion, body as PlayRequest), call };
+      case 'CallMedia_CancelAllMediaOperations':
+        call.cancelAllMedia();
+        return { reply: { status: 202 }, call };
+      case 'CallConnection_TransferToParticipant':
+        return { reply: transfer(call, apiVersion, body as TransferRequest), call };
+      default:
+        return { reply: notImplemented(operationId), call };
     }
-    return { reply: acsError(405, 'MethodNotAllowed', `${method} is not allowed on ${path}.`), call };
   }
 
-  function answer(apiVersion: string, rawBody: string): { reply: Reply; call?: Call } {
-    const parsed = parseBody(answerSchema, rawBody);
-    if (!parsed.ok) return { reply: parsed.reply };
-    const req = parsed.value;
+  function answer(apiVersion: string, req: AnswerRequest): { reply: Reply; call?: Call } {
     const call = ctx.caller.callByContext(req.incomingCallContext);
     if (call === undefined) {
       return {
-        reply: acsError(400, '8523', 'Invalid request body: incomingCallContext: not an incoming call of this resource.'),
+        reply: acsError(400, '8523', 'Invalid request body: incomingCallContext: not an incoming call of this resource.', 'incomingCallContext'),
       };
     }
     if (call.ended?.kind === 'missed') {
@@ -246,19 +247,10 @@ export function createHandler(ctx: ServerContext): (req: IncomingMessage, res: S
     return { reply: { status: 200, body: call.properties() }, call };
   }
 
-  function recognize(call: Call, apiVersion: string, rawBody: string): Reply {
-    const parsed = parseBody(recognizeSchema, rawBody);
-    if (!parsed.ok) return parsed.reply;
-    const req = parsed.value;
-    const preview = hasLanguageIdentification(apiVersion);
-    if (!preview && ctx.rejectUnknownFields) {
-      for (const field of ['speechLanguages', 'enableSentimentAnalysis'] as const) {
-        if (req.recognizeOptions[field] !== undefined) {
-          return acsError(400, '8523', `Invalid request body: recognizeOptions.${field}: not a field of api-version ${apiVersion}.`);
-        }
-      }
-    }
+  function recognize(call: Call, apiVersion: string, req: RecognizeRequest): Reply {
     const sources = req.playPrompts ?? (req.playPrompt === undefined ? [] : [req.playPrompt]);
+    const refused = refusePlaySources(sources, req.playPrompts === undefined ? 'playPrompt' : 'playPrompts') ?? refuseChoices(req);
+    if (refused !== undefined) return refused;
     const op = newMediaOp(
       'recognize',
       {
@@ -267,16 +259,15 @@ export function createHandler(ctx: ServerContext): (req: IncomingMessage, res: S
         version: apiVersion,
         sources,
       },
-      settingsFrom(req, preview),
+      settingsFrom(req),
     );
     call.startMedia(op, req.interruptCallMediaOperation ?? false);
     return { status: 202 };
   }
 
-  function play(call: Call, apiVersion: string, rawBody: string): Reply {
-    const parsed = parseBody(playSchema, rawBody);
-    if (!parsed.ok) return parsed.reply;
-    const req = parsed.value;
+  function play(call: Call, apiVersion: string, req: PlayRequest): Reply {
+    const refused = refusePlaySources(req.playSources, 'playSources');
+    if (refused !== undefined) return refused;
     const op = newMediaOp('play', {
       operationContext: req.operationContext,
       callbackUri: req.operationCallbackUri ?? call.callbackUri ?? '',
@@ -287,16 +278,13 @@ export function createHandler(ctx: ServerContext): (req: IncomingMessage, res: S
     return { status: 202 };
   }
 
-  function transfer(call: Call, apiVersion: string, rawBody: string): Reply {
-    const parsed = parseBody(transferSchema, rawBody);
-    if (!parsed.ok) return parsed.reply;
-    const req = parsed.value;
+  function transfer(call: Call, apiVersion: string, req: TransferRequest): Reply {
     const target = targetNumber(req.targetParticipant);
     const identifier = req.targetParticipant.phoneNumber
       ? phoneIdentifier(req.targetParticipant.phoneNumber.value)
       : { ...req.targetParticipant };
     call.transfer(target, identifier, req.operationContext, req.operationCallbackUri, apiVersion);
-    return { status: 202, body: { operationContext: req.operationContext ?? null } };
+    return { status: 202, body: req.operationContext === undefined ? {} : { operationContext: req.operationContext } };
   }
 
   // ---- caller API over HTTP ----
@@ -315,7 +303,7 @@ export function createHandler(ctx: ServerContext): (req: IncomingMessage, res: S
       if (method === 'POST') {
         const dial = dialBody.safeParse(body ?? {});
         if (!dial.success) {
-          fail(400, describeIssue(dial.error));
+          fail(400, z.prettifyError(dial.error));
           return;
         }
         const d = dial.data;
@@ -354,7 +342,7 @@ export function createHandler(ctx: ServerContext): (req: IncomingMessage, res: S
       if (method === 'POST') {
         const spec = faultBody.safeParse(body ?? {});
         if (!spec.success) {
-          fail(400, describeIssue(spec.error));
+          fail(400, z.prettifyError(spec.error));
           return;
         }
         const { method: faultMethod, code, message, times, probability, retryAfterSeconds, path, status } = spec.data;
@@ -375,7 +363,7 @@ export function createHandler(ctx: ServerContext): (req: IncomingMessage, res: S
     if (parts[1] === 'transfer-failures' && method === 'POST') {
       const numbers = z.object({ numbers: z.array(z.string()) }).safeParse(body);
       if (!numbers.success) {
-        fail(400, describeIssue(numbers.error));
+        fail(400, z.prettifyError(numbers.error));
         return;
       }
       ctx.caller.transferFailsFor(numbers.data.numbers);
@@ -430,7 +418,7 @@ export function createHandler(ctx: ServerContext): (req: IncomingMessage, res: S
       case 'say': {
         const say = sayBody.safeParse(body);
         if (!say.success) {
-          fail(400, describeIssue(say.error));
+          fail(400, z.prettifyError(say.error));
           return;
         }
         const { text, language, sentiment, confidence } = say.data;
@@ -514,21 +502,26 @@ const faultBody = z.object({
   retryAfterSeconds: z.int().min(0).optional(),
 });
 
-/** Language identification and sentiment exist from 2025-08-15-preview on, and in the stable 2026-03-12. */
-export function hasLanguageIdentification(apiVersion: string): boolean {
-  return apiVersion >= '2025-08-15';
+/**
+ * What the spec cannot say: a play source of kind `file` needs `file` (and so on), and the service refuses
+ * one without it. Refused with 8523 naming the field, like a schema error.
+ */
+function refusePlaySources(sources: readonly PlaySource[], field: string): Reply | undefined {
+  const index = sources.findIndex((source) => (source as Record<string, unknown>)[source.kind] === undefined);
+  if (index < 0) return undefined;
+  const at = field === 'playPrompt' ? field : `${field}[${index}]`;
+  const kind = sources[index]?.kind ?? '';
+  return acsError(400, '8523', `Invalid request body: ${at}.${kind}: is required when kind is ${kind}.`, `${at}.${kind}`);
 }
 
-function parseBody<T>(schema: z.ZodType<T>, rawBody: string): { ok: true; value: T } | { ok: false; reply: Reply } {
-  let json: unknown;
-  try {
-    json = JSON.parse(rawBody);
-  } catch {
-    return { ok: false, reply: acsError(400, '8523', 'Invalid request body: the body is not valid JSON.') };
-  }
-  const parsed = schema.safeParse(json);
-  if (!parsed.success) return { ok: false, reply: acsError(400, '8523', describeIssue(parsed.error)) };
-  return { ok: true, value: parsed.data };
+/** A choices recognize needs at least one choice (a cross-field rule the spec's schema cannot express). */
+function refuseChoices(req: RecognizeRequest): Reply | undefined {
+  if (req.recognizeInputType !== 'choices' || (req.recognizeOptions.choices ?? []).length > 0) return undefined;
+  return acsError(400, '8523', 'Invalid request body: recognizeOptions.choices: is required (at least one choice) when recognizeInputType is choices.', 'recognizeOptions.choices');
+}
+
+function notImplemented(operationId: string): Reply {
+  return acsError(501, 'NotImplemented', `The ACS emulator does not implement ${operationId}.`);
 }
 
 function targetNumber(id: IdentifierModel): string {
@@ -579,10 +572,11 @@ function headerOf(req: IncomingMessage, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-function errorCodeOf(body: unknown): string | undefined {
+function errorOf(body: unknown): { code: string; message: string | undefined } | undefined {
   if (typeof body !== 'object' || body === null) return undefined;
-  const error = (body as { error?: { code?: unknown } }).error;
-  return typeof error?.code === 'string' ? error.code : undefined;
+  const error = (body as { error?: { code?: unknown; message?: unknown } }).error;
+  if (typeof error?.code !== 'string') return undefined;
+  return { code: error.code, message: typeof error.message === 'string' ? error.message : undefined };
 }
 
 function safeDecode(text: string): string {

@@ -37,6 +37,7 @@ export interface LocalStack {
   readonly settings: Readonly<Record<string, string>>;
   /** What every ACS timeout and prompt length is multiplied by. */
   readonly timeScale: number;
+  /** Stops everything; then throws if the app sent the emulator a request that the ACS spec refuses. */
   stop(): Promise<void>;
 }
 
@@ -118,7 +119,22 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       overrides: { timers: scaledTimers(timeScale), ...options.overrides },
     });
     stops.push(() => host.close());
-    return { emulator, host, settings, timeScale, stop: stopAll };
+    return {
+      emulator,
+      host,
+      settings,
+      timeScale,
+      async stop() {
+        await stopAll();
+        // Only the app talks to this emulator: a request the ACS spec refuses is the app's bug, so every test
+        // that runs the stack also checks the app's conformance.
+        const refused = emulator.requests.filter((request) => request.refusedBySpec !== undefined);
+        if (refused.length > 0) {
+          const lines = refused.map((r) => `${r.method} ${r.path}?api-version=${r.apiVersion ?? ''}: ${r.refusedBySpec ?? ''}`);
+          throw new Error(`The app sent ${refused.length} request(s) that ACS would refuse:\n${lines.join('\n')}`);
+        }
+      },
+    };
   } catch (error) {
     await stopAll();
     throw error;
