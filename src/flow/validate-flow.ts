@@ -1,4 +1,5 @@
 // Owns flow checking: shape and seed ranges (schema), then references, duplicates and reachability. Reads no files.
+import type * as z from '../zod-mini';
 import defaultFlowJson from './default-flow.json';
 import { flowSchema, type Flow, type Menu, type Prompt, type PromptRef, type Step } from './flow-schema';
 
@@ -35,12 +36,15 @@ export function parseFlow(json: unknown): FlowParseResult {
   if (!parsed.success) {
     return {
       ok: false,
-      problems: parsed.error.issues.map((issue) => ({ path: issue.path.join('.') || '(root)', message: issue.message })),
+      problems: parsed.error.issues.map((issue) => ({ path: issue.path.join('.') || '(root)', message: messageOf(issue) })),
     };
   }
   const problems = checkReferences(parsed.data);
   return problems.length === 0 ? { ok: true, flow: parsed.data } : { ok: false, problems };
 }
+
+/** A bad record key (a menu id) comes wrapped as "Invalid key in record"; what is wrong with it is inside. */
+const messageOf = (issue: z.core.$ZodIssue): string => (issue.code === 'invalid_key' ? (issue.issues[0]?.message ?? issue.message) : issue.message);
 
 const TEMPLATE = /\{\{\s*([A-Za-z][A-Za-z0-9_-]*)\s*\}\}/g;
 
@@ -113,7 +117,6 @@ function checkReferences(flow: Flow): FlowProblem[] {
 
 function checkInput(where: string, menu: Menu, report: (where: string, message: string) => void): void {
   const input = menu.input;
-  const speaks = input.type !== 'dtmf';
   const keys = input.type === 'dtmf' || input.type === 'speechOrDtmf';
 
   if (input.type === 'choices') {
@@ -172,7 +175,7 @@ function checkInput(where: string, menu: Menu, report: (where: string, message: 
         if (input.type !== 'speech' && input.type !== 'speechOrDtmf') report(at, `routes on a phrase, but a ${input.type} menu does not return free speech`);
         return;
       case 'sentiment':
-        if (!(speaks && input.enableSentimentAnalysis)) report(at, 'routes on sentiment, but the menu does not enable sentiment analysis');
+        if (input.type === 'dtmf' || !input.enableSentimentAnalysis) report(at, 'routes on sentiment, but the menu does not enable sentiment analysis');
         return;
       case 'any':
         return;

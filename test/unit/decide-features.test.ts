@@ -493,3 +493,58 @@ describe('flow elements without their kind (a state row or flow that skipped par
     expect(() => walk(untagged, [(s) => recognized(s, speech('x')), played, (s) => failed(s, 'promptFailed', 8511)], waiting)).toThrow('Unknown prompt {"text":"Bye."}');
   });
 });
+
+describe('edges the other tests leave open', () => {
+  const flow = flowOf({
+    ...base,
+    menus: {
+      ask: askMenu({ routes: [{ when: { phrase: 'info' }, then: { say: { text: 'Info.' }, next: { menu: 'pick' } } }, { when: { any: true }, then: { transfer: 'operator' } }] }),
+      pick: {
+        prompt: { text: 'Pick.' },
+        input: { type: 'choices', choices: [{ label: 'red', phrases: ['red'] }] },
+        routes: [{ when: { choice: 'red' }, then: { goodbye: true } }],
+      },
+    },
+  });
+  const atAsk = walk(flow, [() => connected]).state;
+
+  it('given a call waiting for input, when a play result carries the same context, then it is ignored', () => {
+    const context = waitingFor(atAsk);
+    expect(decide(flow, atAsk, { type: 'playCompleted', at, operationContext: context })).toEqual({ kind: 'ignore', reason: 'stale play result' });
+    expect(decide(flow, atAsk, { type: 'playFailed', at, operationContext: context, subCode: 8535 })).toEqual({ kind: 'ignore', reason: 'stale play result' });
+  });
+
+  it('given a Recognize that stalled, when the watchdog finds it, then it is retried as no input, with that reprompt', () => {
+    const reprompting = flowOf({ ...base, reprompts: { noInput: { text: 'Still there?' } }, menus: { ask: askMenu() } });
+    const { state, last } = walk(reprompting, [() => connected, stalled]);
+    expect(state.lastFailure).toBe('noInput');
+    expect(heard(last)).toBe('Still there? | Say anything.');
+  });
+
+  it('given a failed apology, when the call hangs up, then the failure is remembered and no milestone is reported', () => {
+    const inMessage = walk(flow, [(s) => recognized(s, speech('info'))], atAsk).state;
+    const apologizing = walk(flow, [playFailed], inMessage).state;
+    const decision = transitionOf(decide(flow, apologizing, playFailed(apologizing)));
+    expect(decision.state).toMatchObject({ lastFailure: 'playFailed', phase: { name: 'hangingUp', outcome: 'failed' } });
+    expect(decision.milestones).toEqual([]);
+  });
+
+  it.each([
+    ['a choices menu', 'pick'],
+    ['a speech menu', 'ask'],
+  ])('given %s, when keys arrive instead, then they are routed like any input (a wrong key where no route takes them), with no stop tones to strip', (_, menuId) => {
+    const waiting = menuId === 'pick' ? walk(flow, [(s) => recognized(s, speech('info')), played], atAsk).state : atAsk;
+    const { state } = walk(flow, [(s) => recognized(s, keys('5'))], waiting);
+    expect(state).toMatchObject({ lastFailure: menuId === 'pick' ? 'wrongKey' : undefined });
+  });
+
+  it('given a call handed to the operator, when its leg disconnects, then the call ended as transferred', () => {
+    const transferred = walk(flow, [(s) => recognized(s, speech('operator')), (s) => ({ type: 'transferAccepted', at, operationContext: waitingFor(s) })], atAsk).state;
+    expect(transitionOf(decide(flow, transferred, disconnected())).state.phase).toEqual({ name: 'ended', outcome: 'transferred' });
+  });
+
+  it('given a prompt map without the default language (a flow that skipped validation), when it is spoken, then its first language is used', () => {
+    const unchecked = { ...flow, menus: { ...flow.menus, ask: { ...flow.menus['ask'], prompt: { kind: 'text', text: { 'es-ES': 'Hola.' } } } } } as typeof flow;
+    expect(walk(unchecked, [() => connected], { ...freshCall(unchecked), language: 'fr-FR' }).last).toMatchObject({ prompts: [{ text: 'Hola.', language: 'en-US' }] });
+  });
+});
