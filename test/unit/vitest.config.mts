@@ -8,7 +8,7 @@ export default defineConfig({
       'test/unit/decide*.test.ts',
       'test/unit/stop-tones.test.ts',
       'test/unit/validate-flow*.test.ts',
-      'test/unit/callback-events.test.ts',
+      'test/unit/callback-events*.test.ts',
     ],
     testTimeout: 20_000,
   },
