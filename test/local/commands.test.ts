@@ -1,6 +1,6 @@
 // The local commands as a person runs them: exit codes, and one clear line when something is in the way.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -14,8 +14,8 @@ interface Run {
   code: number | null;
   stdout: string;
   stderr: string;
-  /** Whether any process of the command's own process group (tsx, node, an Azurite it started) is still alive. */
-  leftRunning: boolean;
+  /** The processes of the command's own process group (tsx, node, an Azurite it started) still alive after it exited. */
+  leftRunning: string[];
 }
 
 /** Runs a command file with tsx, as its npm script does, with a clean environment plus `env`, in a process group of its own. */
@@ -31,19 +31,40 @@ function run(file: string, args: readonly string[], env: Record<string, string> 
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
-      resolve({ code, stdout, stderr, leftRunning: groupAlive(child.pid) });
+      void leftInGroup(child.pid).then((leftRunning) => resolve({ code, stdout, stderr, leftRunning }));
     });
   });
 }
 
-/** Signal 0 to the negative pid probes the whole process group: ESRCH means no process of it is left. */
-function groupAlive(pid: number | undefined): boolean {
-  if (pid === undefined) return false;
-  try {
-    process.kill(-pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
+/** The command lines of the processes in a process group, read from /proc. */
+function groupMembers(pgid: number): string[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .flatMap((pid) => {
+      try {
+        // Field 3 of stat is the state, field 5 the process group; the command name in field 2 may hold spaces, so
+        // read after its ')'. A zombie is not running: it only waits for a parent (here PID 1) to collect its status.
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        if (Number(fields[2]) !== pgid || fields[0] === 'Z' || fields[0] === 'X') return [];
+        return [readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim() || `(${fields[0] ?? '?'}) ${pid}`];
+      } catch {
+        return []; // gone while we looked
+      }
+    });
+}
+
+/**
+ * What of the command's process group is still alive once it has had time to wind down. Helpers that exit on their
+ * own when their parent goes (tsx's esbuild service) may take a moment on a busy machine; Azurite would not.
+ */
+async function leftInGroup(pid: number | undefined): Promise<string[]> {
+  if (pid === undefined) return [];
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const members = groupMembers(pid);
+    if (members.length === 0 || Date.now() > deadline) return members;
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 
@@ -85,7 +106,7 @@ describe.concurrent('ports in use', { timeout: 60_000 }, () => {
     expect(result.stderr.trim()).toBe(`Port ${takenPort} is in use: set ACS_EMULATOR_PORT or stop the other process`);
     expect(result.code).toBe(1);
     // It had started Azurite before it found the port taken; Azurite runs in the command's process group.
-    expect(result.leftRunning).toBe(false);
+    expect(result.leftRunning).toEqual([]);
   });
 
   it('npm run host names PORT', async () => {
