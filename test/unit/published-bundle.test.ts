@@ -4,7 +4,7 @@ import { isBuiltin } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildPublished, PUBLISHED_ENTRY, PUBLISHED_FILES, PUBLISHED_TELEMETRY } from '../../tools/build/bundle';
+import { buildPublished, describeBuild, PUBLISHED_ENTRY, PUBLISHED_FILES, PUBLISHED_TELEMETRY } from '../../tools/build/bundle';
 import { minimalSettings } from '../support/settings';
 
 const root = path.resolve(__dirname, '../..');
@@ -44,6 +44,12 @@ function loadPublished(extraSettings: Record<string, string>, then: string): str
 }
 
 describe('the published bundle', () => {
+  it('is described file by file with its size, as npm run build prints it', () => {
+    const lines = describeBuild(dir).split('\n');
+    expect(lines[0]).toBe('Wrote 2 files for func start and publishing:');
+    expect(lines.slice(1).map((line) => line.trim().split(/\s+/))).toEqual(PUBLISHED_FILES.map((file) => [file, expect.stringMatching(/^\d+\.\d$/) as string, 'KiB']));
+  });
+
   it('carries every dependency except the module the Functions worker provides, and the telemetry bundle beside it', () => {
     expect(new Set(externals[PUBLISHED_ENTRY])).toEqual(new Set(['@azure/functions-core', `./${path.basename(PUBLISHED_TELEMETRY)}`]));
     // The Azure Monitor distro probes for @opentelemetry/instrumentation with require.resolve inside a try, only to

@@ -1,4 +1,5 @@
 // Owns the published build: src/index.ts and every dependency in one CommonJS file, the file package.json `main` names.
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import { build, type BuildOptions, type BuildResult, type Plugin } from 'esbuild';
 
@@ -50,10 +51,19 @@ export function buildPublished(root: string, outDir: string, extra: BuildOptions
   ]);
 }
 
+/** What a build wrote, one line a file with its size, so `npm run build` says what it did. */
+export function describeBuild(outDir: string): string {
+  const lines = PUBLISHED_FILES.map((file) => `  ${file.padEnd(24)} ${(statSync(path.join(outDir, file)).size / 1024).toFixed(1).padStart(7)} KiB`);
+  return [`Wrote ${PUBLISHED_FILES.length} files for func start and publishing:`, ...lines].join('\n');
+}
+
 if (require.main === module) {
   const root = path.resolve(__dirname, '../..');
-  buildPublished(root, root).catch((error: unknown) => {
-    console.error(error);
-    process.exitCode = 1;
-  });
+  buildPublished(root, root).then(
+    () => console.log(describeBuild(root)),
+    (error: unknown) => {
+      console.error(error);
+      process.exitCode = 1;
+    },
+  );
 }
