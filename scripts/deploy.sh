@@ -105,8 +105,8 @@ done
 
 # ---- prerequisites -------------------------------------------------------------------------------
 require_command az 'Install the Azure CLI: https://aka.ms/installazurecli'
-require_command node 'Install Node.js 20 or later.'
-require_command npm 'Install Node.js 20 or later.'
+require_command node 'Install Node.js 22.'
+require_command npm 'Install Node.js 22.'
 if [[ "$skip_publish" == false ]]; then
   require_command func 'Install Azure Functions Core Tools v4: https://aka.ms/func-core-tools (or pass --skip-publish).'
 fi
@@ -257,19 +257,19 @@ info "Function app: ${function_app}"
 
 # ---- build and publish ---------------------------------------------------------------------------
 if [[ "$skip_publish" == false ]]; then
-  log 'Checking types and building the app (npm run build: one bundle, every dependency inside)'
+  log 'Checking types and building the app (npm run build: the bundles, every dependency inside)'
   (cd "$repo_root" && npm run typecheck && npm run build)
 
-  # Publish from a staging folder holding only what runs: the bundles, host.json and package.json. The bundle carries its dependencies, so there is no node_modules to install or upload.
-  # package.json's `main` and the telemetry bundle it loads from beside itself (tools/build/bundle.ts PUBLISHED_FILES).
-  entry="$(cd "$repo_root" && node -p 'require("./package.json").main')"
+  # Publish from a staging folder holding only what runs: the bundles, host.json and package.json. The bundles carry
+  # their dependencies, so there is no node_modules to install or upload. What to stage is what .funcignore lets
+  # Core Tools publish (its `!` lines; tools/build/bundle.ts PUBLISHED_FILES and a test keep the two the same).
   stage="${work_dir}/package"
-  for file in "$entry" "$(dirname "$entry")/azure-monitor.js"; do
+  while IFS= read -r file; do
     [[ -f "${repo_root}/${file}" ]] || die "npm run build did not produce ${file}."
     mkdir -p "${stage}/$(dirname "$file")"
     cp "${repo_root}/${file}" "${stage}/${file}"
-  done
-  cp "${repo_root}/host.json" "${repo_root}/package.json" "${repo_root}/.funcignore" "$stage/"
+  done < <(sed -n 's/^!//p' "${repo_root}/.funcignore")
+  cp "${repo_root}/.funcignore" "$stage/"
 
   log "Publishing to ${function_app} (func azure functionapp publish --no-build)"
   (cd "$stage" && func azure functionapp publish "$function_app" --javascript --no-build)
