@@ -6,9 +6,12 @@ import { AcsCallAutomation, isLoopbackHttp } from '../adapters/acs/call-automati
 import { CallbackAuthenticator } from '../adapters/acs/callback-auth';
 import { CallerIdentity } from '../adapters/privacy/caller-identity';
 import { CallStore } from '../adapters/tables/call-store';
+import { FlowVersionStore } from '../adapters/tables/flow-versions';
 import type { Settings } from '../config';
 import type { Flow } from '../flow/flow-schema';
+import { flowVersion } from '../flow/flow-version';
 import { loadFlow } from './flow-file';
+import { FlowLibrary } from './flow-library';
 import { Hotline, stallThresholdsMs } from './hotline';
 import { systemClock, systemTimers, type CallControl, type Clock, type Telemetry, type Timers } from './ports';
 
@@ -64,13 +67,15 @@ export function createApp(settings: Settings, telemetry: Telemetry, overrides: O
       overrides.acsPolicies ?? [],
     );
   const flow = overrides.flow ?? loadFlow(settings.flowFile);
+  const clock = overrides.clock ?? systemClock;
   const hotline = new Hotline({
     flow,
+    flows: new FlowLibrary(flow, flowVersion(flow), new FlowVersionStore(table), clock),
     store: new CallStore(table),
     calls,
     callers: new CallerIdentity(settings.pseudonymKey),
     telemetry,
-    clock: overrides.clock ?? systemClock,
+    clock,
     timers: overrides.timers ?? systemTimers,
     callbackUrl: `${settings.callbackBaseUrl}/api/${CALLBACK_ROUTE}`,
     cognitiveServicesEndpoint: settings.cognitiveServicesEndpoint,

@@ -23,6 +23,7 @@ export const TELEMETRY_EVENTS = [
   'RecognizeFailed',
   'TransferStarted',
   'TransferFailed',
+  'FlowVersionMissing',
   'CallEnded',
   'ActionFailed',
   'CallbackIgnored',

@@ -1,5 +1,6 @@
 // Owns the shape of a hotline flow file: every Recognize parameter with the seeds' defaults and ranges.
 import * as z from '../zod-mini';
+import { scheduleSchema } from './schedule-schema';
 
 /** Keys as a caller presses them; the ACS adapter turns them into the wire's tone words. */
 export const TONE_KEYS = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '#', 'A', 'B', 'C', 'D'] as const;
@@ -53,15 +54,23 @@ export type Step =
   | { readonly kind: 'menu'; readonly menu: string }
   | { readonly kind: 'say'; readonly say: PromptRef; readonly next: Step }
   | { readonly kind: 'transfer'; readonly transfer: 'operator' }
-  | { readonly kind: 'goodbye'; readonly goodbye: true };
+  | { readonly kind: 'goodbye'; readonly goodbye: true }
+  /** Chooses by the clock: `open` while the named schedule is open, `closed` otherwise. */
+  | { readonly kind: 'schedule'; readonly schedule: string; readonly open: Step; readonly closed: Step };
 /** A step as the flow file writes it. */
-type StepJson = { menu: string } | { say: z.input<typeof promptRef>; next: StepJson } | { transfer: 'operator' } | { goodbye: true };
+type StepJson =
+  | { menu: string }
+  | { say: z.input<typeof promptRef>; next: StepJson }
+  | { transfer: 'operator' }
+  | { goodbye: true }
+  | { schedule: string; open: StepJson; closed: StepJson };
 export const stepSchema: z.ZodMiniType<Step, StepJson> = z.lazy(() =>
   z.union([
     tagged('menu', z.strictObject({ menu: text })),
     tagged('say', z.strictObject({ say: promptRef, next: stepSchema })),
     tagged('transfer', z.strictObject({ transfer: z.literal('operator') })),
     tagged('goodbye', z.strictObject({ goodbye: z.literal(true) })),
+    tagged('schedule', z.strictObject({ schedule: text, open: stepSchema, closed: stepSchema })),
   ]),
 );
 
@@ -71,6 +80,9 @@ const routeCondition = z.union([
   tagged('phrase', z.strictObject({ phrase: text })),
   tagged('sentiment', z.strictObject({ sentiment: z.enum(SENTIMENTS) })),
   tagged('any', z.strictObject({ any: z.literal(true) })),
+  /** Whatever the caller answered, while a schedule is open (or closed): a menu that routes by the clock. */
+  tagged('open', z.strictObject({ open: text })),
+  tagged('closed', z.strictObject({ closed: text })),
 ]);
 export type RouteCondition = z.output<typeof routeCondition>;
 
@@ -206,6 +218,8 @@ export const flowSchema = z.strictObject({
   goodbye: promptRef,
   /** Said when something failed that the caller could not fix (a prompt, a message, a transfer). */
   apology: promptRef,
+  /** Opening hours by name, for routes (`{ "open": name }`) and steps (`{ "schedule": name, ... }`). */
+  schedules: z._default(z.record(z.string().check(z.regex(/^[A-Za-z][A-Za-z0-9_-]{0,39}$/, 'schedule ids are 1-40 letters, digits, _ or -')), scheduleSchema), {}),
   menus: z.record(z.string().check(z.regex(/^[A-Za-z][A-Za-z0-9_-]{0,39}$/, 'menu ids are 1-40 letters, digits, _ or -')), menuSchema),
 });
 export type Flow = z.output<typeof flowSchema>;

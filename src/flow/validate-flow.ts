@@ -3,6 +3,7 @@
 import * as z from '../zod-mini';
 import defaultFlowJson from './default-flow.json';
 import { flowSchema, inputSchema, menuSchema, promptSchema, routeSchema, stepSchema, type Flow, type Prompt, type PromptRef, type Step } from './flow-schema';
+import { checkSchedules } from './validate-schedules';
 
 export interface FlowProblem {
   /** Where the problem is, e.g. `menus.main.input.interToneTimeoutSeconds`. */
@@ -71,6 +72,7 @@ const flowOutline = z.object({
   goodbye: part(flowSchema.shape.goodbye),
   apology: part(flowSchema.shape.apology),
   menus: part(z.record(z.string(), part(menuOutline))),
+  schedules: part(flowSchema.shape.schedules),
 });
 type FlowOutline = z.output<typeof flowOutline>;
 type MenuOutline = z.output<typeof menuOutline>;
@@ -121,6 +123,9 @@ function checkReferences(flow: FlowOutline): FlowProblem[] {
       case 'say':
         checkPromptRef(`${where}.say`, step.say);
         return checkStep(`${where}.next`, step.next);
+      case 'schedule':
+        checkStep(`${where}.open`, step.open);
+        return checkStep(`${where}.closed`, step.closed);
       case 'transfer':
       case 'goodbye':
         return;
@@ -147,6 +152,7 @@ function checkReferences(flow: FlowOutline): FlowProblem[] {
     menu.routes.forEach((route, index) => checkStep(`${where}.routes.${index}.then`, route.then));
   }
 
+  checkSchedules(flow, report);
   for (const id of unreachableMenus(flow)) report(`menus.${id}`, `cannot be reached from the start menu "${flow.start}"`);
   return problems;
 }
@@ -220,6 +226,8 @@ function checkInput(where: string, menu: MenuOutline, report: (where: string, me
         if (input.type === 'dtmf' || !input.enableSentimentAnalysis) report(at, 'routes on sentiment, but the menu does not enable sentiment analysis');
         return;
       case 'any':
+      case 'open':
+      case 'closed':
         return;
       default:
         return unknownKind(when);
@@ -240,6 +248,9 @@ function unreachableMenus(flow: FlowOutline): string[] {
         return visitMenu(step.menu);
       case 'say':
         return visitStep(step.next);
+      case 'schedule':
+        visitStep(step.open);
+        return visitStep(step.closed);
       case 'transfer':
       case 'goodbye':
         return;
