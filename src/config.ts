@@ -32,6 +32,11 @@ const rawSettings = z.object({
     ),
   ),
   WATCHDOG_STALL_SECONDS: optional(whole(5, 3600)),
+  QUEUES_CONNECTION_STRING: optional(z.string().check(z.minLength(1))),
+  QUEUES_ENDPOINT: optional(httpUrl),
+  OUTBOUND_QUEUE_NAME: optional(z.string().check(z.regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,48}[a-z0-9]$/, 'must be 3-50 lower-case letters, digits or single hyphens'))),
+  OUTBOUND_CALLS_PER_SECOND: optional(z.coerce.number().check(z.minimum(0.1), z.maximum(50))),
+  OUTBOUND_RETRY_SPACING_SECONDS: optional(whole(1, 7 * 24 * 3600)),
   CALL_RETENTION_HOURS: optional(whole(1, 24 * 90)),
 });
 type SettingName = keyof typeof rawSettings.shape;
@@ -57,6 +62,11 @@ const EXPECTED: { readonly [Name in SettingName]: string } = {
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD, optionally with ClientId=<client id of a user-assigned identity>',
   WATCHDOG_STALL_SECONDS: 'a whole number of seconds from 5 to 3600',
   CALL_RETENTION_HOURS: 'a whole number of hours from 1 to 2160 (90 days)',
+  QUEUES_CONNECTION_STRING: 'a Queue Storage connection string, such as UseDevelopmentStorage=true',
+  QUEUES_ENDPOINT: 'the queue endpoint, an http(s) URL such as https://<account>.queue.core.windows.net',
+  OUTBOUND_QUEUE_NAME: 'a queue name: 3-50 lower-case letters, digits or single hyphens',
+  OUTBOUND_CALLS_PER_SECOND: 'a number of calls per second from 0.1 to 50',
+  OUTBOUND_RETRY_SPACING_SECONDS: 'a whole number of seconds from 1 to 604800 (7 days)',
 };
 
 /** Every setting the app reads, for the sample settings file and the Bicep to be checked against. */
@@ -89,11 +99,30 @@ export interface Settings {
   readonly stallAfterSeconds: number | undefined;
   /** How long the rows of a finished call (and its incoming-call claim) are kept. */
   readonly retentionHours: number;
+  /** Outbound calls, when a queue is configured; `undefined` leaves the hotline answering only. */
+  readonly outbound: OutboundSettings | undefined;
+}
+
+export interface OutboundSettings {
+  readonly queue:
+    | { readonly kind: 'connectionString'; readonly connectionString: string }
+    | { readonly kind: 'managedIdentity'; readonly endpoint: string };
+  /** The queue requests wait in; its poison queue is this name with `-poison`. */
+  readonly queueName: string;
+  /** At most this many createCall requests start per second, across every instance. */
+  readonly callsPerSecond: number;
+  /** The caller id of every outbound call. */
+  readonly callerId: string;
+  /** Replaces every campaign's retry spacing: for local runs, where 15 minutes is too long to wait. */
+  readonly retrySpacingSeconds: number | undefined;
 }
 
 export const ACS_ISSUER = 'https://acscallautomation.communication.azure.com';
 export const ACS_OPENID_CONFIGURATION_URL = `${ACS_ISSUER}/calling/.well-known/acsopenidconfiguration`;
 export const DEFAULT_TABLE_NAME = 'callstate';
+export const DEFAULT_OUTBOUND_QUEUE = 'outbound-calls';
+/** One new call a second: a clinic's reminders, well inside ACS's documented createCall limits. */
+export const DEFAULT_OUTBOUND_CALLS_PER_SECOND = 1;
 /** Long enough to investigate yesterday's complaint, short enough that sealed numbers and inputs do not pile up. */
 export const DEFAULT_RETENTION_HOURS = 24;
 
@@ -124,6 +153,11 @@ export function loadSettings(env: Readonly<Record<string, string | undefined>>):
   if (authMode === 'jwt' && !set('ACS_CALLBACK_AUDIENCE')) {
     problems.push(`ACS_CALLBACK_AUDIENCE: is required while CALLBACK_AUTH is jwt: ${EXPECTED.ACS_CALLBACK_AUDIENCE}`);
   }
+  if (set('QUEUES_CONNECTION_STRING') && set('QUEUES_ENDPOINT')) {
+    problems.push('QUEUES_CONNECTION_STRING / QUEUES_ENDPOINT: set at most one (a connection string locally, the queue endpoint in Azure)');
+  }
+  const outboundOn = set('QUEUES_CONNECTION_STRING') || set('QUEUES_ENDPOINT');
+  if (outboundOn && !set('HOTLINE_PHONE_NUMBER')) problems.push('HOTLINE_PHONE_NUMBER: is required for outbound calls (it is their caller id)');
   if (!parsed.success || problems.length > 0) throw new SettingsError(problems);
   const raw = parsed.data;
 
@@ -160,5 +194,16 @@ export function loadSettings(env: Readonly<Record<string, string | undefined>>):
       : undefined,
     stallAfterSeconds: raw.WATCHDOG_STALL_SECONDS,
     retentionHours: raw.CALL_RETENTION_HOURS ?? DEFAULT_RETENTION_HOURS,
+    outbound: outboundOn
+      ? {
+          queue: raw.QUEUES_CONNECTION_STRING
+            ? { kind: 'connectionString', connectionString: raw.QUEUES_CONNECTION_STRING }
+            : { kind: 'managedIdentity', endpoint: raw.QUEUES_ENDPOINT ?? '' },
+          queueName: raw.OUTBOUND_QUEUE_NAME ?? DEFAULT_OUTBOUND_QUEUE,
+          callsPerSecond: raw.OUTBOUND_CALLS_PER_SECOND ?? DEFAULT_OUTBOUND_CALLS_PER_SECOND,
+          callerId: raw.HOTLINE_PHONE_NUMBER ?? '',
+          retrySpacingSeconds: raw.OUTBOUND_RETRY_SPACING_SECONDS,
+        }
+      : undefined,
   };
 }

@@ -5,7 +5,9 @@ import { DefaultAzureCredential } from '@azure/identity';
 import { AcsCallAutomation, isLoopbackHttp } from '../adapters/acs/call-automation';
 import { CallbackAuthenticator } from '../adapters/acs/callback-auth';
 import { CallerIdentity } from '../adapters/privacy/caller-identity';
+import { OutboundQueue } from '../adapters/queues/outbound-queue';
 import { CallStore } from '../adapters/tables/call-store';
+import { OutboundStore } from '../adapters/tables/outbound-store';
 import { FlowVersionStore } from '../adapters/tables/flow-versions';
 import type { Settings } from '../config';
 import type { Flow } from '../flow/flow-schema';
@@ -13,7 +15,8 @@ import { flowVersion } from '../flow/flow-version';
 import { loadFlow } from './flow-file';
 import { FlowLibrary } from './flow-library';
 import { Hotline, stallThresholdsMs } from './hotline';
-import { systemClock, systemTimers, type CallControl, type Clock, type Telemetry, type Timers } from './ports';
+import { OutboundCalls } from './outbound';
+import { systemClock, systemTimers, type CallControl, type Clock, type OutboundDialer, type Telemetry, type Timers } from './ports';
 
 export const CALLBACK_ROUTE = 'callbacks';
 
@@ -22,6 +25,8 @@ export interface App {
   /** `undefined` when callback authentication is explicitly disabled. */
   readonly authenticator: CallbackAuthenticator | undefined;
   readonly table: TableClient;
+  /** `undefined` when no queue is configured: the hotline then only answers. */
+  readonly outbound: { readonly calls: OutboundCalls; readonly queue: OutboundQueue } | undefined;
 }
 
 /** A policy added to an Azure SDK client's pipeline, before or after its retry policy. */
@@ -34,6 +39,7 @@ export interface ExtraPolicy {
 export interface Overrides {
   readonly flow?: Flow;
   readonly calls?: CallControl;
+  readonly dialer?: OutboundDialer;
   readonly clock?: Clock;
   /** The app's own waits (throttle back-off, write-race jitter): the local stack runs them at the emulator's pace. */
   readonly timers?: Timers;
@@ -44,7 +50,10 @@ export interface Overrides {
 }
 
 export function createApp(settings: Settings, telemetry: Telemetry, overrides: Overrides = {}): App {
-  const credential = settings.acs.kind === 'managedIdentity' || settings.tables.kind === 'managedIdentity' ? new DefaultAzureCredential() : undefined;
+  const credential =
+    settings.acs.kind === 'managedIdentity' || settings.tables.kind === 'managedIdentity' || settings.outbound?.queue.kind === 'managedIdentity'
+      ? new DefaultAzureCredential()
+      : undefined;
   const tableOptions = { retryOptions: STORAGE_RETRY, additionalPolicies: [...(overrides.storagePolicies ?? [])] };
   const table =
     settings.tables.kind === 'connectionString'
@@ -56,38 +65,70 @@ export function createApp(settings: Settings, telemetry: Telemetry, overrides: O
           ...tableOptions,
           allowInsecureConnection: isLoopbackHttp(settings.tables.endpoint),
         });
-  const calls =
-    overrides.calls ??
-    new AcsCallAutomation(
+  const acs =
+    overrides.calls === undefined || overrides.dialer === undefined
+      ? new AcsCallAutomation(
       settings.acs.kind === 'connectionString'
         ? { endpoint: settings.acs.endpoint, connectionString: settings.acs.connectionString }
         : { endpoint: settings.acs.endpoint, credential: requireCredential(credential) },
       settings.operatorPhoneNumber,
       settings.hotlinePhoneNumber,
       overrides.acsPolicies ?? [],
-    );
+        )
+      : undefined;
+  const calls = overrides.calls ?? defined(acs, 'the ACS client');
   const flow = overrides.flow ?? loadFlow(settings.flowFile);
+  const store = new CallStore(table);
+  const callers = new CallerIdentity(settings.pseudonymKey);
   const clock = overrides.clock ?? systemClock;
+  const callbackUrl = `${settings.callbackBaseUrl}/api/${CALLBACK_ROUTE}`;
+  const outbound = settings.outbound && outboundCalls(settings.outbound, credential);
+  function outboundCalls(outboundSettings: NonNullable<Settings['outbound']>, queueCredential: DefaultAzureCredential | undefined) {
+    const queue = OutboundQueue.fromSettings(outboundSettings, queueCredential);
+    const outboundCalls = new OutboundCalls({
+      flow,
+      requests: new OutboundStore(table),
+      calls: store,
+      queue,
+      dialer: overrides.dialer ?? defined(acs, 'the ACS client'),
+      callers,
+      telemetry,
+      clock,
+      // One function for every outbound callback URL, so binding callbacks to their call changes it in one place.
+      callbackUrlFor: () => callbackUrl,
+      cognitiveServicesEndpoint: settings.cognitiveServicesEndpoint,
+      callsPerSecond: outboundSettings.callsPerSecond,
+      retrySpacingSeconds: outboundSettings.retrySpacingSeconds,
+      idKey: settings.pseudonymKey,
+    });
+    return { calls: outboundCalls, queue };
+  }
   const hotline = new Hotline({
     flow,
     flows: new FlowLibrary(flow, flowVersion(flow), new FlowVersionStore(table), clock),
-    store: new CallStore(table),
+    store,
     calls,
-    callers: new CallerIdentity(settings.pseudonymKey),
+    callers,
     telemetry,
     clock,
     timers: overrides.timers ?? systemTimers,
-    callbackUrl: `${settings.callbackBaseUrl}/api/${CALLBACK_ROUTE}`,
+    callbackUrl,
     cognitiveServicesEndpoint: settings.cognitiveServicesEndpoint,
     stallAfterMs: stallThresholdsMs(flow, settings.stallAfterSeconds),
     retentionMs: settings.retentionHours * 3_600_000,
+    outbound: outbound?.calls,
   });
   const authenticator = settings.callbackAuth.mode === 'jwt' ? new CallbackAuthenticator(settings.callbackAuth) : undefined;
-  return { hotline, authenticator, table };
+  return { hotline, authenticator, table, outbound };
 }
 
 /** Storage retries must fit inside a callback's few seconds: short and few. */
 const STORAGE_RETRY = { maxRetries: 2, retryDelayInMs: 100, maxRetryDelayInMs: 800 };
+
+function defined<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new Error(`${what} was expected`);
+  return value;
+}
 
 function requireCredential<T>(credential: T | undefined): T {
   if (credential === undefined) throw new Error('a managed identity credential was expected');

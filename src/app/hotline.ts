@@ -43,13 +43,20 @@ export class CommitConflict extends Error {
 
 /**
  * How long each phase may wait for its ACS result before the watchdog steps in: above the flow's longest initial
- * silence plus time for the prompt (at least 45 s, so that with a 15 s sweep nobody waits more than a minute).
+ * silence plus 25 s for the prompt (the longest, the reminder's, takes about 10 s), at least 45 s, so that with a 15 s
+ * sweep nobody waits more than a minute even in a menu that waits the 20 s choices allow.
  * A transfer rings the operator first, so it gets twice as long.
  */
 export function stallThresholdsMs(flow: Flow, overrideSeconds: number | undefined): Record<WaitingPhase, number> {
   const longestSilence = Math.max(0, ...Object.values(flow.menus).map((menu) => menu.input.initialSilenceTimeoutSeconds));
-  const base = (overrideSeconds ?? Math.max(45, longestSilence + 30)) * 1_000;
+  const base = (overrideSeconds ?? Math.max(45, longestSilence + 25)) * 1_000;
   return { connecting: base, awaitingInput: base, playing: base, transferring: 2 * base, hangingUp: base };
+}
+
+/** What the shell asks of outbound calls: a first state for an early callback, and a word when a call ends. */
+export interface OutboundHooks {
+  initialState(callConnectionId: string, correlationId: string | undefined, operationContext: string | undefined): Promise<CallState | undefined>;
+  onMilestones(milestones: readonly CallMilestone[], log: Log): Promise<void>;
 }
 
 export interface HotlineDependencies {
@@ -66,6 +73,7 @@ export interface HotlineDependencies {
   readonly cognitiveServicesEndpoint: string;
   readonly stallAfterMs: Readonly<Record<WaitingPhase, number>>;
   readonly retentionMs: number;
+  readonly outbound?: OutboundHooks | undefined;
 }
 
 export class Hotline {
@@ -179,6 +187,7 @@ export class Hotline {
       if (result === 'committed') {
         this.report(decision.state.callConnectionId, decision.state.flowVersion, decision.milestones);
         await this.act(stored, decision.actions, log);
+        await this.tellOutbound(decision.milestones, log);
         return 'applied';
       }
       await this.deps.timers.sleep(10 + this.deps.timers.random() * 40);
@@ -254,6 +263,11 @@ export class Hotline {
    * can a response that was lost: a claim marked `answerFailed` whose call ACS reports connected is started too.
    */
   private async startFromClaim(received: EventTarget, log: Log): Promise<StoredCall | undefined> {
+    const outbound = await this.deps.outbound?.initialState(received.callConnectionId, received.correlationId, received.operationContext);
+    if (outbound) {
+      const created = await this.deps.store.create(outbound, this.deps.clock.now().toISOString());
+      return created.kind === 'created' ? created.stored : this.deps.store.load(received.callConnectionId);
+    }
     if (!received.correlationId) return undefined;
     const claim = await this.deps.store.loadClaim(received.correlationId);
     if (!claim) return undefined;
@@ -303,13 +317,23 @@ export class Hotline {
     }
   }
 
+  /** The call's state is saved, so a failure here is logged: the request sweep finds the ended call later. */
+  private async tellOutbound(milestones: readonly CallMilestone[], log: Log): Promise<void> {
+    if (!this.deps.outbound || !milestones.some((milestone) => milestone.name === 'OutboundCallEnded')) return;
+    try {
+      await this.deps.outbound.onMilestones(milestones, log);
+    } catch (error) {
+      log.error('could not record an outbound call\'s end on its request', { error: describe(error) });
+    }
+  }
+
   private report(callConnectionId: string, flowVersion: string | undefined, milestones: readonly CallMilestone[]): void {
     for (const milestone of milestones) {
       const { name, ...fields } = milestone;
       const properties: Record<string, string> = { callConnectionId, flowVersion: flowVersion ?? 'none' };
       const measurements: Record<string, number> = {};
       for (const [key, value] of Object.entries(fields)) {
-        if (typeof value === 'number' && (key === 'durationMs' || key === 'confidence')) measurements[key] = value;
+        if (typeof value === 'number' && (key === 'durationMs' || key === 'confidence' || key === 'ringMs')) measurements[key] = value;
         else if (value !== undefined) properties[key] = String(value);
       }
       this.deps.telemetry.trackEvent(name, properties, measurements);
@@ -337,6 +361,7 @@ interface EventTarget {
   readonly id: string;
   readonly callConnectionId: string;
   readonly correlationId: string | undefined;
+  readonly operationContext?: string | undefined;
 }
 
 /** 404 (8522): the call or participant is gone; 400/8528: the call was terminated. Either way it is over. */

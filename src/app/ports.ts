@@ -12,6 +12,17 @@ export interface CallControl {
   execute(callConnectionId: string, callerRawId: string, action: CallAction): Promise<void>;
 }
 
+/** What outbound calls need from ACS: createCall, from the hotline's number. */
+export interface OutboundDialer {
+  place(request: {
+    /** The callee's raw id (`4:+1...`). */
+    calleeRawId: string;
+    callbackUrl: string;
+    cognitiveServicesEndpoint: string;
+    operationContext: string;
+  }): Promise<{ callConnectionId: string; correlationId: string | undefined }>;
+}
+
 /** Every custom event the app sends. The KQL queries and docs/operations.md may name only these, and name them all. */
 export const TELEMETRY_EVENTS = [
   'CallReceived',
@@ -30,6 +41,13 @@ export const TELEMETRY_EVENTS = [
   'CallbackRejected',
   'CallbackFailed',
   'CallStuck',
+  'OutboundCallRequested',
+  'OutboundCallPlaced',
+  'OutboundCallRejected',
+  'OutboundCallApiFailed',
+  'OutboundPlacementFailed',
+  'OutboundCallFailed',
+  'OutboundCallEnded',
 ] as const;
 export type TelemetryEventName = (typeof TELEMETRY_EVENTS)[number];
 

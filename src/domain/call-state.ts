@@ -1,8 +1,18 @@
 // Owns the shape of one call's state between invocations, and how a new call starts.
-import type { InputType, RepromptReason, Sentiment, Step } from '../flow/flow-schema';
+import type { InputType, OutboundFailure, RepromptReason, Sentiment, Step } from '../flow/flow-schema';
 import type { RecognizedInput } from './call-event';
 
 export type CallOutcome = 'completed' | 'transferred' | 'abandoned' | 'failed';
+
+/** What makes a call outbound: the request it places, for which campaign, and which try this is. */
+export interface OutboundCall {
+  readonly requestId: string;
+  readonly campaign: string;
+  readonly attempt: number;
+  readonly placedAt: string;
+  /** Set once ACS (or the ring time) ends the attempt before anyone answered: busy, declined, noAnswer or failed. */
+  readonly unanswered?: { readonly outcome: OutboundFailure; readonly code: string };
+}
 
 /** What the call is waiting for. Every waiting phase names the operationContext it expects back. */
 export type CallPhase =
@@ -50,6 +60,12 @@ export interface CallState {
   readonly eventAt?: string | undefined;
   /** The version of the flow the call started on, which it keeps to the end; absent in rows from before versions. */
   readonly flowVersion?: string | undefined;
+  /** Outbound calls only (rows written before outbound calls existed have none of these). */
+  readonly outbound?: OutboundCall;
+  /** The request's values for the campaign's `{{variables}}`. */
+  readonly variables?: Readonly<Record<string, string>>;
+  /** The business result the last route with one recorded, e.g. `confirmed`. */
+  readonly result?: string;
 }
 
 export const MAX_PATH_LENGTH = 50;

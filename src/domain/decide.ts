@@ -4,6 +4,7 @@ import type { Flow, Menu, PromptRef, RepromptReason, RouteCondition, Step } from
 import type { CallAction, CallMilestone, RecognizeSpec, SpokenPrompt } from './call-action';
 import type { CallEvent, RecognizeFailureReason, RecognizedInput } from './call-event';
 import { isWaitingFor, MAX_PATH_LENGTH, type CallOutcome, type CallPhase, type CallState } from './call-state';
+import { attemptOutcome, unansweredOutcome } from './outbound';
 import { isOpenAt } from './opening-hours';
 import { resolvePrompt } from './prompts';
 
@@ -36,12 +37,33 @@ export function decide(flow: Flow, given: CallState, event: CallEvent): Decision
   if (phase.name === 'ended') return ignore('call already ended');
 
   switch (event.type) {
-    case 'callDisconnected':
-      return transition(endCall(state, event.at, outcomeOnDisconnect(phase)));
+    case 'callPlaced': {
+      if (phase.name !== 'connecting' || state.outbound) return ignore('already placed');
+      const { requestId, campaign, attempt, variables, language } = event;
+      const outbound = { requestId, campaign, attempt, placedAt: event.at };
+      return transition({ state: { ...state, outbound, variables, language: language ?? state.language }, actions: [], milestones: [] });
+    }
 
-    case 'callConnected':
+    case 'callDisconnected': {
+      // Hung up before anyone answered: an outbound call's ACS code says why (busy, declined, nobody there).
+      const unanswered = state.outbound && state.connectedAt === undefined && !state.outbound.unanswered;
+      const ending = unanswered ? notAnswered(state, event.code ?? 0) : state;
+      return transition(endCall(ending, event.at, outcomeOnDisconnect(phase)));
+    }
+
+    case 'createCallFailed':
+      if (phase.name !== 'connecting') return ignore('create call failure after the call connected');
+      return transition(endCall(notAnswered(state, event.code), event.at, 'failed'));
+
+    case 'callConnected': {
       if (phase.name !== 'connecting') return ignore('already connected');
-      return transition(runStep(flow, { ...state, connectedAt: event.at }, { kind: 'menu', menu: flow.start }));
+      const connected = { ...state, connectedAt: event.at };
+      if (!state.outbound) return transition(runStep(flow, connected, { kind: 'menu', menu: flow.start }));
+      const campaign = flow.campaigns[state.outbound.campaign];
+      // Only a state row from an older flow can name a campaign the flow no longer has.
+      if (!campaign) return transition(hangUp(connected, 'failed'));
+      return transition(runStep(flow, connected, { kind: 'menu', menu: campaign.start }));
+    }
 
     case 'recognizeCompleted': {
       if (phase.name !== 'awaitingInput' || !isWaitingFor(phase, event.operationContext)) return ignore('stale recognize result');
@@ -93,16 +115,21 @@ export function decide(flow: Flow, given: CallState, event: CallEvent): Decision
       );
 
     case 'stalled':
-      return onStalled(flow, state, phase, event.operationContext);
+      return onStalled(flow, state, phase, event.operationContext, event.at);
   }
 }
 
 /** The watchdog's answer to a call whose awaited result never came (a crash after saving, a lost callback). */
-function onStalled(flow: Flow, state: CallState, phase: Exclude<CallPhase, { name: 'ended' }>, operationContext: string | undefined): Decision {
+function onStalled(flow: Flow, state: CallState, phase: Exclude<CallPhase, { name: 'ended' }>, operationContext: string | undefined, at: string): Decision {
   if ('operationContext' in phase && !isWaitingFor(phase, operationContext)) return ignore('call moved on since the watchdog looked');
   switch (phase.name) {
-    case 'connecting':
-      return transition(hangUp(state, 'failed'));
+    case 'connecting': {
+      if (!state.outbound) return transition(hangUp(state, 'failed'));
+      // An outbound call rings for its campaign's ring time; past it nobody is going to answer.
+      const ringSeconds = flow.campaigns[state.outbound.campaign]?.ringSeconds ?? 0;
+      if (Date.parse(at) < Date.parse(state.outbound.placedAt) + ringSeconds * 1_000) return ignore('still ringing');
+      return transition(hangUp({ ...state, outbound: { ...state.outbound, unanswered: { outcome: 'noAnswer', code: 'ringTimeout' } } }, 'abandoned'));
+    }
     case 'awaitingInput':
       // Counted as an attempt, so a call that keeps stalling still reaches its fallback.
       return transition(retryOrFallBack(flow, state, phase, 'noInput'));
@@ -151,6 +178,7 @@ function onRecognized(
     lastFailure: undefined,
   };
   const route = menu.routes.find((candidate) => matches(flow, candidate.when, input, event.sentiment, event.at));
+  if (route?.result !== undefined) return withMilestones(runStep(flow, { ...heard, result: route.result }, route.then), completed);
   if (!route) {
     // Heard clearly but not an option here: a wrong key or an unknown phrase, reprompted like one.
     const reason: RepromptReason = input.kind === 'dtmf' ? 'wrongKey' : 'noMatch';
@@ -229,10 +257,20 @@ function runStep(flow: Flow, state: CallState, step: Step): Transition {
       };
     }
     case 'goodbye':
-      return play(flow, state, [flow.goodbye], { then: 'hangUp', onFailure: 'hangUp', outcome: 'completed' });
+      return play(flow, state, [goodbyeOf(flow, state)], { then: 'hangUp', onFailure: 'hangUp', outcome: 'completed' });
     default:
       return unknownKind(step, 'step');
   }
+}
+
+/** Outbound calls say their campaign's goodbye: the flow's thanks the caller for calling. */
+function goodbyeOf(flow: Flow, state: CallState): PromptRef {
+  return (state.outbound && flow.campaigns[state.outbound.campaign]?.goodbye) ?? flow.goodbye;
+}
+
+function notAnswered(state: CallState, code: number): CallState {
+  if (!state.outbound) return state;
+  return { ...state, outbound: { ...state.outbound, unanswered: { outcome: unansweredOutcome(code), code: String(code) } } };
 }
 
 function enterMenu(flow: Flow, state: CallState, menuId: string, attempt: number, reprompt: RepromptReason | undefined): Transition {
@@ -278,7 +316,7 @@ function play(
 
 /** Something failed that the caller cannot fix: say so and say goodbye, never leave them in silence. */
 export function apologizeAndEnd(flow: Flow, state: CallState): Transition {
-  return play(flow, state, [flow.apology, flow.goodbye], { then: 'hangUp', onFailure: 'hangUp', outcome: 'failed' });
+  return play(flow, state, [flow.apology, goodbyeOf(flow, state)], { then: 'hangUp', onFailure: 'hangUp', outcome: 'failed' });
 }
 
 function hangUp(state: CallState, outcome: CallOutcome): Transition {
@@ -286,12 +324,28 @@ function hangUp(state: CallState, outcome: CallOutcome): Transition {
 }
 
 function endCall(state: CallState, at: string, outcome: CallOutcome): Transition {
-  const durationMs = state.connectedAt === undefined ? undefined : Math.max(0, Date.parse(at) - Date.parse(state.connectedAt));
-  return {
-    state: { ...state, phase: { name: 'ended', outcome } },
-    actions: [],
-    milestones: [{ name: 'CallEnded', outcome, lastMenuId: state.path.at(-1), durationMs: Number.isNaN(durationMs) ? undefined : durationMs }],
+  const durationMs = state.connectedAt === undefined ? undefined : msBetween(state.connectedAt, at);
+  const ended: CallState = { ...state, phase: { name: 'ended', outcome } };
+  if (!state.outbound) {
+    return { state: ended, actions: [], milestones: [{ name: 'CallEnded', outcome, lastMenuId: state.path.at(-1), durationMs }] };
+  }
+  const { requestId, campaign, attempt, placedAt, unanswered } = state.outbound;
+  const milestone: CallMilestone = {
+    name: 'OutboundCallEnded',
+    requestId,
+    campaign,
+    outcome: attemptOutcome(state, outcome),
+    attempt,
+    code: unanswered?.code ?? 'none',
+    ringMs: msBetween(placedAt, state.connectedAt ?? at),
+    durationMs,
   };
+  return { state: ended, actions: [], milestones: [milestone] };
+}
+
+function msBetween(from: string, to: string): number | undefined {
+  const ms = Date.parse(to) - Date.parse(from);
+  return Number.isNaN(ms) ? undefined : Math.max(0, ms);
 }
 
 function outcomeOnDisconnect(phase: Exclude<CallPhase, { name: 'ended' }>): CallOutcome {

@@ -41,12 +41,16 @@ function fillIn(flow: Flow, text: string, context: PromptContext, language: stri
       if (field === 'hours') return escape(speakWeeklyHours(schedule, language));
       return context.eventAt === undefined ? '' : escape(speakNextOpening(schedule, context.eventAt, language));
     })
-    .replace(/\{\{\s*([A-Za-z][A-Za-z0-9_-]*)\s*\}\}/g, (_, menuId: string) => escape(spoken(context.collected[menuId])));
+    // An earlier answer when the name is a menu, else the outbound request's variable of that name.
+    .replace(/\{\{\s*([A-Za-z][A-Za-z0-9_-]*)\s*\}\}/g, (_, name: string) =>
+      escape(name in flow.menus ? spoken(context.collected[name]) : (context.variables?.[name] ?? '')),
+    );
 }
 
 export interface PromptContext {
   readonly language: string;
   readonly collected: Readonly<Record<string, RecognizedInput>>;
+  readonly variables?: Readonly<Record<string, string>> | undefined;
   /** The time of the event being answered: what "when we reopen" is counted from. */
   readonly eventAt?: string | undefined;
 }

@@ -86,7 +86,9 @@ const routeCondition = z.union([
 ]);
 export type RouteCondition = z.output<typeof routeCondition>;
 
-export const routeSchema = z.strictObject({ when: routeCondition, then: stepSchema });
+/** A business result a route records on the call, e.g. `confirmed`: an outbound request's outcome. */
+const resultLabel = z.string().check(z.regex(/^[a-z][A-Za-z0-9]{0,31}$/, 'must be 1-32 letters or digits, starting with a lower-case letter'));
+export const routeSchema = z.strictObject({ when: routeCondition, then: stepSchema, result: z.optional(resultLabel) });
 export type Route = z.output<typeof routeSchema>;
 
 export const FAILURE_REASONS = [
@@ -203,6 +205,40 @@ export const menuSchema = z.strictObject({
 });
 export type Menu = z.output<typeof menuSchema>;
 
+/** How an outbound attempt can end without a route's result; each can be named for a retry. */
+export const OUTBOUND_OUTCOMES = ['noAnswer', 'busy', 'declined', 'failed', 'hungUp', 'noResponse'] as const;
+export type OutboundFailure = (typeof OUTBOUND_OUTCOMES)[number];
+
+export const OUTBOUND_LIMITS = {
+  ringSeconds: { min: 10, max: 120, default: 30 },
+  maxAttempts: { min: 1, max: 10, default: 1 },
+  spacingSeconds: { min: 1, max: 7 * 24 * 3600, default: 900 },
+} as const;
+
+const variableName = z.string().check(z.regex(/^[A-Za-z][A-Za-z0-9_-]{0,39}$/, 'variable names are 1-40 letters, digits, _ or -'));
+const boundedInt = (limits: { min: number; max: number; default: number }) => z._default(z.int().check(z.minimum(limits.min), z.maximum(limits.max)), limits.default);
+
+export const campaignSchema = z.strictObject({
+  description: z.optional(z.string()),
+  /** The menu an answered call starts at. */
+  start: text,
+  /** The `{{names}}` its prompts read from the request; every request must give each one. */
+  variables: z._default(z.array(variableName), []),
+  /** Said before hanging up instead of the flow's goodbye, which thanks the caller for calling. */
+  goodbye: z.optional(promptRef),
+  /** How long the callee's phone rings before the attempt counts as not answered. */
+  ringSeconds: boundedInt(OUTBOUND_LIMITS.ringSeconds),
+  retry: z._default(
+    z.strictObject({
+      maxAttempts: boundedInt(OUTBOUND_LIMITS.maxAttempts),
+      spacingSeconds: boundedInt(OUTBOUND_LIMITS.spacingSeconds),
+      on: z._default(z.array(z.enum(OUTBOUND_OUTCOMES)), ['noAnswer', 'busy']),
+    }),
+    { maxAttempts: OUTBOUND_LIMITS.maxAttempts.default, spacingSeconds: OUTBOUND_LIMITS.spacingSeconds.default, on: ['noAnswer', 'busy'] },
+  ),
+});
+export type Campaign = z.output<typeof campaignSchema>;
+
 export const flowSchema = z.strictObject({
   $schema: z.optional(z.string()),
   description: z.optional(z.string()),
@@ -221,5 +257,7 @@ export const flowSchema = z.strictObject({
   /** Opening hours by name, for routes (`{ "open": name }`) and steps (`{ "schedule": name, ... }`). */
   schedules: z._default(z.record(z.string().check(z.regex(/^[A-Za-z][A-Za-z0-9_-]{0,39}$/, 'schedule ids are 1-40 letters, digits, _ or -')), scheduleSchema), {}),
   menus: z.record(z.string().check(z.regex(/^[A-Za-z][A-Za-z0-9_-]{0,39}$/, 'menu ids are 1-40 letters, digits, _ or -')), menuSchema),
+  /** Outbound calls: each names the menu an answered call starts at, the variables its prompts read, and its retries. */
+  campaigns: z._default(z.record(z.string().check(z.regex(/^[A-Za-z][A-Za-z0-9_-]{0,39}$/, 'campaign ids are 1-40 letters, digits, _ or -')), campaignSchema), {}),
 });
 export type Flow = z.output<typeof flowSchema>;

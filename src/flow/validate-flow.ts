@@ -73,6 +73,8 @@ const flowOutline = z.object({
   apology: part(flowSchema.shape.apology),
   menus: part(z.record(z.string(), part(menuOutline))),
   schedules: part(flowSchema.shape.schedules),
+  // A broken campaigns section is reported by the schema; its references are then not looked into.
+  campaigns: z._default(z.catch(flowSchema.shape.campaigns, {}), {}),
 });
 type FlowOutline = z.output<typeof flowOutline>;
 type MenuOutline = z.output<typeof menuOutline>;
@@ -86,6 +88,7 @@ function checkReferences(flow: FlowOutline): FlowProblem[] {
   const menus = flow.menus ?? {};
   const menuIds = flow.menus === undefined ? undefined : new Set(Object.keys(flow.menus));
   const { defaultLanguage, voices } = flow;
+  const variables = new Set(Object.values(flow.campaigns).flatMap((campaign) => campaign.variables));
 
   const checkPrompt = (where: string, prompt: Prompt) => {
     const languages = new Set<string>();
@@ -102,11 +105,8 @@ function checkReferences(flow: FlowOutline): FlowProblem[] {
         if (!voices[lang]) report(where, `is text in ${lang} but voices has no ${lang} voice`);
       }
     }
-    const texts = spokenText(prompt);
-    for (const text of typeof texts === 'string' ? [texts] : Object.values(texts ?? {})) {
-      for (const match of text.matchAll(TEMPLATE)) {
-        if (menuIds && !menuIds.has(match[1] ?? '')) report(where, `refers to {{${match[1]}}}, which is not a menu`);
-      }
+    for (const name of templatesOf(prompt)) {
+      if (menuIds && !menuIds.has(name) && !variables.has(name)) report(where, `refers to {{${name}}}, which is neither a menu nor a campaign variable`);
     }
   };
   const checkPromptRef = (where: string, ref: PromptRef | undefined) => {
@@ -152,9 +152,86 @@ function checkReferences(flow: FlowOutline): FlowProblem[] {
     menu.routes.forEach((route, index) => checkStep(`${where}.routes.${index}.then`, route.then));
   }
 
+  for (const [id, campaign] of Object.entries(flow.campaigns)) {
+    const where = `campaigns.${id}`;
+    if (!menuIds) continue;
+    if (!menuIds.has(campaign.start)) {
+      report(`${where}.start`, `names menu "${campaign.start}", which does not exist`);
+      continue;
+    }
+    campaign.variables.forEach((name, index) => {
+      if (menuIds.has(name)) report(`${where}.variables.${index}`, `"${name}" is also a menu id, so {{${name}}} would be ambiguous`);
+      if (campaign.variables.indexOf(name) !== index) report(`${where}.variables.${index}`, `repeats the variable "${name}"`);
+    });
+    if (campaign.goodbye) checkPromptRef(`${where}.goodbye`, campaign.goodbye);
+    const declared = new Set(campaign.variables);
+    const goodbyeNames = campaign.goodbye ? templatesOfRef(flow, campaign.goodbye) : [];
+    for (const name of [...templatesReachableFrom(flow, campaign.start), ...goodbyeNames]) {
+      if (!menuIds.has(name) && !declared.has(name)) report(`${where}.variables`, `does not list "${name}", which a prompt of this campaign reads`);
+    }
+  }
+  // An inbound call carries no variables: only earlier answers can fill its prompts.
+  if (menuIds && flow.start !== undefined) {
+    for (const name of templatesReachableFrom(flow, flow.start)) {
+      if (!menuIds.has(name) && variables.has(name)) report('start', `a prompt reached from the start menu reads {{${name}}}, which only outbound calls carry`);
+    }
+  }
+
   checkSchedules(flow, report);
-  for (const id of unreachableMenus(flow)) report(`menus.${id}`, `cannot be reached from the start menu "${flow.start}"`);
+  for (const id of unreachableMenus(flow)) report(`menus.${id}`, `cannot be reached from the start menu "${flow.start}" or a campaign`);
   return problems;
+}
+
+function templatesOf(prompt: Prompt): string[] {
+  const texts = spokenText(prompt);
+  return (typeof texts === 'string' ? [texts] : Object.values(texts ?? {})).flatMap((text) => [...text.matchAll(TEMPLATE)].map((match) => match[1] ?? ''));
+}
+
+function templatesOfRef(flow: FlowOutline, ref: PromptRef): string[] {
+  const prompt = typeof ref === 'string' ? flow.messages[ref] : ref;
+  return prompt ? templatesOf(prompt) : [];
+}
+
+/** Every `{{name}}` a call that starts at `start` can hear: its menus' prompts and reprompts, its messages, and the flow-wide prompts. */
+function templatesReachableFrom(flow: FlowOutline, start: string): Set<string> {
+  const names = new Set<string>();
+  const addRef = (ref: PromptRef | undefined) => {
+    if (ref !== undefined) for (const name of templatesOfRef(flow, ref)) names.add(name);
+  };
+  const menus = flow.menus ?? {};
+  const seen = new Set<string>();
+  /** What a step says, and the menus it leads to: down both sides of a schedule, since the call may go either way. */
+  const visitStep = (step: Step | undefined): void => {
+    if (step === undefined) return;
+    switch (step.kind) {
+      case 'say':
+        addRef(step.say);
+        return visitStep(step.next);
+      case 'schedule':
+        visitStep(step.open);
+        return visitStep(step.closed);
+      case 'menu':
+        return visitMenu(step.menu);
+      case 'transfer':
+      case 'goodbye':
+        return;
+      default:
+        return unknownKind(step);
+    }
+  };
+  const visitMenu = (id: string) => {
+    const menu = menus[id];
+    if (seen.has(id) || !menu) return;
+    seen.add(id);
+    addRef(menu.prompt);
+    for (const ref of Object.values(menu.reprompts ?? {})) addRef(ref);
+    for (const route of menu.routes) visitStep(route.then);
+    visitStep(menu.onMaxAttempts ?? flow.onMaxAttempts);
+  };
+  for (const ref of [flow.goodbye, flow.apology, ...Object.values(flow.reprompts)]) addRef(ref);
+  visitStep(flow.onMaxAttempts);
+  visitMenu(start);
+  return names;
 }
 
 function checkInput(where: string, menu: MenuOutline, report: (where: string, message: string) => void): void {
@@ -267,6 +344,7 @@ function unreachableMenus(flow: FlowOutline): string[] {
     visitStep(menu.onMaxAttempts ?? flow.onMaxAttempts);
   };
   visitMenu(flow.start);
+  for (const campaign of Object.values(flow.campaigns)) visitMenu(campaign.start);
   return unknowable ? [] : Object.keys(menus).filter((id) => !reached.has(id));
 }
 

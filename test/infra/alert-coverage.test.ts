@@ -27,6 +27,12 @@ const notAlerted: Record<string, string> = {
   // The call whose flow version is gone hears the apology and ends as CallEnded outcome=failed, which calls-failed
   // counts: alerting on both would count one call twice. The event says why, for whoever follows the alert.
   FlowVersionMissing: 'the same call ends as CallEnded outcome=failed (calls-failed)',
+  // Outbound calls: progress, or a failure whose end is OutboundCallEnded failed (outbound-failures) once retries give up.
+  OutboundCallRequested: 'a reminder queued; it ends as OutboundCallEnded',
+  OutboundCallPlaced: 'an attempt placed; it ends as OutboundCallEnded',
+  OutboundCallRejected: "a client's malformed request, answered 400 with every problem: the client's fault, not the hotline's",
+  OutboundCallFailed: 'a createCall that failed: refused for good it ends the attempt failed, else the queue retries and poisons it (outbound-failures either way)',
+  OutboundPlacementFailed: 'one failed try of a queue message: the fifth ends the request failed, code poisoned (outbound-failures)',
 };
 
 interface Alert {

@@ -39,6 +39,8 @@ describe('KQL queries', () => {
         'alert-calls-stuck.kql',
         'alert-calls-failed.kql',
         'alert-app-silent.kql',
+        'outbound-outcomes.kql',
+        'alert-outbound-failures.kql',
       ]),
     );
   });

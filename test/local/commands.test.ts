@@ -101,7 +101,7 @@ describe.concurrent('npm run call', { timeout: 60_000 }, () => {
     expect(result.stderr.trim()).toBe(
       [
         `${malformed}:3: say: --lang must be a language tag such as es-ES`,
-        `${malformed}:4: unknown step "pres" (steps: dial, press, say, mumble, silence, hangup, expect, expect-end, expect-outcome)`,
+        `${malformed}:4: unknown step "pres" (steps: dial, press, say, remind, answer, decline, no-answer, expect-request, mumble, silence, hangup, expect, expect-end, expect-outcome)`,
         `${missing}: no such file`,
       ].join('\n'),
     );

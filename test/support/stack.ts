@@ -47,13 +47,17 @@ export interface TestStack extends LocalStack {
   rows(): Promise<Array<[string, string]>>;
 }
 
-export async function startTestStack(options: LocalStackOptions & { overrides?: Omit<Overrides, 'clock' | 'storagePolicies'> } = {}): Promise<TestStack> {
+export async function startTestStack(
+  options: LocalStackOptions & { overrides?: Omit<Overrides, 'clock' | 'storagePolicies'>; outbound?: boolean } = {},
+): Promise<TestStack> {
   const telemetry: TrackedEvent[] = [];
   const logs: TestStack['logs'] = [];
   const storageFaults = new StorageFaults();
   let offsetMs = 0;
   const stack = await startLocalStack({
     tablesConnectionString: inject('tablesConnectionString'),
+    // Outbound calls only where a test asks: each stack with a queue polls it.
+    ...(options.outbound ? { queuesConnectionString: inject('queuesConnectionString'), queueRetryDelaySeconds: 0 } : {}),
     timeScale: 0.02,
     telemetry: { trackEvent: (name, properties, measurements) => telemetry.push({ name, properties, measurements }) },
     log: (level, functionName, message) => logs.push({ level, functionName, message }),

@@ -18,8 +18,8 @@ const ok = (code: number, subCode: number) => ({ resultInformation: { code, subC
 describe('given one callback event, when it is parsed', () => {
   it.each([
     ['CallConnected', {}, { type: 'callConnected', at }],
-    ['CallDisconnected', ok(200, 540000), { type: 'callDisconnected', at, subCode: 540000 }],
-    ['CallDisconnected without resultInformation', {}, { type: 'callDisconnected', at, subCode: 0 }],
+    ['CallDisconnected', ok(200, 540000), { type: 'callDisconnected', at, code: 200, subCode: 540000 }],
+    ['CallDisconnected without resultInformation', {}, { type: 'callDisconnected', at, code: 0, subCode: 0 }],
     ['RecognizeCanceled', ok(400, 8508), { type: 'recognizeCanceled', at, operationContext: 'main:1:1', subCode: 8508 }],
     ['RecognizeFailed with an unlisted code', ok(500, 9999), { type: 'recognizeFailed', at, operationContext: 'main:1:1', subCode: 9999, reason: 'other' }],
     ['RecognizeFailed 8534', ok(500, 8534), { type: 'recognizeFailed', at, operationContext: 'main:1:1', subCode: 8534, reason: 'wrongKey' }],

@@ -72,11 +72,12 @@ describe('loadSettings', () => {
     }
     const named = problems.map((problem) => problem.split(':')[0]);
     // The free-form ones (a connection string, a path, an audience, an issuer) take any non-empty value.
-    const freeForm: readonly string[] = ['TABLES_CONNECTION_STRING', 'HOTLINE_FLOW_FILE', 'ACS_CALLBACK_AUDIENCE', 'ACS_CALLBACK_ISSUER'];
+    const freeForm: readonly string[] = ['TABLES_CONNECTION_STRING', 'QUEUES_CONNECTION_STRING', 'HOTLINE_FLOW_FILE', 'ACS_CALLBACK_AUDIENCE', 'ACS_CALLBACK_ISSUER'];
     expect(named).toEqual([
       ...SETTING_NAMES.filter((name) => !freeForm.includes(name)),
       'ACS_CONNECTION_STRING / ACS_ENDPOINT',
       'TABLES_CONNECTION_STRING / TABLES_ENDPOINT',
+      'QUEUES_CONNECTION_STRING / QUEUES_ENDPOINT',
     ]);
     for (const problem of problems) expect(problem).not.toMatch(/Invalid|expected|received|NaN|x y/);
   });

@@ -29,6 +29,7 @@ describe('the flow graph', () => {
       'menu:account',
       'menu:confirmAccount',
       'menu:support',
+      'menu:appointmentReminder',
       'transfer',
       'goodbye',
     ]);
@@ -50,6 +51,7 @@ describe('the flow graph', () => {
       account: 'account',
       confirmAccount: 'confirmAccount',
       support: 'support',
+      AppointmentReminderMenu: 'appointmentReminder',
     });
   });
 

@@ -56,8 +56,8 @@ describe('a flow with one mistake', () => {
   it.each<[string, (f: Draft) => void, FlowProblem]>([
     ['a prompt without a default-language version', (f) => (pin(f)['prompt'] = { ssml: { 'es-ES': '<speak/>' } }), { path: 'menus.pin.prompt', message: 'has no en-US version; the default language is the fallback for every prompt' }],
     ['a message without a default-language version', (f) => (f['messages'] = { info: { text: { 'es-ES': 'Hola' } } }), { path: 'messages.info', message: 'has no en-US version; the default language is the fallback for every prompt' }],
-    ['a template with spaces naming no menu', (f) => (pin(f)['prompt'] = { text: 'You chose {{ nothing }}.' }), { path: 'menus.pin.prompt', message: 'refers to {{nothing}}, which is not a menu' }],
-    ['an SSML template naming no menu', (f) => (pin(f)['prompt'] = { ssml: '<speak>{{nothing}}</speak>' }), { path: 'menus.pin.prompt', message: 'refers to {{nothing}}, which is not a menu' }],
+    ['a template with spaces naming no menu', (f) => (pin(f)['prompt'] = { text: 'You chose {{ nothing }}.' }), { path: 'menus.pin.prompt', message: 'refers to {{nothing}}, which is neither a menu nor a campaign variable' }],
+    ['an SSML template naming no menu', (f) => (pin(f)['prompt'] = { ssml: '<speak>{{nothing}}</speak>' }), { path: 'menus.pin.prompt', message: 'refers to {{nothing}}, which is neither a menu nor a campaign variable' }],
     ['no voice for the default language', (f) => (f.voices = { 'es-ES': 'es-ES-ElviraNeural' }), { path: 'voices', message: 'has no voice for the default language en-US' }],
     ['a text in the default language without a voice', (f) => (f.voices = { 'es-ES': 'es-ES-ElviraNeural' }), { path: 'goodbye', message: 'is text in en-US but voices has no en-US voice' }],
     ['a message step naming no message', (f) => (pin(f)['routes'] = [{ when: { any: true }, then: { say: 'nothing', next: { goodbye: true } } }]), { path: 'menus.pin.routes.0.then.say', message: 'names message "nothing", which messages does not define' }],

@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   const flowFile = process.env['HOTLINE_FLOW_FILE'] || undefined;
   const port = process.env['DEV_PHONE_PORT'];
   const stack = await startLocalStack({ ...(flowFile === undefined ? {} : { settings: { HOTLINE_FLOW_FILE: flowFile } }) });
-  const phone = await startDevPhone({ emulatorUrl: stack.emulator.url, flowFile, port: port === undefined ? undefined : Number(port) });
+  const phone = await startDevPhone({ emulatorUrl: stack.emulator.url, hostUrl: stack.host.url, flowFile, port: port === undefined ? undefined : Number(port) });
   const problems = flowProblems(flowFile);
   if (problems === undefined) console.log(`Dev phone: ${phone.url}`);
   else console.log(`${problems}\nThe hotline cannot take calls until they are fixed; the dev phone lists them too: ${phone.url}`);

@@ -12,6 +12,7 @@ import type { Overrides } from '../../src/app/composition-root';
 import type { Telemetry } from '../../src/app/ports';
 import { loadSettings, type Settings } from '../../src/config';
 import { hotlineFunctions, type HotlineFunctions } from '../../src/functions/hotline-functions';
+import { startQueueRunner, type QueueRunner } from './queue-runner';
 
 /** One handler call as the host sees it: which function, and its trigger input. */
 export type Invocation =
@@ -36,6 +37,8 @@ export interface FunctionsHostOptions {
    * async context here). The HTTP body is read inside it, as the real worker streams it to the handler.
    */
   readonly aroundInvocation?: <T>(invocation: Invocation, invoke: () => Promise<T>) => Promise<T>;
+  /** How long a failed queue message waits before its next try (host.json's visibilityTimeout; tests make it short). */
+  readonly queueRetryDelaySeconds?: number;
 }
 
 export interface FunctionsHost {
@@ -57,7 +60,8 @@ export function localSettings(file = path.resolve('local.settings.json')): Recor
 }
 
 export async function startFunctionsHost(options: FunctionsHostOptions): Promise<FunctionsHost> {
-  const functions = (options.functions ?? hotlineFunctions)(loadSettings(options.env), options.telemetry, options.overrides ?? {});
+  const settings = loadSettings(options.env);
+  const functions = (options.functions ?? hotlineFunctions)(settings, options.telemetry, options.overrides ?? {});
   for (const warning of functions.warnings) options.log?.('warning', 'host', warning);
   const around = options.aroundInvocation ?? (<T>(_: Invocation, invoke: () => Promise<T>) => invoke());
   const contextFor = (functionName: string) => {
@@ -91,10 +95,14 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
     }
 
     const route = url.pathname.startsWith('/api/') ? url.pathname.slice('/api/'.length) : undefined;
-    const target = functions.http.find((fn) => fn.route === route);
-    if (!target) return send(response, 404, { error: `no function at ${url.pathname}` });
-    if (!target.methods.includes((request.method ?? 'GET') as (typeof target.methods)[number])) return send(response, 405, { error: 'method not allowed' });
-    const httpRequest = streamedRequest(request, url);
+    const method = (request.method ?? 'GET') as (typeof functions.http)[number]['methods'][number];
+    // Routes may share a path and differ in method (POST outbound-calls, GET outbound-calls/{id}).
+    const matching = functions.http.map((fn) => ({ fn, params: route === undefined ? undefined : matchRoute(fn.route, route) })).filter((m) => m.params !== undefined);
+    const found = matching.find((m) => m.fn.methods.includes(method)) ?? matching[0];
+    if (!found) return send(response, 404, { error: `no function at ${url.pathname}` });
+    const target = found.fn;
+    if (!target.methods.includes(method)) return send(response, 405, { error: 'method not allowed' });
+    const httpRequest = streamedRequest(request, url, found.params ?? {});
     const result: HttpResponseInit = await around({ kind: 'http', functionName: target.name, request: httpRequest }, () =>
       Promise.resolve(target.handler(httpRequest, contextFor(target.name))),
     );
@@ -126,11 +134,21 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
     server.once('error', reject);
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
   });
+  let queues: QueueRunner | undefined;
+  if (functions.queue.length > 0 && settings.outbound?.queue.kind === 'connectionString') {
+    queues = startQueueRunner({
+      connectionString: settings.outbound.queue.connectionString,
+      functions: functions.queue,
+      ...(options.log ? { log: options.log } : {}),
+      ...(options.queueRetryDelaySeconds === undefined ? {} : { retryDelaySeconds: options.queueRetryDelaySeconds }),
+    });
+  }
   const address = server.address() as AddressInfo;
   return {
     url: `http://${options.host ?? '127.0.0.1'}:${address.port}`,
     runTimer,
     close: async () => {
+      await queues?.close();
       for (const interval of intervals) clearInterval(interval);
       await Promise.allSettled(running.values());
       await new Promise<void>((resolve) => {
@@ -145,13 +163,28 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
  * The request as the Node worker builds it with enableHttpStream: a fetch Request over the socket, so a handler
  * can stop reading an oversized body without the host having buffered it.
  */
-function streamedRequest(request: IncomingMessage, url: URL): HttpRequest {
+/** `outbound-calls/{id}` against `outbound-calls/abc`: the route's parameters, or undefined when it does not match. */
+function matchRoute(pattern: string, path: string): Record<string, string> | undefined {
+  const want = pattern.split('/');
+  const got = path.split('/');
+  if (want.length !== got.length) return undefined;
+  const params: Record<string, string> = {};
+  for (const [index, part] of want.entries()) {
+    const value = got[index] ?? '';
+    const param = /^\{(\w+)\}$/.exec(part)?.[1];
+    if (param !== undefined) params[param] = decodeURIComponent(value);
+    else if (part !== value) return undefined;
+  }
+  return params;
+}
+
+function streamedRequest(request: IncomingMessage, url: URL, params: Record<string, string>): HttpRequest {
   const method = request.method ?? 'GET';
   const headers = Object.fromEntries(Object.entries(request.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : (value ?? '')]));
   const hasBody = method !== 'GET' && method !== 'HEAD';
   const nativeRequest = new Request(url, { method, headers, ...(hasBody ? { body: Readable.toWeb(request), duplex: 'half' } : {}) });
   // `nativeRequest` is how the library's own streaming path (createStreamRequest) builds it; the public type omits it.
-  const init: HttpRequestInit & { nativeRequest: Request } = { nativeRequest };
+  const init: HttpRequestInit & { nativeRequest: Request } = { nativeRequest, params };
   return new HttpRequest(init);
 }
 

@@ -45,7 +45,11 @@ async function main(): Promise<number> {
   });
   console.log(`Functions host listening on ${host.url}
   callbacks      POST ${host.url}/api/callbacks
-  incomingCall   POST ${host.url}/runtime/webhooks/eventgrid?functionName=incomingCall
+  incomingCall   POST ${host.url}/runtime/webhooks/eventgrid?functionName=incomingCall${
+    loadSettings(env).outbound
+      ? `\n  outbound calls POST ${host.url}/api/outbound-calls, GET ${host.url}/api/outbound-calls/{id} (queue: Azurite's Queue service)`
+      : ''
+  }
 Ctrl-C stops it.`);
   await new Promise<void>((resolve) => onInterrupt(resolve));
   await host.close();

@@ -4,7 +4,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { startAcsEmulator, type AcsEmulator, type AcsEmulatorOptions } from '../acs-emulator/index.js';
 import type { Overrides } from '../../src/app/composition-root';
 import type { Telemetry, Timers } from '../../src/app/ports';
-import { freePort, startAzurite } from './azurite';
+import { freePort, startAzurite, startAzuriteQueues } from './azurite';
 import { startFunctionsHost, type FunctionsHost } from './functions-host';
 
 export const HOTLINE_NUMBER = '+18005550100';
@@ -13,7 +13,11 @@ export const OPERATOR_NUMBER = '+18005550199';
 export interface LocalStackOptions {
   /** An Azurite already running (tests share one); otherwise one is started in memory. */
   readonly tablesConnectionString?: string;
+  /** Azurite's Queue service for outbound calls; started with the tables when neither is given, else outbound is off. */
+  readonly queuesConnectionString?: string;
   readonly tableName?: string;
+  /** How long a failed outbound-calls message waits before its next try (host.json says 10 s). */
+  readonly queueRetryDelaySeconds?: number;
   readonly hostPort?: number;
   readonly emulatorPort?: number;
   readonly timeScale?: number;
@@ -67,9 +71,14 @@ export function stackSettings(options: {
   readonly emulator: AcsEmulator;
   readonly hostUrl: string;
   readonly tablesConnectionString: string;
+  readonly queuesConnectionString?: string | undefined;
   readonly tableName?: string | undefined;
   readonly settings?: Readonly<Record<string, string>> | undefined;
 }): Record<string, string> {
+  const queues: Record<string, string> = options.queuesConnectionString
+    ? // Its own queue per stack: tests share one Azurite, and a message must reach the stack that sent it.
+      { QUEUES_CONNECTION_STRING: options.queuesConnectionString, OUTBOUND_QUEUE_NAME: `outbound-${randomUUID().slice(0, 8)}` }
+    : {};
   return {
     ...acsSettingsFor(options.emulator),
     CALLBACK_BASE_URL: options.hostUrl,
@@ -81,6 +90,7 @@ export function stackSettings(options: {
     HOTLINE_PHONE_NUMBER: HOTLINE_NUMBER,
     PSEUDONYM_KEY: randomBytes(32).toString('base64'),
     CALLBACK_AUTH: 'jwt',
+    ...queues,
     ...options.settings,
   };
 }
@@ -94,10 +104,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   };
   try {
     let tablesConnectionString = options.tablesConnectionString;
+    let queuesConnectionString = options.queuesConnectionString;
     if (tablesConnectionString === undefined) {
       const azurite = await startAzurite();
       stops.push(() => azurite.stop());
       tablesConnectionString = azurite.connectionString;
+      if (queuesConnectionString === undefined) {
+        const queues = await startAzuriteQueues();
+        stops.push(() => queues.stop());
+        queuesConnectionString = queues.connectionString;
+      }
     }
     const hostPort = options.hostPort ?? (await freePort());
     const hostUrl = `http://127.0.0.1:${hostPort}`;
@@ -109,7 +125,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ...(options.ringWindowMs === undefined ? {} : { ringWindowMs: options.ringWindowMs }),
     });
     stops.push(() => emulator.close());
-    const settings = stackSettings({ emulator, hostUrl, tablesConnectionString, tableName: options.tableName, settings: options.settings });
+    const settings = stackSettings({ emulator, hostUrl, tablesConnectionString, queuesConnectionString, tableName: options.tableName, settings: options.settings });
     const host = await startFunctionsHost({
       port: hostPort,
       env: settings,
@@ -117,6 +133,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ...(options.log ? { log: options.log } : {}),
       ...(options.runTimers ? { runTimers: true } : {}),
       overrides: { timers: scaledTimers(timeScale), ...options.overrides },
+      ...(options.queueRetryDelaySeconds === undefined ? {} : { queueRetryDelaySeconds: options.queueRetryDelaySeconds }),
     });
     stops.push(() => host.close());
     return {

@@ -65,6 +65,13 @@ export interface AcsConnection {
   readonly credential?: TokenCredential;
 }
 
+export interface PlaceRequest {
+  readonly calleeRawId: string;
+  readonly callbackUrl: string;
+  readonly cognitiveServicesEndpoint: string;
+  readonly operationContext: string;
+}
+
 export interface AnswerRequest {
   readonly incomingCallContext: string;
   readonly callbackUrl: string;
@@ -124,6 +131,23 @@ export class AcsCallAutomation {
       operationContext: request.operationContext,
     });
     return { callConnectionId: result.callConnectionProperties.callConnectionId ?? '' };
+  }
+
+  /**
+   * createCall from the hotline's number. Like answerCall, the SDK gives each request one repeatability id its own
+   * retries reuse, so those cannot ring the callee twice; the caller id goes on the invite, where the SDK reads it.
+   */
+  async place(request: PlaceRequest): Promise<{ callConnectionId: string; correlationId: string | undefined }> {
+    if (!this.hotlinePhoneNumber) throw new Error('outbound calls need HOTLINE_PHONE_NUMBER as their caller id');
+    const invite = {
+      targetParticipant: createIdentifierFromRawId(request.calleeRawId) as PhoneNumberIdentifier,
+      sourceCallIdNumber: { phoneNumber: this.hotlinePhoneNumber },
+    };
+    const result = await this.answering.createCall(invite, request.callbackUrl, {
+      callIntelligenceOptions: { cognitiveServicesEndpoint: request.cognitiveServicesEndpoint },
+      operationContext: request.operationContext,
+    });
+    return { callConnectionId: result.callConnectionProperties.callConnectionId ?? '', correlationId: result.callConnectionProperties.correlationId };
   }
 
   async execute(callConnectionId: string, callerRawId: string, action: CallAction): Promise<void> {

@@ -28,6 +28,8 @@ export interface CallbackEvent {
   readonly type: string;
   readonly callConnectionId: string;
   readonly correlationId: string | undefined;
+  /** What the request that caused it was stamped with; an outbound call's CallConnected carries its request's. */
+  readonly operationContext: string | undefined;
   /** `undefined` for events the hotline does not act on (PlayStarted, ParticipantsUpdated, unknown types). */
   readonly event: CallEvent | undefined;
   readonly known: boolean;
@@ -54,6 +56,7 @@ export function parseCallbackBody(json: unknown, receivedAt: string): ParsedCall
         type,
         callConnectionId: raw.data.callConnectionId,
         correlationId: raw.data.correlationId,
+        operationContext: raw.data.operationContext ?? undefined,
         event: event === 'informational' || event === 'unknown' ? undefined : event,
         known: event !== 'unknown',
       };
@@ -73,7 +76,9 @@ function toCallEvent(type: string, data: EventData, at: string): CallEvent | 'in
     case 'CallConnected':
       return { type: 'callConnected', at };
     case 'CallDisconnected':
-      return { type: 'callDisconnected', at, subCode };
+      return { type: 'callDisconnected', at, subCode, code: data.resultInformation?.code ?? 0 };
+    case 'CreateCallFailed':
+      return { type: 'createCallFailed', at, code: data.resultInformation?.code ?? 0, subCode };
     case 'RecognizeCompleted': {
       // 8532 (inter-digit timeout) is documented both as Completed and as Failed; either way the number is incomplete.
       if (subCode === 8532) return { type: 'recognizeFailed', at, operationContext, subCode, reason: 'incompleteDigits' };
