@@ -6,6 +6,7 @@ const httpUrl = z.url({ protocol: /^https?$/ });
 /** An empty setting counts as unset. */
 const optional = <T extends z.ZodMiniType>(schema: T) =>
   z.pipe(z.transform((value: unknown) => (value === '' ? undefined : value)), z.optional(schema));
+const secretKey = z.string().check(z.refine((value) => Buffer.from(value, 'base64').length >= 32));
 const whole = (min: number, max: number) => z.coerce.number().check(z.int(), z.minimum(min), z.maximum(max));
 
 const rawSettings = z.object({
@@ -19,7 +20,8 @@ const rawSettings = z.object({
   OPERATOR_PHONE_NUMBER: e164,
   HOTLINE_PHONE_NUMBER: optional(e164),
   HOTLINE_FLOW_FILE: optional(z.string().check(z.minLength(1))),
-  PSEUDONYM_KEY: z.string().check(z.refine((value) => Buffer.from(value, 'base64').length >= 32)),
+  PSEUDONYM_KEY: secretKey,
+  CALLBACK_SIGNING_KEY: secretKey,
   CALLBACK_AUTH: optional(z.enum(['jwt', 'disabled'])),
   ACS_CALLBACK_AUDIENCE: optional(z.string().check(z.minLength(1))),
   ACS_OPENID_CONFIGURATION_URL: optional(httpUrl),
@@ -54,6 +56,7 @@ const EXPECTED: { readonly [Name in SettingName]: string } = {
   HOTLINE_PHONE_NUMBER: 'an E.164 phone number such as +14255550123',
   HOTLINE_FLOW_FILE: 'the path of a flow JSON file',
   PSEUDONYM_KEY: 'at least 32 random bytes, base64-encoded (openssl rand -base64 32 makes one)',
+  CALLBACK_SIGNING_KEY: 'at least 32 random bytes, base64-encoded, other than PSEUDONYM_KEY (openssl rand -base64 32 makes one)',
   CALLBACK_AUTH: 'jwt or disabled',
   ACS_CALLBACK_AUDIENCE: "the ACS resource's immutable resource id",
   ACS_OPENID_CONFIGURATION_URL: "an http(s) URL of ACS's OpenID configuration",
@@ -90,6 +93,8 @@ export interface Settings {
   readonly hotlinePhoneNumber: string | undefined;
   readonly flowFile: string | undefined;
   readonly pseudonymKey: Buffer;
+  /** Keys the per-call value in each callback URL, which binds a callback to the call it was issued for. */
+  readonly callbackSigningKey: Buffer;
   readonly callbackAuth: CallbackAuthSettings;
   /** Unset locally: custom events then go to the log as JSON lines. */
   readonly applicationInsightsConnectionString: string | undefined;
@@ -158,6 +163,10 @@ export function loadSettings(env: Readonly<Record<string, string | undefined>>):
   }
   const outboundOn = set('QUEUES_CONNECTION_STRING') || set('QUEUES_ENDPOINT');
   if (outboundOn && !set('HOTLINE_PHONE_NUMBER')) problems.push('HOTLINE_PHONE_NUMBER: is required for outbound calls (it is their caller id)');
+  // One leaked key must not give away the other: pseudonyms are analytics data, callback signatures are credentials.
+  if (set('CALLBACK_SIGNING_KEY') && !malformed.has('CALLBACK_SIGNING_KEY') && env['CALLBACK_SIGNING_KEY'] === env['PSEUDONYM_KEY']) {
+    problems.push('CALLBACK_SIGNING_KEY: must differ from PSEUDONYM_KEY (generate its own 32 random bytes)');
+  }
   if (!parsed.success || problems.length > 0) throw new SettingsError(problems);
   const raw = parsed.data;
 
@@ -179,6 +188,7 @@ export function loadSettings(env: Readonly<Record<string, string | undefined>>):
     hotlinePhoneNumber: raw.HOTLINE_PHONE_NUMBER,
     flowFile: raw.HOTLINE_FLOW_FILE,
     pseudonymKey: Buffer.from(raw.PSEUDONYM_KEY, 'base64'),
+    callbackSigningKey: Buffer.from(raw.CALLBACK_SIGNING_KEY, 'base64'),
     callbackAuth:
       authMode === 'jwt'
         ? {

@@ -138,6 +138,7 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     HOTLINE_PHONE_NUMBER: hotlinePhoneNumber
     // Secrets: Key Vault references, never values.
     PSEUDONYM_KEY: keyVaultReferences.PSEUDONYM_KEY
+    CALLBACK_SIGNING_KEY: keyVaultReferences.CALLBACK_SIGNING_KEY
     CALLBACK_AUTH: 'jwt'
     ACS_CALLBACK_AUDIENCE: acsImmutableResourceId
   }

@@ -1,9 +1,10 @@
-// Owns wiring: settings in, a ready Hotline and callback authenticator out. The only place adapters meet.
+// Owns wiring: settings in, a ready Hotline and the callback guard out. The only place adapters meet.
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import { TableClient } from '@azure/data-tables';
 import { DefaultAzureCredential } from '@azure/identity';
 import { AcsCallAutomation, isLoopbackHttp } from '../adapters/acs/call-automation';
 import { CallbackAuthenticator } from '../adapters/acs/callback-auth';
+import { CallbackBinding, outboundBindingSubject } from '../adapters/acs/callback-binding';
 import { CallerIdentity } from '../adapters/privacy/caller-identity';
 import { OutboundQueue } from '../adapters/queues/outbound-queue';
 import { CallStore } from '../adapters/tables/call-store';
@@ -22,11 +23,26 @@ export const CALLBACK_ROUTE = 'callbacks';
 
 export interface App {
   readonly hotline: Hotline;
-  /** `undefined` when callback authentication is explicitly disabled. */
-  readonly authenticator: CallbackAuthenticator | undefined;
   readonly table: TableClient;
   /** `undefined` when no queue is configured: the hotline then only answers. */
   readonly outbound: { readonly calls: OutboundCalls; readonly queue: OutboundQueue } | undefined;
+}
+
+/** What a callback must pass before anything touches storage: built from settings alone, no client, no I/O. */
+export interface CallbackGuard {
+  /** The per-call signature in the callback URL: which call a callback may speak for. */
+  readonly binding: CallbackBinding;
+  /** `undefined` when callback authentication is explicitly disabled. */
+  readonly authenticator: CallbackAuthenticator | undefined;
+}
+
+export const callbackBinding = (settings: Settings) => new CallbackBinding(settings.callbackSigningKey, `${settings.callbackBaseUrl}/api/${CALLBACK_ROUTE}`);
+
+export function createCallbackGuard(settings: Settings): CallbackGuard {
+  return {
+    binding: callbackBinding(settings),
+    authenticator: settings.callbackAuth.mode === 'jwt' ? new CallbackAuthenticator(settings.callbackAuth) : undefined,
+  };
 }
 
 /** A policy added to an Azure SDK client's pipeline, before or after its retry policy. */
@@ -81,7 +97,7 @@ export function createApp(settings: Settings, telemetry: Telemetry, overrides: O
   const store = new CallStore(table);
   const callers = new CallerIdentity(settings.pseudonymKey);
   const clock = overrides.clock ?? systemClock;
-  const callbackUrl = `${settings.callbackBaseUrl}/api/${CALLBACK_ROUTE}`;
+  const binding = callbackBinding(settings);
   const outbound = settings.outbound && outboundCalls(settings.outbound, credential);
   function outboundCalls(outboundSettings: NonNullable<Settings['outbound']>, queueCredential: DefaultAzureCredential | undefined) {
     const queue = OutboundQueue.fromSettings(outboundSettings, queueCredential);
@@ -95,7 +111,7 @@ export function createApp(settings: Settings, telemetry: Telemetry, overrides: O
       telemetry,
       clock,
       // One function for every outbound callback URL, so binding callbacks to their call changes it in one place.
-      callbackUrlFor: () => callbackUrl,
+      callbackUrlFor: (requestId) => binding.urlFor(outboundBindingSubject(requestId)),
       cognitiveServicesEndpoint: settings.cognitiveServicesEndpoint,
       callsPerSecond: outboundSettings.callsPerSecond,
       retrySpacingSeconds: outboundSettings.retrySpacingSeconds,
@@ -112,14 +128,13 @@ export function createApp(settings: Settings, telemetry: Telemetry, overrides: O
     telemetry,
     clock,
     timers: overrides.timers ?? systemTimers,
-    callbackUrl,
+    binding,
     cognitiveServicesEndpoint: settings.cognitiveServicesEndpoint,
     stallAfterMs: stallThresholdsMs(flow, settings.stallAfterSeconds),
     retentionMs: settings.retentionHours * 3_600_000,
     outbound: outbound?.calls,
   });
-  const authenticator = settings.callbackAuth.mode === 'jwt' ? new CallbackAuthenticator(settings.callbackAuth) : undefined;
-  return { hotline, authenticator, table, outbound };
+  return { hotline, table, outbound };
 }
 
 /** Storage retries must fit inside a callback's few seconds: short and few. */

@@ -1,4 +1,5 @@
 // Owns outbound calls around the core: requests checked and queued, attempts placed at a bounded rate, their ends recorded.
+import { newNonce } from './call-nonce';
 import { createHmac, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CallerIdentity } from '../adapters/privacy/caller-identity';
@@ -376,6 +377,7 @@ export class OutboundCalls {
       callerPseudonym: request.toPseudonym,
       callerSealed: request.toSealed,
       language: this.deps.flow.defaultLanguage,
+      nonce: newNonce(),
     });
     const decision = decide(this.deps.flow, fresh, {
       type: 'callPlaced',

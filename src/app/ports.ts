@@ -8,8 +8,11 @@ export interface CallControl {
     callbackUrl: string;
     cognitiveServicesEndpoint: string;
     operationContext: string;
+    /** Ends the answer, retries included, when the ring window no longer allows it. */
+    abortSignal: AbortSignal;
   }): Promise<{ callConnectionId: string }>;
-  execute(callConnectionId: string, callerRawId: string, action: CallAction): Promise<void>;
+  /** `abortSignal` bounds the request, retries included, inside the invocation's deadline. */
+  execute(callConnectionId: string, callerRawId: string, action: CallAction, abortSignal: AbortSignal): Promise<void>;
 }
 
 /** What outbound calls need from ACS: createCall, from the hotline's number. */
@@ -41,6 +44,7 @@ export const TELEMETRY_EVENTS = [
   'CallbackRejected',
   'CallbackFailed',
   'CallStuck',
+  'StorageOutage',
   'OutboundCallRequested',
   'OutboundCallPlaced',
   'OutboundCallRejected',

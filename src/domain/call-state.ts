@@ -45,6 +45,8 @@ export interface CallState {
   readonly callerPseudonym: string;
   /** The caller's identifier sealed with the app's key: Recognize must target the caller. */
   readonly callerSealed: string;
+  /** Random per call, the last part of every operationContext, so a prompt's result cannot be forged by guessing. */
+  readonly nonce: string;
   readonly connectedAt: string | undefined;
   readonly phase: CallPhase;
   /** Bumped by every action that expects a result, so each operationContext is unique. */
@@ -76,6 +78,7 @@ export function newCallState(init: {
   callerPseudonym: string;
   callerSealed: string;
   language: string;
+  nonce: string;
   flowVersion?: string;
 }): CallState {
   return {

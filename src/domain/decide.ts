@@ -151,13 +151,16 @@ function onRecognized(
 ): Transition {
   const menu = requireMenu(flow, phase.menuId);
   const input = withoutStopTones(event.input, menu);
+  // Only a language the menu offered ACS becomes the call's: anything else would be sent back as speechLanguage.
+  const candidates = menu.input.type === 'dtmf' ? undefined : menu.input.speechLanguages;
+  const language = event.language !== undefined && candidates?.includes(event.language) === true ? event.language : undefined;
   const completed: CallMilestone = {
     name: 'RecognizeCompleted',
     menuId: phase.menuId,
     inputType: event.input.kind === 'choice' ? 'choices' : event.input.kind,
     subCode: event.subCode,
     attempt: phase.attempt,
-    language: event.language,
+    language,
     sentiment: event.sentiment,
     confidence: event.input.kind === 'dtmf' ? undefined : event.input.confidence,
   };
@@ -172,7 +175,7 @@ function onRecognized(
   }
   const heard: CallState = {
     ...state,
-    language: event.language ?? state.language,
+    language: language ?? state.language,
     sentiment: event.sentiment ?? state.sentiment,
     collected: { ...state.collected, [phase.menuId]: input },
     lastFailure: undefined,
@@ -248,7 +251,7 @@ function runStep(flow: Flow, state: CallState, step: Step): Transition {
       return runStep(flow, state, isOpenAt(flow.schedules[step.schedule], state.eventAt) ? step.open : step.closed);
     case 'transfer': {
       const sequence = state.sequence + 1;
-      const operationContext = `transfer:${sequence}`;
+      const operationContext = `transfer:${sequence}:${state.nonce}`;
       const menuId = state.path.at(-1);
       return {
         state: { ...state, sequence, phase: { name: 'transferring', operationContext, menuId } },
@@ -276,7 +279,7 @@ function notAnswered(state: CallState, code: number): CallState {
 function enterMenu(flow: Flow, state: CallState, menuId: string, attempt: number, reprompt: RepromptReason | undefined): Transition {
   const menu = requireMenu(flow, menuId);
   const sequence = state.sequence + 1;
-  const operationContext = `${menu.input.operationContext ?? menuId}:${attempt}:${sequence}`;
+  const operationContext = `${menu.input.operationContext ?? menuId}:${attempt}:${sequence}:${state.nonce}`;
   const repromptRef = reprompt === undefined ? undefined : (menu.reprompts?.[reprompt] ?? flow.reprompts[reprompt]);
   const prompts: SpokenPrompt[] = [...(repromptRef ? [repromptRef] : []), menu.prompt].map((ref) => speak(flow, state, ref));
   const path = attempt === 1 ? [...state.path, menuId].slice(-MAX_PATH_LENGTH) : state.path;
@@ -306,7 +309,7 @@ function play(
   next: { then: Step | 'hangUp'; onFailure: 'apologize' | 'hangUp'; outcome: CallOutcome },
 ): Transition {
   const sequence = state.sequence + 1;
-  const operationContext = `play:${sequence}`;
+  const operationContext = `play:${sequence}:${state.nonce}`;
   return {
     state: { ...state, sequence, phase: { name: 'playing', operationContext, ...next } },
     actions: [{ type: 'play', operationContext, prompts: refs.map((ref) => speak(flow, state, ref)) }],

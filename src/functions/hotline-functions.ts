@@ -1,7 +1,7 @@
 // Owns the list of functions this app serves, for the Functions runtime (index.ts) and the local host alike.
 import type { EventGridHandler, HttpHandler, HttpMethod, StorageQueueHandler, TimerHandler } from '@azure/functions';
 import { poisonQueueName } from '../adapters/queues/outbound-queue';
-import { CALLBACK_ROUTE, type Overrides } from '../app/composition-root';
+import { CALLBACK_ROUTE, createCallbackGuard, type Overrides } from '../app/composition-root';
 import type { Telemetry } from '../app/ports';
 import { runtimeApp } from '../app/runtime';
 import type { Settings } from '../config';
@@ -28,7 +28,7 @@ export function hotlineFunctions(settings: Settings, telemetry: Telemetry, overr
   const timer = (name: string, everySeconds: number, handler: TimerHandler) => ({ name, schedule: everySchedule(everySeconds), everySeconds, handler });
   return {
     http: [
-      { name: 'callbacks', route: CALLBACK_ROUTE, methods: ['POST'], authLevel: 'anonymous', handler: callbackHandler(app, telemetry) },
+      { name: 'callbacks', route: CALLBACK_ROUTE, methods: ['POST'], authLevel: 'anonymous', handler: callbackHandler(createCallbackGuard(settings), app, telemetry) },
       ...(settings.outbound
         ? [
             { name: 'requestOutboundCall', route: OUTBOUND_ROUTE, methods: ['POST'] as HttpMethod[], authLevel: 'function' as const, handler: requestOutboundCallHandler(app, telemetry) },

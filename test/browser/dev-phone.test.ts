@@ -186,7 +186,7 @@ describe('the dev phone', () => {
     expect(await first.locator('.timeline tbody').innerText()).toContain('says “yes” (en-US)');
     // The account number ended with the stop tone: ACS's result code, against the account menu's operationContext.
     const stopTone = first.locator('.timeline tr', { hasText: 'RecognizeCompleted' }).filter({ hasText: '200/8514' });
-    expect(await stopTone.locator('.context').textContent()).toMatch(/^account:1:\d+$/);
+    expect(await stopTone.locator('.context').textContent()).toMatch(/^account:1:\d+:k[0-9a-f]{16}$/);
 
     expect(await seriousViolations(page)).toEqual([]);
 

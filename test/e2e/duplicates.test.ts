@@ -186,7 +186,7 @@ describe('events for a call this hotline does not know (R-25)', () => {
     const requestsBefore = s.emulator.requests.length;
     const reply = await s.postCallbacks([
       cloudEvent('CallConnected', { callConnectionId: 'not-a-call-of-ours', correlationId: 'nor-this', resultInformation: { code: 200, subCode: 0 } }),
-      cloudEvent('RecognizeCompleted', { callConnectionId: 'not-a-call-of-ours', operationContext: 'main-menu:1:1', choiceResult: { label: 'hours' } }),
+      cloudEvent('RecognizeCompleted', { callConnectionId: 'not-a-call-of-ours', correlationId: 'nor-this', operationContext: 'main-menu:1:1', choiceResult: { label: 'hours' } }),
     ]);
     expect(reply).toMatchObject({ status: 200, body: { outcomes: ['orphan', 'orphan'] } });
     expect(await s.rows()).toEqual(rowsBefore);

@@ -96,7 +96,8 @@ describe('a reminder the callee answers', () => {
     expect(request?.body).toMatchObject({
       targets: [{ phoneNumber: { value: to } }],
       sourceCallerIdNumber: { value: HOTLINE_NUMBER },
-      callbackUri: `${stack.host.url}/api/callbacks`,
+      // Bound to the request: the call's correlation id does not exist until createCall returns.
+      callbackUri: expect.stringMatching(new RegExp(`^${stack.host.url}/api/callbacks\\?call=outbound-request\\.${id}&sig=[\\w-]{43}$`)) as string,
       operationContext: `outbound:${id}:1`,
       callIntelligenceOptions: { cognitiveServicesEndpoint: 'https://local-emulator.cognitiveservices.azure.com/' },
     });

@@ -121,6 +121,7 @@ describe('npm run host without settings', { timeout: 60_000 }, () => {
       'COGNITIVE_SERVICES_ENDPOINT',
       'OPERATOR_PHONE_NUMBER',
       'PSEUDONYM_KEY',
+      'CALLBACK_SIGNING_KEY',
       'ACS_CONNECTION_STRING / ACS_ENDPOINT',
       'TABLES_CONNECTION_STRING / TABLES_ENDPOINT',
       'ACS_CALLBACK_AUDIENCE',
@@ -205,5 +206,32 @@ describe.concurrent('ports in use', { timeout: 60_000 }, () => {
     const result = await run('tools/local/host-cli.ts', [], { ...sample, PORT: String(takenPort) });
     expect(result.stderr.trim()).toBe(`Port ${takenPort} is in use: set PORT or stop the other process`);
     expect(result.code).toBe(1);
+  });
+});
+
+describe('npm run host without Table Storage (issue 19, item 5; issue 13, item 8)', { timeout: 60_000 }, () => {
+  it('warns at start-up that storage is unreachable, listens, and runs the watchdog on its schedule', async () => {
+    const sample = (JSON.parse(readFileSync(path.join(ROOT, 'local.settings.sample.json'), 'utf8')) as { Values: Record<string, string> }).Values;
+    const noStorage = 'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=a2V5;TableEndpoint=http://127.0.0.1:9/devstoreaccount1;';
+    const child = spawn(TSX, ['tools/local/host-cli.ts'], {
+      cwd: ROOT,
+      env: { PATH: process.env['PATH'] ?? '', NO_COLOR: '1', ...sample, PORT: '0', TABLES_CONNECTION_STRING: noStorage },
+    });
+    let stdout = '';
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.on('data', (data: Buffer) => {
+          stdout += data.toString();
+          // The watchdog's first sweep (15 s in) meets the missing storage and says so: the timer runs by itself.
+          if (/watchdog error/.test(stdout)) resolve();
+        });
+        child.once('exit', (code) => reject(new Error(`host exited ${String(code)}: ${stdout}`)));
+      });
+    } finally {
+      child.kill('SIGINT');
+    }
+    const warning = stdout.split('\n').findIndex((line) => /warning: Table Storage is unreachable \(.*127\.0\.0\.1:9/.test(line));
+    expect(warning, stdout).toBeGreaterThanOrEqual(0);
+    expect(warning).toBeLessThan(stdout.split('\n').findIndex((line) => line.startsWith('Functions host listening')));
   });
 });

@@ -18,7 +18,7 @@ export function flowOf(json: unknown): Flow {
 export const at = '2026-11-23T15:00:00.0000000+00:00';
 
 export const freshCall = (flow: Flow = defaultFlow): CallState =>
-  newCallState({ callConnectionId: 'call-1', correlationId: 'corr-1', callerPseudonym: 'pseudo', callerSealed: 'sealed', language: flow.defaultLanguage });
+  newCallState({ callConnectionId: 'call-1', correlationId: 'corr-1', callerPseudonym: 'pseudo', callerSealed: 'sealed', language: flow.defaultLanguage, nonce: 'k0123456789abcdef' });
 
 export const waitingFor = (state: CallState): string | undefined => ('operationContext' in state.phase ? state.phase.operationContext : undefined);
 

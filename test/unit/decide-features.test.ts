@@ -286,7 +286,7 @@ describe('routes', () => {
     menus: {
       ask: {
         prompt: { text: 'Yes or no?' },
-        input: { type: 'speechOrDtmf', maxTonesToCollect: 2, enableSentimentAnalysis: true },
+        input: { type: 'speechOrDtmf', maxTonesToCollect: 2, enableSentimentAnalysis: true, speechLanguages: ['en-US', 'es-ES'] },
         routes: [
           { when: { sentiment: 'negative' }, then: { say: { text: 'Angry.' }, next: { goodbye: true } } },
           { when: { tones: '12' }, then: { say: { text: 'Twelve.' }, next: { goodbye: true } } },
@@ -358,7 +358,7 @@ describe('milestones for ops', () => {
     menus: {
       ask: {
         prompt: { text: 'Pick.' },
-        input: { type: 'choices', choices: [{ label: 'red', phrases: ['red'] }] },
+        input: { type: 'choices', speechLanguages: ['en-US', 'es-ES'], choices: [{ label: 'red', phrases: ['red'] }] },
         routes: [{ when: { choice: 'red' }, then: { menu: 'pin' } }],
       },
       pin: { prompt: { text: 'PIN.' }, input: { type: 'dtmf', maxTonesToCollect: 4 }, routes: [{ when: { any: true }, then: { goodbye: true } }] },

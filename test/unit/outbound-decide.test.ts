@@ -28,7 +28,7 @@ describe('decide: the appointment reminder', () => {
     const { state, last } = walk(flow, toReminder);
     expect(last).toMatchObject({
       type: 'recognize',
-      operationContext: 'AppointmentReminderMenu:1:1',
+      operationContext: 'AppointmentReminderMenu:1:1:k0123456789abcdef',
       prompts: [{ kind: 'text', text: 'Hello, This is a reminder for your appointment at 2 PM, Say Confirm to confirm your appointment or Cancel to cancel the appointment. Thank you!', voice: 'en-US-ElizabethNeural' }],
       input: {
         type: 'choices',
@@ -91,7 +91,7 @@ describe('decide: the appointment reminder', () => {
 
   it('a key that is no option is reprompted as a wrong key', () => {
     const { last } = walk(flow, [...toReminder, (s) => recognized(s, keys('5'))]);
-    expect(last).toMatchObject({ type: 'recognize', operationContext: 'AppointmentReminderMenu:2:2' });
+    expect(last).toMatchObject({ type: 'recognize', operationContext: 'AppointmentReminderMenu:2:2:k0123456789abcdef' });
   });
 
   it('a callee who hangs up mid-prompt ends hungUp', () => {
@@ -134,7 +134,7 @@ describe('decide: outbound calls that are not answered', () => {
 
   it('an inbound call still starts at the main menu and reports CallEnded', () => {
     const { state, last } = walk(flow, [() => connected], freshCall());
-    expect(last).toMatchObject({ operationContext: 'main-menu:1:1' });
+    expect(last).toMatchObject({ operationContext: 'main-menu:1:1:k0123456789abcdef' });
     expect(ended(state, disconnect()).milestones[0]).toMatchObject({ name: 'CallEnded', outcome: 'abandoned' });
   });
 });

@@ -51,9 +51,12 @@ const inputDetails = z.discriminatedUnion('kind', [
 const endDetails = z.object({ kind: z.enum(['hungUpByApp', 'transferred', 'callerHungUp', 'missed', 'notConnected']) });
 const withContext = z.object({ operationContext: z.string() });
 
-/** The operationContexts the decision core stamps: `<menu context>:<attempt>:<seq>`, `play:<seq>`, `transfer:<seq>`. */
-const MENU_CONTEXT = /^(.+):(\d+):(\d+)$/;
-const STEP_CONTEXT = /^(play|transfer):(\d+)$/;
+/**
+ * The operationContexts the decision core stamps: `<menu context>:<attempt>:<seq>`, `play:<seq>`, `transfer:<seq>`, each
+ * ending in the call's random part (a letter, then hex).
+ */
+const MENU_CONTEXT = /^(.+):(\d+):(\d+)(?::[a-z][0-9a-f]+)?$/;
+const STEP_CONTEXT = /^(play|transfer):(\d+)(?::[a-z][0-9a-f]+)?$/;
 
 interface Tracker {
   /** Highest sequence number seen: callbacks for older operations arrive late and must not move the caller back. */

@@ -19,7 +19,7 @@ async function main(): Promise<void> {
   // The same setting the app reads, so the page draws the flow the hotline runs.
   const flowFile = process.env['HOTLINE_FLOW_FILE'] || undefined;
   const port = process.env['DEV_PHONE_PORT'];
-  const stack = await startLocalStack({ ...(flowFile === undefined ? {} : { settings: { HOTLINE_FLOW_FILE: flowFile } }) });
+  const stack = await startLocalStack({ runTimers: true, ...(flowFile === undefined ? {} : { settings: { HOTLINE_FLOW_FILE: flowFile } }) });
   const phone = await startDevPhone({ emulatorUrl: stack.emulator.url, hostUrl: stack.host.url, flowFile, port: port === undefined ? undefined : Number(port) });
   const problems = flowProblems(flowFile);
   if (problems === undefined) console.log(`Dev phone: ${phone.url}`);

@@ -28,6 +28,8 @@ export interface LocalStackOptions {
   readonly log?: (level: string, functionName: string, message: string) => void;
   /** Run the timer functions (watchdog, retention) on their period; tests usually call `host.runTimer` instead. */
   readonly runTimers?: boolean;
+  /** How long the host gives a client to send a whole request (default 30 s). */
+  readonly requestTimeoutMs?: number;
   /** Test seams of the app: a clock, pipeline policies for the storage and ACS clients. */
   readonly overrides?: Overrides;
   /** Further emulator options (redelivery, dice); port, Event Grid URL and time scale are set above. */
@@ -89,6 +91,7 @@ export function stackSettings(options: {
     OPERATOR_PHONE_NUMBER: OPERATOR_NUMBER,
     HOTLINE_PHONE_NUMBER: HOTLINE_NUMBER,
     PSEUDONYM_KEY: randomBytes(32).toString('base64'),
+    CALLBACK_SIGNING_KEY: randomBytes(32).toString('base64'),
     CALLBACK_AUTH: 'jwt',
     ...queues,
     ...options.settings,
@@ -132,6 +135,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       telemetry: options.telemetry ?? silentTelemetry,
       ...(options.log ? { log: options.log } : {}),
       ...(options.runTimers ? { runTimers: true } : {}),
+      ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs }),
       overrides: { timers: scaledTimers(timeScale), ...options.overrides },
       ...(options.queueRetryDelaySeconds === undefined ? {} : { queueRetryDelaySeconds: options.queueRetryDelaySeconds }),
     });

@@ -49,6 +49,8 @@ async function startHotline(env: StartEnv, report: (text: string) => void): Prom
     ...(env.PORT === 0 ? {} : { hostPort: env.PORT }),
     emulatorPort: env.ACS_EMULATOR_PORT,
     timeScale: env.HOTLINE_TIME_SCALE,
+    // As Azure does: the watchdog and retention run on their schedule.
+    runTimers: true,
     ...(env.HOTLINE_FLOW_FILE === undefined ? {} : { settings: { HOTLINE_FLOW_FILE: env.HOTLINE_FLOW_FILE } }),
     log: (level, functionName, message) => {
       if (level === 'error' || level === 'warning') report(`  host ${level} in ${functionName}: ${message}`);
