@@ -84,7 +84,7 @@ describe('malformed callback bodies (R-20)', () => {
   it('the same post, unbroken, is accepted and ends a call (so each 400 below is the malformation, not the token or the route)', async () => {
     const other = await s.dial();
     const good = { ...event(), data: { ...(event().data as object), callConnectionId: other.callConnectionId, correlationId: other.correlationId } };
-    const response = await fetch(`${s.host.url}/api/callbacks`, {
+    const response = await fetch(s.binding.urlFor(other.correlationId), {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${await s.emulator.signCallbackToken()}` },
       body: json([good]),
