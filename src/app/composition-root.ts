@@ -13,11 +13,11 @@ import { FlowVersionStore } from '../adapters/tables/flow-versions';
 import type { Settings } from '../config';
 import type { Flow } from '../flow/flow-schema';
 import { flowVersion } from '../flow/flow-version';
-import { loadFlow } from '../flow/validate-flow';
+import { loadFlow } from './flow-file';
 import { FlowLibrary } from './flow-library';
 import { Hotline, stallThresholdsMs } from './hotline';
 import { OutboundCalls } from './outbound';
-import { systemClock, type CallControl, type Clock, type OutboundDialer, type Telemetry } from './ports';
+import { systemClock, systemTimers, type CallControl, type Clock, type OutboundDialer, type Telemetry, type Timers } from './ports';
 
 export const CALLBACK_ROUTE = 'callbacks';
 
@@ -57,6 +57,8 @@ export interface Overrides {
   readonly calls?: CallControl;
   readonly dialer?: OutboundDialer;
   readonly clock?: Clock;
+  /** The app's own waits (throttle back-off, write-race jitter): the local stack runs them at the emulator's pace. */
+  readonly timers?: Timers;
   /** Added to the Table Storage client, e.g. to inject faults that Azurite never produces. */
   readonly storagePolicies?: readonly ExtraPolicy[];
   /** Added to the ACS client, e.g. to lose a request on its way out. */
@@ -125,6 +127,7 @@ export function createApp(settings: Settings, telemetry: Telemetry, overrides: O
     callers,
     telemetry,
     clock,
+    timers: overrides.timers ?? systemTimers,
     binding,
     cognitiveServicesEndpoint: settings.cognitiveServicesEndpoint,
     stallAfterMs: stallThresholdsMs(flow, settings.stallAfterSeconds),

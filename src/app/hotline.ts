@@ -13,7 +13,7 @@ import { decide } from '../domain/decide';
 import { decideWithoutOwnFlow } from '../domain/missing-flow';
 import type { Flow } from '../flow/flow-schema';
 import type { FlowLibrary } from './flow-library';
-import type { CallControl, Clock, Log, Telemetry } from './ports';
+import type { CallControl, Clock, Log, Telemetry, Timers } from './ports';
 
 /** A call rings for 30 s; answering later than that cannot reach the caller. */
 export const RING_WINDOW_MS = 30_000;
@@ -93,6 +93,7 @@ export interface HotlineDependencies {
   readonly callers: CallerIdentity;
   readonly telemetry: Telemetry;
   readonly clock: Clock;
+  readonly timers: Timers;
   /** The callback URL for a call, carrying the value that binds callbacks to it. */
   readonly binding: { urlFor(correlationId: string): string };
   readonly cognitiveServicesEndpoint: string;
@@ -236,6 +237,7 @@ export class Hotline {
           extended = true;
           abortSignal = AbortSignal.timeout(Math.max(0, remaining(deadline)));
         }
+        // Not the Timers port: this pause must end when the deadline's abort signal fires, and the port takes no signal.
         await sleep(THROTTLE_PAUSE_MS, undefined, { signal: abortSignal }).catch(() => undefined);
         if (abortSignal.aborted) throw error;
       }
@@ -293,7 +295,7 @@ export class Hotline {
         await this.tellOutbound(decision.milestones, log);
         return 'applied';
       }
-      await sleep(10 + Math.random() * 40);
+      await this.deps.timers.sleep(10 + this.deps.timers.random() * 40);
     }
     throw new CommitConflict(target.callConnectionId);
   }
@@ -402,7 +404,9 @@ export class Hotline {
     const abortSignal = AbortSignal.timeout(ACTIONS_DEADLINE_MS);
     for (const action of actions) {
       try {
-        await withThrottleRetry(1, () => untilAborted(this.deps.calls.execute(callConnectionId, this.deps.callers.unseal(callerSealed), action, abortSignal), abortSignal));
+        await withThrottleRetry(this.deps.timers, 1, () =>
+          untilAborted(this.deps.calls.execute(callConnectionId, this.deps.callers.unseal(callerSealed), action, abortSignal), abortSignal),
+        );
       } catch (error) {
         const status = statusOf(error);
         const code = acsErrorCode(error);
@@ -454,13 +458,13 @@ export class Hotline {
  * The SDK does not retry a 429 without Retry-After, and a throttled request was not carried out, so retrying it is
  * safe: a second apart, `retries` times, then the caller of this decides.
  */
-async function withThrottleRetry<T>(retries: number, request: () => Promise<T>): Promise<T> {
+async function withThrottleRetry<T>(timers: Timers, retries: number, request: () => Promise<T>): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await request();
     } catch (error) {
       if (statusOf(error) !== 429 || attempt >= retries) throw error;
-      await sleep(1_000);
+      await timers.sleep(1_000);
     }
   }
 }

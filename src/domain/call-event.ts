@@ -48,7 +48,7 @@ export type CallEvent =
       readonly subCode: number;
       readonly reason: RecognizeFailureReason;
     }
-  | { readonly type: 'recognizeCanceled'; readonly at: string; readonly operationContext: string | undefined }
+  | { readonly type: 'recognizeCanceled'; readonly at: string; readonly operationContext: string | undefined; readonly subCode: number }
   | { readonly type: 'playCompleted'; readonly at: string; readonly operationContext: string | undefined }
   | { readonly type: 'playFailed'; readonly at: string; readonly operationContext: string | undefined; readonly subCode: number }
   | { readonly type: 'transferAccepted'; readonly at: string; readonly operationContext: string | undefined }

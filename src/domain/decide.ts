@@ -58,11 +58,11 @@ export function decide(flow: Flow, given: CallState, event: CallEvent): Decision
     case 'callConnected': {
       if (phase.name !== 'connecting') return ignore('already connected');
       const connected = { ...state, connectedAt: event.at };
-      if (!state.outbound) return transition(runStep(flow, connected, { menu: flow.start }));
+      if (!state.outbound) return transition(runStep(flow, connected, { kind: 'menu', menu: flow.start }));
       const campaign = flow.campaigns[state.outbound.campaign];
       // Only a state row from an older flow can name a campaign the flow no longer has.
       if (!campaign) return transition(hangUp(connected, 'failed'));
-      return transition(runStep(flow, connected, { menu: campaign.start }));
+      return transition(runStep(flow, connected, { kind: 'menu', menu: campaign.start }));
     }
 
     case 'recognizeCompleted': {
@@ -87,7 +87,7 @@ export function decide(flow: Flow, given: CallState, event: CallEvent): Decision
 
     case 'recognizeCanceled': {
       if (phase.name !== 'awaitingInput' || !isWaitingFor(phase, event.operationContext)) return ignore('stale recognize cancel');
-      const canceled: CallMilestone = { name: 'RecognizeFailed', menuId: phase.menuId, reason: 'canceled', subCode: 8508, attempt: phase.attempt };
+      const canceled: CallMilestone = { name: 'RecognizeFailed', menuId: phase.menuId, reason: 'canceled', subCode: event.subCode, attempt: phase.attempt };
       return transition(withMilestones(retryOrFallBack(flow, state, phase, 'canceled'), canceled));
     }
 
@@ -203,13 +203,24 @@ function withoutStopTones(input: RecognizedInput, menu: Menu): RecognizedInput {
 }
 
 function matches(flow: Flow, when: RouteCondition, input: RecognizedInput, sentiment: string | undefined, at: string): boolean {
-  if ('any' in when) return true;
-  if ('open' in when) return isOpenAt(flow.schedules[when.open], at);
-  if ('closed' in when) return !isOpenAt(flow.schedules[when.closed], at);
-  if ('sentiment' in when) return sentiment === when.sentiment;
-  if ('tones' in when) return input.kind === 'dtmf' && input.tones === when.tones;
-  if ('choice' in when) return input.kind === 'choice' && input.label === when.choice;
-  return input.kind === 'speech' && containsPhrase(input.text, when.phrase);
+  switch (when.kind) {
+    case 'any':
+      return true;
+    case 'open':
+      return isOpenAt(flow.schedules[when.open], at);
+    case 'closed':
+      return !isOpenAt(flow.schedules[when.closed], at);
+    case 'sentiment':
+      return sentiment === when.sentiment;
+    case 'tones':
+      return input.kind === 'dtmf' && input.tones === when.tones;
+    case 'choice':
+      return input.kind === 'choice' && input.label === when.choice;
+    case 'phrase':
+      return input.kind === 'speech' && containsPhrase(input.text, when.phrase);
+    default:
+      return unknownKind(when, 'route condition');
+  }
 }
 
 /** Case, accents and punctuation aside: a caller's "si" or "Sí!" is the flow's "sí". */
@@ -231,20 +242,28 @@ function retryOrFallBack(
 }
 
 function runStep(flow: Flow, state: CallState, step: Step): Transition {
-  if ('menu' in step) return enterMenu(flow, state, step.menu, 1, undefined);
-  if ('say' in step) return play(flow, state, [step.say], { then: step.next, onFailure: 'apologize', outcome: 'completed' });
-  if ('schedule' in step) return runStep(flow, state, isOpenAt(flow.schedules[step.schedule], state.eventAt) ? step.open : step.closed);
-  if ('transfer' in step) {
-    const sequence = state.sequence + 1;
-    const operationContext = `transfer:${sequence}:${state.nonce}`;
-    const menuId = state.path.at(-1);
-    return {
-      state: { ...state, sequence, phase: { name: 'transferring', operationContext, menuId } },
-      actions: [{ type: 'transferToOperator', operationContext }],
-      milestones: [{ name: 'TransferStarted', menuId, target: step.transfer }],
-    };
+  switch (step.kind) {
+    case 'menu':
+      return enterMenu(flow, state, step.menu, 1, undefined);
+    case 'say':
+      return play(flow, state, [step.say], { then: step.next, onFailure: 'apologize', outcome: 'completed' });
+    case 'schedule':
+      return runStep(flow, state, isOpenAt(flow.schedules[step.schedule], state.eventAt) ? step.open : step.closed);
+    case 'transfer': {
+      const sequence = state.sequence + 1;
+      const operationContext = `transfer:${sequence}:${state.nonce}`;
+      const menuId = state.path.at(-1);
+      return {
+        state: { ...state, sequence, phase: { name: 'transferring', operationContext, menuId } },
+        actions: [{ type: 'transferToOperator', operationContext }],
+        milestones: [{ name: 'TransferStarted', menuId, target: step.transfer }],
+      };
+    }
+    case 'goodbye':
+      return play(flow, state, [goodbyeOf(flow, state)], { then: 'hangUp', onFailure: 'hangUp', outcome: 'completed' });
+    default:
+      return unknownKind(step, 'step');
   }
-  return play(flow, state, [goodbyeOf(flow, state)], { then: 'hangUp', onFailure: 'hangUp', outcome: 'completed' });
 }
 
 /** Outbound calls say their campaign's goodbye: the flow's thanks the caller for calling. */
@@ -349,6 +368,14 @@ function outcomeOnDisconnect(phase: Exclude<CallPhase, { name: 'ended' }>): Call
 }
 
 const speak = (flow: Flow, state: CallState, ref: PromptRef) => resolvePrompt(flow, ref, state);
+
+/**
+ * The `never` check of a switch over a flow union. Only a state row saved by an older version (a step without its
+ * kind) can get here; it fails loudly, naming what it found, rather than quietly saying goodbye.
+ */
+function unknownKind(value: never, what: string): never {
+  throw new Error(`Unknown ${what} ${JSON.stringify(value)}`);
+}
 
 function requireMenu(flow: Flow, menuId: string): Menu {
   const menu = flow.menus[menuId];

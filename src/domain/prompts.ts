@@ -60,17 +60,24 @@ export function resolvePrompt(flow: Flow, ref: PromptRef, context: PromptContext
   // The validator guarantees named messages exist; an empty text still beats throwing mid-call.
   if (!prompt) return { kind: 'text', text: '', voice: flow.voices[flow.defaultLanguage] ?? '', language: flow.defaultLanguage };
   const fallback = flow.defaultLanguage;
-  if ('audioUrl' in prompt) return { kind: 'file', url: pick(prompt.audioUrl, context.language, fallback).text };
-  if ('ssml' in prompt) {
-    const chosen = pick(prompt.ssml, context.language, fallback);
-    return { kind: 'ssml', ssml: fillIn(flow, chosen.text, context, chosen.language, escapeXml), language: chosen.language };
+  switch (prompt.kind) {
+    case 'audio':
+      return { kind: 'file', url: pick(prompt.audioUrl, context.language, fallback).text };
+    case 'ssml': {
+      const chosen = pick(prompt.ssml, context.language, fallback);
+      return { kind: 'ssml', ssml: fillIn(flow, chosen.text, context, chosen.language, escapeXml), language: chosen.language };
+    }
+    case 'text': {
+      const chosen = pick(prompt.text, context.language, fallback);
+      const voice = prompt.voice === undefined ? flow.voices[chosen.language] : pick(prompt.voice, chosen.language, fallback).text;
+      return {
+        kind: 'text',
+        text: fillIn(flow, chosen.text, context, chosen.language, (s) => s),
+        voice: voice ?? flow.voices[fallback] ?? '',
+        language: chosen.language,
+      };
+    }
+    default:
+      throw new Error(`Unknown prompt ${JSON.stringify(prompt satisfies never)}`);
   }
-  const chosen = pick(prompt.text, context.language, fallback);
-  const voice = prompt.voice === undefined ? flow.voices[chosen.language] : pick(prompt.voice, chosen.language, fallback).text;
-  return {
-    kind: 'text',
-    text: fillIn(flow, chosen.text, context, chosen.language, (s) => s),
-    voice: voice ?? flow.voices[fallback] ?? '',
-    language: chosen.language,
-  };
 }

@@ -29,10 +29,20 @@ const text = z.string().check(z.minLength(1));
 /** A value that is either the same for every language or given per language tag. */
 const localized = <T extends z.ZodMiniType>(value: T) => z.union([value, z.record(language, value)]);
 
+/**
+ * The flow file keeps its short JSON form (`{ "menu": "main" }`); parsing adds the kind it is, so code switches on
+ * `kind` exhaustively instead of probing keys, and a new kind cannot fall through to a default.
+ */
+const tagged = <K extends string, T extends z.ZodMiniType<object>>(kind: K, schema: T) =>
+  z.pipe(
+    schema,
+    z.transform((value: z.output<T>): { readonly kind: K } & z.output<T> => ({ kind, ...value })),
+  );
+
 export const promptSchema = z.union([
-  z.strictObject({ text: localized(text), voice: z.optional(localized(text)) }),
-  z.strictObject({ ssml: localized(text) }),
-  z.strictObject({ audioUrl: localized(z.url({ protocol: /^https?$/ })) }),
+  tagged('text', z.strictObject({ text: localized(text), voice: z.optional(localized(text)) })),
+  tagged('ssml', z.strictObject({ ssml: localized(text) })),
+  tagged('audio', z.strictObject({ audioUrl: localized(z.url({ protocol: /^https?$/ })) })),
 ]);
 export type Prompt = z.output<typeof promptSchema>;
 
@@ -41,31 +51,38 @@ const promptRef = z.union([text, promptSchema]);
 export type PromptRef = z.output<typeof promptRef>;
 
 export type Step =
-  | { readonly menu: string }
-  | { readonly say: PromptRef; readonly next: Step }
-  | { readonly transfer: 'operator' }
-  | { readonly goodbye: true }
+  | { readonly kind: 'menu'; readonly menu: string }
+  | { readonly kind: 'say'; readonly say: PromptRef; readonly next: Step }
+  | { readonly kind: 'transfer'; readonly transfer: 'operator' }
+  | { readonly kind: 'goodbye'; readonly goodbye: true }
   /** Chooses by the clock: `open` while the named schedule is open, `closed` otherwise. */
-  | { readonly schedule: string; readonly open: Step; readonly closed: Step };
-export const stepSchema: z.ZodMiniType<Step> = z.lazy(() =>
+  | { readonly kind: 'schedule'; readonly schedule: string; readonly open: Step; readonly closed: Step };
+/** A step as the flow file writes it. */
+type StepJson =
+  | { menu: string }
+  | { say: z.input<typeof promptRef>; next: StepJson }
+  | { transfer: 'operator' }
+  | { goodbye: true }
+  | { schedule: string; open: StepJson; closed: StepJson };
+export const stepSchema: z.ZodMiniType<Step, StepJson> = z.lazy(() =>
   z.union([
-    z.strictObject({ menu: text }),
-    z.strictObject({ say: promptRef, next: stepSchema }),
-    z.strictObject({ transfer: z.literal('operator') }),
-    z.strictObject({ goodbye: z.literal(true) }),
-    z.strictObject({ schedule: text, open: stepSchema, closed: stepSchema }),
+    tagged('menu', z.strictObject({ menu: text })),
+    tagged('say', z.strictObject({ say: promptRef, next: stepSchema })),
+    tagged('transfer', z.strictObject({ transfer: z.literal('operator') })),
+    tagged('goodbye', z.strictObject({ goodbye: z.literal(true) })),
+    tagged('schedule', z.strictObject({ schedule: text, open: stepSchema, closed: stepSchema })),
   ]),
 );
 
 const routeCondition = z.union([
-  z.strictObject({ tones: z.string().check(z.regex(/^[0-9*#A-D]+$/, 'must be keys 0-9, *, #, A-D')) }),
-  z.strictObject({ choice: text }),
-  z.strictObject({ phrase: text }),
-  z.strictObject({ sentiment: z.enum(SENTIMENTS) }),
-  z.strictObject({ any: z.literal(true) }),
+  tagged('tones', z.strictObject({ tones: z.string().check(z.regex(/^[0-9*#A-D]+$/, 'must be keys 0-9, *, #, A-D')) })),
+  tagged('choice', z.strictObject({ choice: text })),
+  tagged('phrase', z.strictObject({ phrase: text })),
+  tagged('sentiment', z.strictObject({ sentiment: z.enum(SENTIMENTS) })),
+  tagged('any', z.strictObject({ any: z.literal(true) })),
   /** Whatever the caller answered, while a schedule is open (or closed): a menu that routes by the clock. */
-  z.strictObject({ open: text }),
-  z.strictObject({ closed: text }),
+  tagged('open', z.strictObject({ open: text })),
+  tagged('closed', z.strictObject({ closed: text })),
 ]);
 export type RouteCondition = z.output<typeof routeCondition>;
 
@@ -230,7 +247,7 @@ export const flowSchema = z.strictObject({
   voices: z.record(language, text),
   start: text,
   maxAttempts: z._default(attempts, 3),
-  onMaxAttempts: z._default(stepSchema, { transfer: 'operator' }),
+  onMaxAttempts: z._default(stepSchema, { kind: 'transfer', transfer: 'operator' }),
   messages: z._default(z.record(text, promptSchema), {}),
   reprompts: z._default(reprompts, {}),
   /** Said before hanging up; also the end of every planned failure. */

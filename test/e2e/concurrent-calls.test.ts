@@ -32,5 +32,6 @@ describe('20 concurrent calls', () => {
     );
     const connections = new Set(results.map((result) => result.call?.callConnectionId));
     expect(connections.size).toBe(20);
-  });
+    // Twenty scripted calls on two shared cores: each step waits on what the caller hears, so only a wedged run hits this.
+  }, 180_000);
 });

@@ -1,5 +1,5 @@
-// Oversized callback bodies: 413 before any parsing, whether the size is declared or streamed, and memory
-// stays flat because the body is never read past the limit.
+// Oversized callback bodies: 413 with nothing written or sent, whether the size is declared or streamed; the
+// handler stops reading an endless body just past the limit, and 200 posts of 10 MB leave the process less than 100 MB larger.
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { HttpRequest, InvocationContext, type HttpRequestInit } from '@azure/functions';
@@ -76,7 +76,7 @@ describe('an oversized callback body (R-22)', () => {
     expect(reply.status).toBe(413);
   });
 
-  it('keeps memory flat over 200 posts of 10 MB, ten at a time (buffering them would grow it by about 240 MB)', async () => {
+  it('answers 200 posts of 10 MB, ten at a time, all with 413, and the process grows by less than 100 MB', async () => {
     const token = await s.emulator.signCallbackToken();
     const before = process.memoryUsage().rss;
     const statuses: number[] = [];

@@ -2,7 +2,7 @@
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { HOTLINE_NUMBER, startLocalStack, type LocalStack } from '../../tools/local/local-stack';
-import { loadFlow } from '../../src/flow/validate-flow';
+import { loadFlow } from '../../src/app/flow-file';
 import { TerminalPhone } from '../../tools/local/terminal-phone';
 
 let stack: LocalStack;
@@ -26,7 +26,7 @@ function phone(options: { typing?: boolean } = {}) {
   return {
     type: (line: string) => input.write(`${line}\n`),
     /** Waits until the output has `text` after everything printed before the call. */
-    seen: (text: string) => vi.waitFor(() => expect(printed).toContain(text), { timeout: 10_000, interval: 20 }),
+    seen: (text: string) => vi.waitFor(() => expect(printed).toContain(text), { timeout: 30_000, interval: 20 }),
     get printed() {
       return printed;
     },

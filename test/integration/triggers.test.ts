@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseIncomingCall } from '../../src/adapters/acs/incoming-call';
 import { flowVersion } from '../../src/flow/flow-version';
-import { loadFlow } from '../../src/flow/validate-flow';
+import { loadFlow } from '../../src/app/flow-file';
 import { payload } from '../support/payloads';
 import { OFFICE_HOURS_AT } from '../support/stack';
 import { callbackFrom, startTriggerHarness, waitingContext, type TriggerHarness } from '../support/trigger-harness';
@@ -246,9 +246,15 @@ describe('HTTP trigger: replays, batches, unknown and malformed input', () => {
 
 describe('privacy at rest', () => {
   it('no table row holds a caller\'s phone number, in keys or values', async () => {
+    // A call of its own, through the menus that store what the caller gave: claim, state, markers, collected digits.
+    const { call, callConnectionId } = await connectedCall();
+    await answerPrompt(callConnectionId, 'RecognizeCompleted__choices__8533-dtmf-option-matched.json', { choiceResult: { label: 'account' } });
+    await answerPrompt(callConnectionId, 'RecognizeCompleted__dtmf__8514-stop-tone.json', { dtmfResult: { tones: ['four', 'two'] } });
     const rows: string[] = [];
     for await (const entity of h.app.table.listEntities()) rows.push(JSON.stringify(entity));
-    expect(rows.length).toBeGreaterThan(10);
+    const ofThisCall = rows.filter((row) => row.includes(callConnectionId) || row.includes(call.correlationId));
+    expect(ofThisCall.length).toBeGreaterThanOrEqual(5); // the claim, the state row and one marker per callback
+    expect(ofThisCall.some((row) => row.includes('callerSealed'))).toBe(true);
     // Every caller in these tests dials from +1425555xxxx; GUIDs and times hold long digit runs, so match the number itself.
     expect(rows.filter((row) => /\+\d{7,15}|1425555\d{4}/.test(row))).toEqual([]);
   });

@@ -151,7 +151,7 @@ export function cloudEvent(
 }
 
 /** Polls until the condition holds; the limit only matters on a machine so loaded that the test is wrong anyway. */
-export async function waitFor(condition: () => Promise<boolean> | boolean, what = 'the condition', timeoutMs = 15_000): Promise<void> {
+export async function waitFor(condition: () => Promise<boolean> | boolean, what = 'the condition', timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);

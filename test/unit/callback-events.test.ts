@@ -26,7 +26,7 @@ describe('parseCallbackBody: the payload samples map onto the app\'s events', ()
     ['RecognizeFailed__8534-incorrect-tone.json', { type: 'recognizeFailed', reason: 'wrongKey', subCode: 8534 }],
     ['RecognizeFailed__8547-speech-option-not-matched.json', { type: 'recognizeFailed', reason: 'noMatch', subCode: 8547 }],
     ['RecognizeFailed__8563-speech-not-recognized.json', { type: 'recognizeFailed', reason: 'speechNotRecognized', subCode: 8563 }],
-    ['RecognizeCanceled__8508.json', { type: 'recognizeCanceled' }],
+    ['RecognizeCanceled__8508.json', { type: 'recognizeCanceled', subCode: 8508 }],
     ['recorded-js__callback-body__PlayCompleted.json', { type: 'playCompleted' }],
     ['recorded-js__callback-body__PlayFailed-8535.json', { type: 'playFailed', subCode: 8535 }],
     ['java-unit-test__CallTransferAccepted.json', { type: 'transferAccepted' }],

@@ -143,7 +143,7 @@ describe('decide: failures reprompt by reason, up to the limit, then fall back',
   });
 
   it('treats a canceled Recognize as a failed attempt', () => {
-    const { state, last } = walk(flow, [...toAccount, (s) => ({ type: 'recognizeCanceled', at, operationContext: waitingFor(s) })]);
+    const { state, last } = walk(flow, [...toAccount, (s) => ({ type: 'recognizeCanceled', at, operationContext: waitingFor(s), subCode: 8508 })]);
     expect(state.phase).toMatchObject({ attempt: 2 });
     expect(heard(last)).toContain("Let's try that again.");
   });

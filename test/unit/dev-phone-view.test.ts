@@ -4,7 +4,7 @@ import type { TimelineEntry } from '../../tools/acs-emulator/index.js';
 import { CallView } from '../../tools/dev-phone/call-view';
 import { diagramSvg } from '../../tools/dev-phone/diagram';
 import { flowGraph } from '../../tools/dev-phone/flow-graph';
-import { loadFlow } from '../../src/flow/validate-flow';
+import { loadFlow } from '../../src/app/flow-file';
 
 const graph = flowGraph(loadFlow());
 

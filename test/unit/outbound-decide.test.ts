@@ -3,7 +3,7 @@ import type { CallEvent } from '../../src/domain/call-event';
 import type { CallState } from '../../src/domain/call-state';
 import { decide } from '../../src/domain/decide';
 import { nextAttempt, unansweredOutcome } from '../../src/domain/outbound';
-import { loadFlow } from '../../src/flow/validate-flow';
+import { loadFlow } from '../../src/app/flow-file';
 import { at, choice, connected, defaultFlow as flow, failed, freshCall, heard, keys, played, recognized, transitionOf, walk } from '../support/calls';
 
 /** Times relative to the events' `at` (the support file's clock): placed 10 s before it connects. */

@@ -126,7 +126,8 @@ export interface CallerApiDeps {
   newCallbackQueue(onDelivered: (record: DeliveryRecord) => void): CallbackQueue;
 }
 
-const DEFAULT_WAIT_MS = 10_000;
+/** How long a test waits for what the caller should hear: only a wedged call reaches it, even on a busy machine. */
+const DEFAULT_WAIT_MS = 30_000;
 
 class Handle implements CallHandle {
   constructor(

@@ -1,5 +1,6 @@
 // Runs the whole hotline locally with the dev phone in front of it: `npm run dev-phone`, then open the printed URL.
-import { FlowError, loadFlow } from '../../src/flow/validate-flow';
+import { loadFlow } from '../../src/app/flow-file';
+import { FlowError } from '../../src/flow/validate-flow';
 import { startLocalStack } from '../local/local-stack';
 import { startDevPhone } from './index';
 

@@ -1,7 +1,7 @@
 // `npm run call -- <script.call>...`: plays call scripts against the whole hotline run locally; exits 1 when one goes wrong.
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { loadFlow } from '../../src/flow/validate-flow';
+import { loadFlow } from '../../src/app/flow-file';
 import { runCallScript } from './call-runner';
 import { parseScript, type CallScript } from './call-script';
 import { CliError, flowFileSetting, onInterrupt, readEnv, runCli, timeScaleSetting } from './cli-support';

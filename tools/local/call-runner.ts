@@ -24,7 +24,7 @@ class StepFailed extends Error {}
 export async function runCallScript(stack: LocalStack, script: CallScript, options: RunOptions = {}): Promise<RunResult> {
   let call: CallHandle | undefined;
   // Room for a silence timeout of up to a minute (emulated) between two prompts, plus slack for a busy machine.
-  const waitMs = 60_000 * stack.timeScale + 10_000;
+  const waitMs = 60_000 * stack.timeScale + 30_000;
   let heardCount = 0;
   let reminder: { readonly id: string; readonly to: string } | undefined;
   for (const scripted of script.steps) {

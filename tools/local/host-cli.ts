@@ -3,7 +3,8 @@ import { createApp } from '../../src/app/composition-root';
 import { boundedLine } from '../../src/functions/invocation-log';
 import { logTelemetry, type Log } from '../../src/app/ports';
 import { loadSettings, SettingsError, type Settings } from '../../src/config';
-import { FlowError, loadFlow } from '../../src/flow/validate-flow';
+import { loadFlow } from '../../src/app/flow-file';
+import { FlowError } from '../../src/flow/validate-flow';
 import { CliError, onInterrupt, portSetting, readEnv, runCli } from './cli-support';
 import { localSettings, startFunctionsHost } from './functions-host';
 

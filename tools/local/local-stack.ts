@@ -1,8 +1,9 @@
 // Owns the whole hotline on one machine: Azurite, the ACS emulator and the local Functions host, wired together.
 import { randomBytes, randomUUID } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import { startAcsEmulator, type AcsEmulator, type AcsEmulatorOptions } from '../acs-emulator/index.js';
 import type { Overrides } from '../../src/app/composition-root';
-import type { Telemetry } from '../../src/app/ports';
+import type { Telemetry, Timers } from '../../src/app/ports';
 import { freePort, startAzurite, startAzuriteQueues } from './azurite';
 import { startFunctionsHost, type FunctionsHost } from './functions-host';
 
@@ -57,6 +58,15 @@ export function acsSettingsFor(emulator: AcsEmulator): Record<string, string> {
 }
 
 const silentTelemetry: Telemetry = { trackEvent: () => undefined };
+
+/**
+ * The app's own waits (a throttled request's one-second back-off) run at the emulator's pace when that is faster than
+ * real time, so a test at time scale 0.02 waits 20 ms, not a second; a slowed emulator does not slow them down.
+ */
+function scaledTimers(timeScale: number): Timers {
+  const factor = Math.min(1, timeScale);
+  return { sleep: (ms) => delay(ms * factor), random: Math.random };
+}
 
 /** The app settings of a hotline served at `hostUrl` and wired to this emulator and Azurite; the same names as in Azure. */
 export function stackSettings(options: {
@@ -126,7 +136,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ...(options.log ? { log: options.log } : {}),
       ...(options.runTimers ? { runTimers: true } : {}),
       ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs }),
-      ...(options.overrides ? { overrides: options.overrides } : {}),
+      overrides: { timers: scaledTimers(timeScale), ...options.overrides },
       ...(options.queueRetryDelaySeconds === undefined ? {} : { queueRetryDelaySeconds: options.queueRetryDelaySeconds }),
     });
     stops.push(() => host.close());

@@ -1,6 +1,6 @@
 // `npm start`: the whole hotline on this machine (Azurite, the Functions host, the ACS emulator) and a phone in the terminal.
+import { loadFlow } from '../../src/app/flow-file';
 import { flowVersion } from '../../src/flow/flow-version';
-import { loadFlow } from '../../src/flow/validate-flow';
 import type { AcsEmulator } from '../acs-emulator/index.js';
 import { startDevPhone } from '../dev-phone/index';
 import { checkPortsFree, flowFileSetting, onInterrupt, portSetting, readEnv, runCli, timeScaleSetting, urlSetting } from './cli-support';

@@ -105,7 +105,7 @@ function toCallEvent(type: string, data: EventData, at: string): CallEvent | 'in
     case 'RecognizeFailed':
       return { type: 'recognizeFailed', at, operationContext, subCode, reason: failureReason(subCode) };
     case 'RecognizeCanceled':
-      return { type: 'recognizeCanceled', at, operationContext };
+      return { type: 'recognizeCanceled', at, operationContext, subCode };
     case 'PlayCompleted':
       return { type: 'playCompleted', at, operationContext };
     case 'PlayFailed':
