@@ -198,39 +198,17 @@ function templatesReachableFrom(flow: FlowOutline, start: string): Set<string> {
   const addRef = (ref: PromptRef | undefined) => {
     if (ref !== undefined) for (const name of templatesOfRef(flow, ref)) names.add(name);
   };
-  const menus = flow.menus ?? {};
-  const seen = new Set<string>();
-  /** What a step says, and the menus it leads to: down both sides of a schedule, since the call may go either way. */
-  const visitStep = (step: Step | undefined): void => {
-    if (step === undefined) return;
-    switch (step.kind) {
-      case 'say':
-        addRef(step.say);
-        return visitStep(step.next);
-      case 'schedule':
-        visitStep(step.open);
-        return visitStep(step.closed);
-      case 'menu':
-        return visitMenu(step.menu);
-      case 'transfer':
-      case 'goodbye':
-        return;
-      default:
-        return unknownKind(step);
-    }
-  };
-  const visitMenu = (id: string) => {
-    const menu = menus[id];
-    if (seen.has(id) || !menu) return;
-    seen.add(id);
-    addRef(menu.prompt);
-    for (const ref of Object.values(menu.reprompts ?? {})) addRef(ref);
-    for (const route of menu.routes) visitStep(route.then);
-    visitStep(menu.onMaxAttempts ?? flow.onMaxAttempts);
-  };
+  const walk = walkFlow(flow, {
+    onSay: addRef,
+    onMenu: (_, menu) => {
+      if (!menu) return;
+      addRef(menu.prompt);
+      for (const ref of Object.values(menu.reprompts ?? {})) addRef(ref);
+    },
+  });
   for (const ref of [flow.goodbye, flow.apology, ...Object.values(flow.reprompts)]) addRef(ref);
-  visitStep(flow.onMaxAttempts);
-  visitMenu(start);
+  walk.fromStep(flow.onMaxAttempts);
+  walk.fromMenu(start);
   return names;
 }
 
@@ -318,16 +296,41 @@ function unreachableMenus(flow: FlowOutline): string[] {
   const menus = flow.menus;
   if (menus === undefined || flow.start === undefined) return [];
   let unknowable = false;
-  const visitStep = (step: Step | undefined): void => {
-    if (step === undefined) return void (unknowable = true);
+  const walk = walkFlow(flow, {
+    onMenu: (id, menu) => {
+      reached.add(id);
+      if (!menu) unknowable = true;
+    },
+    onBrokenStep: () => (unknowable = true),
+  });
+  walk.fromMenu(flow.start);
+  for (const campaign of Object.values(flow.campaigns)) walk.fromMenu(campaign.start);
+  return unknowable ? [] : Object.keys(menus).filter((id) => !reached.has(id));
+}
+
+interface FlowVisitor {
+  /** Once per menu a call can reach; `undefined` when the menu's entry failed the schema. */
+  readonly onMenu?: (id: string, menu: MenuOutline | undefined) => void;
+  readonly onSay?: (ref: PromptRef) => void;
+  /** A step that is missing or failed the schema: where it would lead is unknown. */
+  readonly onBrokenStep?: () => void;
+}
+
+/** Follows calls through the flow, each menu once: down both sides of a schedule, since a call may go either way. */
+function walkFlow(flow: FlowOutline, visitor: FlowVisitor): { fromMenu(id: string): void; fromStep(step: Step | undefined): void } {
+  const menus = flow.menus ?? {};
+  const seen = new Set<string>();
+  const fromStep = (step: Step | undefined): void => {
+    if (step === undefined) return visitor.onBrokenStep?.();
     switch (step.kind) {
       case 'menu':
-        return visitMenu(step.menu);
+        return fromMenu(step.menu);
       case 'say':
-        return visitStep(step.next);
+        visitor.onSay?.(step.say);
+        return fromStep(step.next);
       case 'schedule':
-        visitStep(step.open);
-        return visitStep(step.closed);
+        fromStep(step.open);
+        return fromStep(step.closed);
       case 'transfer':
       case 'goodbye':
         return;
@@ -335,17 +338,16 @@ function unreachableMenus(flow: FlowOutline): string[] {
         return unknownKind(step);
     }
   };
-  const visitMenu = (id: string) => {
+  const fromMenu = (id: string): void => {
+    if (seen.has(id) || !(id in menus)) return;
+    seen.add(id);
     const menu = menus[id];
-    if (reached.has(id) || !(id in menus)) return;
-    reached.add(id);
-    if (!menu) return void (unknowable = true);
-    menu.routes.forEach((route) => visitStep(route.then));
-    visitStep(menu.onMaxAttempts ?? flow.onMaxAttempts);
+    visitor.onMenu?.(id, menu);
+    if (!menu) return;
+    for (const route of menu.routes) fromStep(route.then);
+    fromStep(menu.onMaxAttempts ?? flow.onMaxAttempts);
   };
-  visitMenu(flow.start);
-  for (const campaign of Object.values(flow.campaigns)) visitMenu(campaign.start);
-  return unknowable ? [] : Object.keys(menus).filter((id) => !reached.has(id));
+  return { fromMenu, fromStep };
 }
 
 /** The fields of a prompt that may be given per language. */
