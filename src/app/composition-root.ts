@@ -97,6 +97,7 @@ export function createApp(settings: Settings, telemetry: Telemetry, overrides: O
   const store = new CallStore(table);
   const callers = new CallerIdentity(settings.pseudonymKey);
   const clock = overrides.clock ?? systemClock;
+  const timers = overrides.timers ?? systemTimers;
   const binding = callbackBinding(settings);
   const outbound = settings.outbound && outboundCalls(settings.outbound, credential);
   function outboundCalls(outboundSettings: NonNullable<Settings['outbound']>, queueCredential: DefaultAzureCredential | undefined) {
@@ -110,6 +111,7 @@ export function createApp(settings: Settings, telemetry: Telemetry, overrides: O
       callers,
       telemetry,
       clock,
+      timers,
       // One function for every outbound callback URL, so binding callbacks to their call changes it in one place.
       callbackUrlFor: (requestId) => binding.urlFor(outboundBindingSubject(requestId)),
       cognitiveServicesEndpoint: settings.cognitiveServicesEndpoint,
@@ -127,7 +129,7 @@ export function createApp(settings: Settings, telemetry: Telemetry, overrides: O
     callers,
     telemetry,
     clock,
-    timers: overrides.timers ?? systemTimers,
+    timers,
     binding,
     cognitiveServicesEndpoint: settings.cognitiveServicesEndpoint,
     stallAfterMs: stallThresholdsMs(flow, settings.stallAfterSeconds),

@@ -1,12 +1,11 @@
 // Owns which flow each call runs on: the current one, or the version the call started on, read once from the store
 // and kept. Stores the current version before the first call starts on it, and again hourly so retention keeps it.
-import { FlowVersionStore } from '../adapters/tables/flow-versions';
 import { positionExists } from '../domain/missing-flow';
 import type { CallState } from '../domain/call-state';
 import type { Flow } from '../flow/flow-schema';
 import { canonicalJson } from '../flow/flow-version';
 import { parseFlow } from '../flow/validate-flow';
-import type { Clock, Log } from './ports';
+import type { Clock, FlowVersionStorage, Log } from './ports';
 
 /** An instance says again that it serves its version this often, well inside any retention period. */
 const RESTORE_EVERY_MS = 3_600_000;
@@ -26,7 +25,7 @@ export class FlowLibrary {
   constructor(
     readonly current: Flow,
     readonly currentVersion: string,
-    private readonly store: FlowVersionStore,
+    private readonly store: FlowVersionStorage,
     private readonly clock: Clock,
   ) {}
 

@@ -1,11 +1,6 @@
 // Owns the shell around the decision core: load state, decide, save with the event's marker, then act.
-import { setTimeout as sleep } from 'node:timers/promises';
-import { outboundRequestOf } from '../adapters/acs/callback-binding';
 import { newNonce } from './call-nonce';
-import type { CallbackEvent } from '../adapters/acs/callback-events';
-import type { IncomingCall } from '../adapters/acs/incoming-call';
-import type { CallerIdentity } from '../adapters/privacy/caller-identity';
-import { statusOf, WAITING_PHASES, type CallStore, type CleanupResult, type StoredCall, type WaitingPhase } from '../adapters/tables/call-store';
+import { CommitConflict, MAX_COMMIT_ATTEMPTS } from './commit-conflict';
 import type { CallAction, CallMilestone } from '../domain/call-action';
 import type { CallEvent } from '../domain/call-event';
 import { newCallState, type CallState } from '../domain/call-state';
@@ -13,7 +8,25 @@ import { decide } from '../domain/decide';
 import { decideWithoutOwnFlow } from '../domain/missing-flow';
 import type { Flow } from '../flow/flow-schema';
 import type { FlowLibrary } from './flow-library';
-import type { CallControl, Clock, Log, Telemetry, Timers } from './ports';
+import { describeError } from '../describe-error';
+import { unreachable } from './unreachable';
+import type {
+  ActionResult,
+  AnswerResult,
+  CallBindings,
+  CallbackEvent,
+  CallControl,
+  CallerPrivacy,
+  CallStorage,
+  CleanupResult,
+  Clock,
+  IncomingCall,
+  Log,
+  StoredCall,
+  Telemetry,
+  Timers,
+  WaitingPhase,
+} from './ports';
 
 /** A call rings for 30 s; answering later than that cannot reach the caller. */
 export const RING_WINDOW_MS = 30_000;
@@ -42,8 +55,6 @@ const OWNER_WRAP_UP_MS = 5_000;
 const ACTIONS_DEADLINE_MS = 10_000;
 /** How long to wait after a 429 without Retry-After (which the SDK does not retry). */
 const THROTTLE_PAUSE_MS = 1_000;
-/** Lost ETag races are retried on fresh state; more than this means something is wrong, not busy. */
-const MAX_COMMIT_ATTEMPTS = 5;
 /** A call that goes quiet this long without ending is over, whatever its row says; retention may remove it. */
 const ABANDONED_AFTER_MS = 24 * 3_600_000;
 
@@ -56,14 +67,6 @@ export interface WatchdogResult {
   readonly stalled: number;
   readonly recovered: number;
   readonly failed: number;
-}
-
-/** Too many lost ETag races in a row for one event: worth a redelivery, not a 500. */
-export class CommitConflict extends Error {
-  constructor(callConnectionId: string) {
-    super(`gave up after ${MAX_COMMIT_ATTEMPTS} conflicting writes for call ${callConnectionId}`);
-    this.name = 'CommitConflict';
-  }
 }
 
 /**
@@ -88,14 +91,14 @@ export interface HotlineDependencies {
   readonly flow: Flow;
   /** The current flow's version and every version live calls started on. */
   readonly flows: FlowLibrary;
-  readonly store: CallStore;
+  readonly store: CallStorage;
   readonly calls: CallControl;
-  readonly callers: CallerIdentity;
+  readonly callers: CallerPrivacy;
   readonly telemetry: Telemetry;
   readonly clock: Clock;
   readonly timers: Timers;
   /** The callback URL for a call, carrying the value that binds callbacks to it. */
-  readonly binding: { urlFor(correlationId: string): string };
+  readonly binding: CallBindings;
   readonly cognitiveServicesEndpoint: string;
   readonly stallAfterMs: Readonly<Record<WaitingPhase, number>>;
   readonly retentionMs: number;
@@ -152,28 +155,27 @@ export class Hotline {
       return 'duplicate';
     }
 
-    let callConnectionId: string;
-    try {
-      const request = {
-        incomingCallContext: call.incomingCallContext,
-        callbackUrl: this.deps.binding.urlFor(callKey),
-        cognitiveServicesEndpoint: this.deps.cognitiveServicesEndpoint,
-        operationContext: `answer:${callKey}`,
-      };
-      const extend = () => store.updateClaim(callKey, { status: 'answering', deadline: new Date(deadline + OWNER_WRAP_UP_MS).toISOString() });
-      ({ callConnectionId } = await this.answerBy(startBy, deadline, request, extend));
-    } catch (error) {
-      const status = statusOf(error);
-      const statusCode = String(status ?? 'none');
-      const throttled = status === 429;
-      if (throttled || isTimeout(error)) {
-        const reason = throttled ? 'throttled' : 'timedOut';
+    const request = {
+      incomingCallContext: call.incomingCallContext,
+      callbackUrl: this.deps.binding.urlFor(callKey),
+      cognitiveServicesEndpoint: this.deps.cognitiveServicesEndpoint,
+      operationContext: `answer:${callKey}`,
+    };
+    const extend = () => store.updateClaim(callKey, { status: 'answering', deadline: new Date(deadline + OWNER_WRAP_UP_MS).toISOString() });
+    const answer = await this.answerBy(startBy, deadline, request, extend);
+    switch (answer.kind) {
+      case 'answered':
+        break;
+      case 'throttled':
+      case 'timedOut': {
+        const reason = answer.kind;
+        const statusCode = String(answer.statusCode ?? 'none');
         if (canHandOver) {
           // Refused (429) before ACS acted on it, or not answered by our deadline: a redelivery may try again, and
           // Event Grid's (10 s on) still lands inside the ring window. The claim is released for it.
           telemetry.trackEvent('CallNotAnswered', { callKey, reason, statusCode, flowVersion });
           log.warn('answer not done in time; handing over to Event Grid\'s redelivery', { callKey, reason });
-          await store.updateClaim(callKey, { status: throttled ? 'answerThrottled' : 'answerTimedOut' }).catch(() => undefined);
+          await store.updateClaim(callKey, { status: reason === 'throttled' ? 'answerThrottled' : 'answerTimedOut' }).catch(() => undefined);
           return 'retryLater';
         }
         // A redelivery would land after the ring window: the caller is gone, so the failure is recorded, not retried.
@@ -182,12 +184,18 @@ export class Hotline {
         await store.updateClaim(callKey, { status: 'answerFailed' }).catch(() => undefined);
         return 'answerFailed';
       }
-      // Anything else a retry would meet again, and a lost response was already retried by the SDK: record and move on.
-      telemetry.trackEvent('CallNotAnswered', { callKey, reason: 'answerFailed', statusCode, flowVersion });
-      log.error('answer failed', { callKey, statusCode, error: describe(error) });
-      await store.updateClaim(callKey, { status: 'answerFailed' }).catch(() => undefined);
-      return 'answerFailed';
+      case 'failed': {
+        // Anything else a retry would meet again, and a lost response was already retried by the SDK: record and move on.
+        const statusCode = String(answer.statusCode ?? 'none');
+        telemetry.trackEvent('CallNotAnswered', { callKey, reason: 'answerFailed', statusCode, flowVersion });
+        log.error('answer failed', { callKey, statusCode, error: answer.error });
+        await store.updateClaim(callKey, { status: 'answerFailed' }).catch(() => undefined);
+        return 'answerFailed';
+      }
+      default:
+        return unreachable(answer, 'answer result');
     }
+    const { callConnectionId } = answer;
 
     telemetry.trackEvent('CallAnswered', { callKey, callConnectionId, flowVersion }, { ringMs: Math.max(0, ringMs) });
     try {
@@ -205,7 +213,7 @@ export class Hotline {
       await store.updateClaim(callKey, { status: 'answered', callConnectionId });
     } catch (error) {
       // The call is answered; the first callback rebuilds its state from the claim, so this is not fatal.
-      log.warn('could not record the answered call; callbacks will start it from the claim', { callKey, error: describe(error) });
+      log.warn('could not record the answered call; callbacks will start it from the claim', { callKey, error: describeError(error) });
     }
     return 'answered';
   }
@@ -220,27 +228,24 @@ export class Hotline {
     deadline: number,
     request: Omit<Parameters<CallControl['answer']>[0], 'abortSignal'>,
     extend: () => Promise<void>,
-  ): Promise<{ callConnectionId: string }> {
+  ): Promise<AnswerResult> {
     const remaining = (until: number) => until - this.deps.clock.now().getTime();
     let abortSignal = AbortSignal.timeout(Math.max(0, remaining(startBy)));
     let extended = startBy >= deadline;
     for (;;) {
-      try {
-        return await this.deps.calls.answer({ ...request, abortSignal });
-      } catch (error) {
-        // Only a refusal is retried here: a try that timed out may have landed, and a fresh answerCall would carry a
-        // fresh repeatability id. That is the redelivery's to decide, once this owner has handed the claim over.
-        if (statusOf(error) !== 429 || remaining(deadline) < THROTTLE_PAUSE_MS) throw error;
-        if (!extended) {
-          // Storage failing here throws: the owner stops, and its short deadline lets Event Grid's retry take over.
-          await extend();
-          extended = true;
-          abortSignal = AbortSignal.timeout(Math.max(0, remaining(deadline)));
-        }
-        // Not the Timers port: this pause must end when the deadline's abort signal fires, and the port takes no signal.
-        await sleep(THROTTLE_PAUSE_MS, undefined, { signal: abortSignal }).catch(() => undefined);
-        if (abortSignal.aborted) throw error;
+      const answer = await this.deps.calls.answer({ ...request, abortSignal });
+      // Only a refusal is retried here: a try that timed out may have landed, and a fresh answerCall would carry a
+      // fresh repeatability id. That is the redelivery's to decide, once this owner has handed the claim over.
+      if (answer.kind !== 'throttled' || remaining(deadline) < THROTTLE_PAUSE_MS) return answer;
+      if (!extended) {
+        // Storage failing here throws: the owner stops, and its short deadline lets Event Grid's retry take over.
+        await extend();
+        extended = true;
+        abortSignal = AbortSignal.timeout(Math.max(0, remaining(deadline)));
       }
+      // The pause ends early when the deadline's abort signal fires.
+      await this.deps.timers.sleep(THROTTLE_PAUSE_MS, abortSignal);
+      if (abortSignal.aborted) return answer;
     }
   }
 
@@ -272,7 +277,7 @@ export class Hotline {
     const context = { callConnectionId: target.callConnectionId, eventId: target.id, eventType: event.type };
     for (let attempt = 1; attempt <= MAX_COMMIT_ATTEMPTS; attempt++) {
       const stored = (await this.deps.store.load(target.callConnectionId)) ?? (await this.startFromClaim(target, log));
-      if (stored === 'forked' || (stored && boundTo !== undefined && !isBoundTo(stored.state, boundTo))) {
+      if (stored === 'forked' || (stored && boundTo !== undefined && !isBoundTo(this.deps.binding, stored.state, boundTo))) {
         this.deps.telemetry.trackEvent('CallbackRejected', { reason: 'binding', status: '403', eventType: event.type });
         log.warn(stored === 'forked' ? 'callback for another connection of an answered call refused' : 'callback for a call other than its URL names refused', context);
         return 'forged';
@@ -308,7 +313,7 @@ export class Hotline {
   async recoverStalledCalls(log: Log): Promise<WatchdogResult> {
     const now = this.deps.clock.now();
     const cutoffs = Object.fromEntries(
-      WAITING_PHASES.map((phase) => [phase, new Date(now.getTime() - this.deps.stallAfterMs[phase]).toISOString()]),
+      Object.entries(this.deps.stallAfterMs).map(([phase, stallMs]) => [phase, new Date(now.getTime() - stallMs).toISOString()]),
     ) as Record<WaitingPhase, string>;
     const waiting = await this.deps.store.findWaiting(cutoffs);
     let recovered = 0;
@@ -324,7 +329,7 @@ export class Hotline {
       } catch (error) {
         // One call's storage trouble must not stop the sweep; the next sweep finds it again.
         failed++;
-        log.error('watchdog could not recover a call', { callConnectionId: call.callConnectionId, error: describe(error) });
+        log.error('watchdog could not recover a call', { callConnectionId: call.callConnectionId, error: describeError(error) });
       }
     }
     return { stalled: waiting.length, recovered, failed };
@@ -357,7 +362,7 @@ export class Hotline {
     return this.deps.flows.ensureCurrentStored().then(
       () => true,
       (error: unknown) => {
-        log.warn('could not store the current flow version; calls after a deploy may not find it', { flowVersion: this.deps.flows.currentVersion, error: describe(error) });
+        log.warn('could not store the current flow version; calls after a deploy may not find it', { flowVersion: this.deps.flows.currentVersion, error: describeError(error) });
         return false;
       },
     );
@@ -403,29 +408,32 @@ export class Hotline {
     // One deadline for the transition's actions, retries included: a hung ACS must not hold the callback.
     const abortSignal = AbortSignal.timeout(ACTIONS_DEADLINE_MS);
     for (const action of actions) {
-      try {
-        await withThrottleRetry(this.deps.timers, 1, () =>
-          untilAborted(this.deps.calls.execute(callConnectionId, this.deps.callers.unseal(callerSealed), action, abortSignal), abortSignal),
-        );
-      } catch (error) {
-        const status = statusOf(error);
-        const code = acsErrorCode(error);
-        this.deps.telemetry.trackEvent('ActionFailed', {
-          callConnectionId,
-          action: action.type,
-          statusCode: String(status ?? 'none'),
-          code: code ?? 'none',
-          flowVersion: stored.state.flowVersion ?? 'none',
-        });
-        const details = { callConnectionId, action: action.type, status, code, error: describe(error) };
-        if (!isCallGone(status, code)) {
+      const result = await withThrottleRetry(this.deps.timers, 1, () =>
+        this.deps.calls.execute(callConnectionId, this.deps.callers.unseal(callerSealed), action, abortSignal),
+      );
+      if (result.kind === 'done') continue;
+      const { statusCode, code, error } = result;
+      this.deps.telemetry.trackEvent('ActionFailed', {
+        callConnectionId,
+        action: action.type,
+        statusCode: String(statusCode ?? 'none'),
+        code: code ?? 'none',
+        flowVersion: stored.state.flowVersion ?? 'none',
+      });
+      const details = { callConnectionId, action: action.type, status: statusCode, code, error };
+      switch (result.kind) {
+        case 'throttled':
+        case 'failed':
           log.error('ACS action failed', details);
           return;
+        case 'callGone': {
+          log.warn('call already gone', details);
+          const gone: CallEvent = { type: 'callDisconnected', at: this.deps.clock.now().toISOString(), subCode: result.subCode };
+          await this.apply({ id: `gone-${sequence}-${action.type}`, callConnectionId, correlationId: undefined }, gone, log);
+          return;
         }
-        log.warn('call already gone', details);
-        const gone: CallEvent = { type: 'callDisconnected', at: this.deps.clock.now().toISOString(), subCode: Number(code ?? 0) };
-        await this.apply({ id: `gone-${sequence}-${action.type}`, callConnectionId, correlationId: undefined }, gone, log);
-        return;
+        default:
+          return unreachable(result, 'action result');
       }
     }
   }
@@ -436,7 +444,7 @@ export class Hotline {
     try {
       await this.deps.outbound.onMilestones(milestones, log);
     } catch (error) {
-      log.error('could not record an outbound call\'s end on its request', { error: describe(error) });
+      log.error('could not record an outbound call\'s end on its request', { error: describeError(error) });
     }
   }
 
@@ -458,30 +466,12 @@ export class Hotline {
  * The SDK does not retry a 429 without Retry-After, and a throttled request was not carried out, so retrying it is
  * safe: a second apart, `retries` times, then the caller of this decides.
  */
-async function withThrottleRetry<T>(timers: Timers, retries: number, request: () => Promise<T>): Promise<T> {
+async function withThrottleRetry(timers: Timers, retries: number, request: () => Promise<ActionResult>): Promise<ActionResult> {
   for (let attempt = 0; ; attempt++) {
-    try {
-      return await request();
-    } catch (error) {
-      if (statusOf(error) !== 429 || attempt >= retries) throw error;
-      await timers.sleep(1_000);
-    }
+    const result = await request();
+    if (result.kind !== 'throttled' || attempt >= retries) return result;
+    await timers.sleep(THROTTLE_PAUSE_MS);
   }
-}
-
-/**
- * The per-call random part of every operationContext, so a result for the current prompt cannot be guessed from the
- * flow (`main-menu:1:1`). Starts with a letter so it never reads as the sequence number before it.
- */
-
-/** The SDK drops the abort signal of some requests (startRecognizing), so the deadline is also enforced on the wait. */
-function untilAborted<T>(request: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason as Error);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason as Error);
-    signal.addEventListener('abort', onAbort, { once: true });
-    request.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
 }
 
 interface EventTarget {
@@ -492,25 +482,11 @@ interface EventTarget {
   readonly operationContext?: string | undefined;
 }
 
-/** What AbortSignal.timeout raises through the SDK: the request may or may not have reached ACS. */
-const isTimeout = (error: unknown) => error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError');
-
-/** 404 (8522): the call or participant is gone; 400/8528: the call was terminated. Either way it is over. */
-const isCallGone = (status: number | undefined, code: string | undefined) => status === 404 || (status === 400 && code === '8528');
-
-function acsErrorCode(error: unknown): string | undefined {
-  return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-}
-
 /**
  * Whether a call is the one its callback URL was issued for: an answered call by its correlation id, an outbound call
  * by its request (ACS gives it a correlation id only once createCall returns, after the URL was handed over).
  */
-function isBoundTo(state: CallState, boundTo: string): boolean {
-  const requestId = outboundRequestOf(boundTo);
+function isBoundTo(bindings: CallBindings, state: CallState, boundTo: string): boolean {
+  const requestId = bindings.outboundRequestOf(boundTo);
   return requestId === undefined ? state.correlationId === boundTo : state.outbound?.requestId === requestId;
 }

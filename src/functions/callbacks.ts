@@ -4,7 +4,8 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/fu
 import { parseCallbackBody } from '../adapters/acs/callback-events';
 import type { App, CallbackGuard } from '../app/composition-root';
 import type { Telemetry } from '../app/ports';
-import { describeError, failureCause, isOutage } from './failure-cause';
+import { describeError } from '../describe-error';
+import { failureCause, isOutage } from './failure-cause';
 import { invocationLog } from './invocation-log';
 
 /** ACS callbacks are a few KiB; anything far larger is refused before it is read into memory. */

@@ -4,7 +4,8 @@ import { parseIncomingCall } from '../adapters/acs/incoming-call';
 import type { App } from '../app/composition-root';
 import type { IncomingCallOutcome } from '../app/hotline';
 import type { Telemetry } from '../app/ports';
-import { describeError, failureCause, isOutage } from './failure-cause';
+import { describeError } from '../describe-error';
+import { failureCause, isOutage } from './failure-cause';
 import { invocationLog } from './invocation-log';
 
 /**

@@ -2,7 +2,8 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import type { App } from '../app/composition-root';
 import type { Telemetry } from '../app/ports';
-import { describeError, failureCause } from './failure-cause';
+import { describeError } from '../describe-error';
+import { failureCause } from './failure-cause';
 import { invocationLog } from './invocation-log';
 
 export const OUTBOUND_ROUTE = 'outbound-calls';

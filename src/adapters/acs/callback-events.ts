@@ -1,9 +1,10 @@
 // Owns reading ACS callback bodies: the CloudEvent array checked, each event mapped to the app's own terms.
 // The SDK's parseCallAutomationEvent reads only element [0] and throws on unknown types, so it is not used.
+import type { CallbackEvent } from '../../app/ports';
 import * as z from '../../zod-mini';
 import type { CallEvent, RecognizeFailureReason, RecognizedInput } from '../../domain/call-event';
 import { SENTIMENTS, type Sentiment } from '../../flow/flow-schema';
-import { isSafeKey } from '../tables/call-store';
+import { isSafeKey } from '../wire-id';
 import { toneKeys } from './call-automation';
 
 const PREFIX = 'Microsoft.Communication.';
@@ -21,19 +22,6 @@ const cloudEvent = z.object({
   }),
 });
 const callbackBody = z.array(cloudEvent).check(z.minLength(1, 'must hold at least one event'), z.maxLength(100, 'must hold at most 100 events'));
-
-export interface CallbackEvent {
-  readonly id: string;
-  /** The type without the `Microsoft.Communication.` prefix, for logs and metrics. */
-  readonly type: string;
-  readonly callConnectionId: string;
-  readonly correlationId: string | undefined;
-  /** What the request that caused it was stamped with; an outbound call's CallConnected carries its request's. */
-  readonly operationContext: string | undefined;
-  /** `undefined` for events the hotline does not act on (PlayStarted, ParticipantsUpdated, unknown types). */
-  readonly event: CallEvent | undefined;
-  readonly known: boolean;
-}
 
 export type ParsedCallbacks = { readonly ok: true; readonly events: readonly CallbackEvent[] } | { readonly ok: false; readonly error: string };
 
