@@ -15,7 +15,8 @@ import type { Flow } from '../flow/flow-schema';
 import { flowVersion } from '../flow/flow-version';
 import { loadFlow } from './flow-file';
 import { FlowLibrary } from './flow-library';
-import { Hotline, stallThresholdsMs } from './hotline';
+import { Hotline } from './hotline';
+import { stallThresholdsMs } from './sweeps';
 import { OutboundCalls } from './outbound';
 import { systemClock, systemTimers, type CallControl, type Clock, type OutboundDialer, type Telemetry, type Timers } from './ports';
 

@@ -5,6 +5,7 @@ import type { CallState } from '../domain/call-state';
 import type { Flow } from '../flow/flow-schema';
 import { canonicalJson } from '../flow/flow-version';
 import { parseFlow } from '../flow/validate-flow';
+import { describeError } from '../describe-error';
 import type { Clock, FlowVersionStorage, Log } from './ports';
 
 /** An instance says again that it serves its version this often, well inside any retention period. */
@@ -81,4 +82,15 @@ export class FlowLibrary {
     for (const version of retired) await this.store.delete(version);
     return { retired };
   }
+}
+
+/** Resolves to whether the current version is stored; a failure is logged, and the next call tries again. */
+export function storeCurrentVersion(flows: FlowLibrary, log: Log): Promise<boolean> {
+  return flows.ensureCurrentStored().then(
+    () => true,
+    (error: unknown) => {
+      log.warn('could not store the current flow version; calls after a deploy may not find it', { flowVersion: flows.currentVersion, error: describeError(error) });
+      return false;
+    },
+  );
 }
