@@ -18,9 +18,8 @@ import { FlowLibrary } from './flow-library';
 import { Hotline } from './hotline';
 import { stallThresholdsMs } from './sweeps';
 import { OutboundCalls } from './outbound';
+import { CALLBACK_ROUTE } from './routes';
 import { systemClock, systemTimers, type CallControl, type Clock, type OutboundDialer, type Telemetry, type Timers } from './ports';
-
-export const CALLBACK_ROUTE = 'callbacks';
 
 export interface App {
   readonly hotline: Hotline;
@@ -102,7 +101,7 @@ export function createApp(settings: Settings, telemetry: Telemetry, overrides: O
   const binding = callbackBinding(settings);
   const outbound = settings.outbound && outboundCalls(settings.outbound, credential);
   function outboundCalls(outboundSettings: NonNullable<Settings['outbound']>, queueCredential: DefaultAzureCredential | undefined) {
-    const queue = OutboundQueue.fromSettings(outboundSettings, queueCredential);
+    const queue = OutboundQueue.fromSettings(outboundSettings, () => requireCredential(queueCredential));
     const outboundCalls = new OutboundCalls({
       flow,
       requests: new OutboundStore(table),

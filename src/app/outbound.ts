@@ -7,6 +7,7 @@ import { newCallState, type CallState } from '../domain/call-state';
 import { decide } from '../domain/decide';
 import { attemptOutcome, nextAttempt } from '../domain/outbound';
 import type { Flow } from '../flow/flow-schema';
+import { E164 } from '../config';
 import * as z from '../zod-mini';
 import { unreachable } from './unreachable';
 import type { CallerPrivacy, CallStorage, Clock, Log, OutboundDialer, OutboundRequest, OutboundRequests, PlacementMessage, PlacementQueue, StoredRequest, Telemetry, Timers } from './ports';
@@ -14,7 +15,7 @@ import type { CallerPrivacy, CallStorage, Clock, Log, OutboundDialer, OutboundRe
 /** What a POST may carry; the variables' own sizes are checked against the campaign. */
 const MAX_VARIABLE_LENGTH = 200;
 const requestBody = z.strictObject({
-  to: z.string().check(z.regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 phone number such as +14255550123')),
+  to: z.string().check(z.regex(E164, 'must be an E.164 phone number such as +14255550123')),
   campaign: z.string().check(z.minLength(1), z.maxLength(40)),
   variables: z._default(z.record(z.string().check(z.maxLength(40)), z.string()), {}),
   notBefore: z.optional(z.iso.datetime({ offset: true, error: 'must be an ISO 8601 time such as 2026-12-01T14:00:00Z' })),

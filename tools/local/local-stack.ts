@@ -6,8 +6,9 @@ import { timersAtPace, type Telemetry, type Timers } from '../../src/app/ports';
 import { freePort, startAzurite, startAzuriteQueues } from './azurite';
 import { startFunctionsHost, type FunctionsHost } from './functions-host';
 
-export const HOTLINE_NUMBER = '+18005550100';
-export const OPERATOR_NUMBER = '+18005550199';
+import { HOTLINE_NUMBER, OPERATOR_NUMBER } from './constants';
+
+export { HOTLINE_NUMBER, OPERATOR_NUMBER };
 
 export interface LocalStackOptions {
   /** An Azurite already running (tests share one); otherwise one is started in memory. */

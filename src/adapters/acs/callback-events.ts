@@ -3,7 +3,7 @@
 import type { CallbackEvent } from '../../app/ports';
 import * as z from '../../zod-mini';
 import type { CallEvent, RecognizeFailureReason, RecognizedInput } from '../../domain/call-event';
-import { SENTIMENTS, type Sentiment } from '../../flow/flow-schema';
+import { LANGUAGE_TAG, SENTIMENTS, type Sentiment } from '../../flow/flow-schema';
 import { isSafeKey } from '../wire-id';
 import { toneKeys } from './call-automation';
 
@@ -168,8 +168,6 @@ function recognizedInput(data: EventData): RecognizedInput | undefined {
   return undefined;
 }
 
-const languageTag = /^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/;
-
 /** Language identification and sentiment, read leniently: a missing or malformed one is dropped, never fatal. */
 function identificationResults(data: EventData): { language: string | undefined; sentiment: Sentiment | undefined } {
   const result = (data['choiceResult'] ?? data['speechResult']) as Record<string, unknown> | null | undefined;
@@ -181,7 +179,7 @@ function identificationResults(data: EventData): { language: string | undefined;
       ? analysis.sentiment.toLowerCase()
       : undefined;
   return {
-    language: typeof language === 'string' && languageTag.test(language) ? language : undefined,
+    language: typeof language === 'string' && LANGUAGE_TAG.test(language) ? language : undefined,
     sentiment: SENTIMENTS.find((known) => known === sentiment),
   };
 }

@@ -40,14 +40,14 @@ export class OutboundQueue implements PlacementQueue {
     private readonly createIfMissing = false,
   ) {}
 
-  static fromSettings(settings: OutboundSettings, credential: TokenCredential | undefined): OutboundQueue {
+  /** `credential` is asked for only when the settings name an endpoint rather than a connection string. */
+  static fromSettings(settings: OutboundSettings, credential: () => TokenCredential): OutboundQueue {
     const retryOptions = { maxTries: 3, retryDelayInMs: 200, maxRetryDelayInMs: 1_000 };
     if (settings.queue.kind === 'connectionString') {
       return new OutboundQueue(new QueueClient(settings.queue.connectionString, settings.queueName, { retryOptions }), true);
     }
-    if (!credential) throw new Error('a managed identity credential was expected for the queue');
     const url = `${settings.queue.endpoint.replace(/\/+$/, '')}/${settings.queueName}`;
-    return new OutboundQueue(new QueueClient(url, credential, { retryOptions }));
+    return new OutboundQueue(new QueueClient(url, credential(), { retryOptions }));
   }
 
   /** Visible after `delaySeconds` (whole seconds, capped at the queue's 7 days): how notBefore and retry spacing wait. */

@@ -4,7 +4,7 @@ import { odata, RestError, TableClient, TableTransaction, type TableEntity } fro
 import type { CallStorage, CleanupResult, CommitResult, IncomingCallClaim, StoredCall, WaitingCall, WaitingPhase } from '../../app/ports';
 import type { CallState } from '../../domain/call-state';
 import { isTimeout, statusOf } from '../rest-errors';
-import { isTableMissing, TableMissing } from './storage-failure';
+import { deleteIfPresent, isTableMissing, TableMissing } from './storage-failure';
 
 const STATE_ROW = 'state';
 const CLAIM_ROW = 'claim';
@@ -177,7 +177,7 @@ export class CallStore implements CallStorage {
     }
     let claims = 0;
     for await (const page of this.pagesOf(odata`RowKey eq ${CLAIM_ROW} and at lt ${cutoff}`)) {
-      await Promise.all(page.map((partitionKey) => this.deleteIfPresent(partitionKey, CLAIM_ROW)));
+      await Promise.all(page.map((partitionKey) => deleteIfPresent(this.table, partitionKey, CLAIM_ROW, this.options().abortSignal)));
       claims += page.length;
     }
     return { calls, claims, rows: rows + claims };
@@ -201,14 +201,6 @@ export class CallStore implements CallStorage {
       await this.submit(transaction);
     }
     return rowKeys.length;
-  }
-
-  private async deleteIfPresent(partitionKey: string, rowKey: string): Promise<void> {
-    try {
-      await this.table.deleteEntity(partitionKey, rowKey, this.options());
-    } catch (error) {
-      if (statusOf(error) !== 404 || isTableMissing(error)) throw error;
-    }
   }
 
   /** A transaction's failure can come back as a sub-response instead of a thrown error. */

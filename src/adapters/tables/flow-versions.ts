@@ -3,6 +3,7 @@
 import { odata, type TableClient, type TableEntity } from '@azure/data-tables';
 import type { FlowVersionStorage, StoredVersion } from '../../app/ports';
 import { statusOf } from '../rest-errors';
+import { deleteIfPresent } from './storage-failure';
 
 const VERSION_ROW = 'flow';
 const versionPartition = (version: string) => `flow|${version}`;
@@ -69,12 +70,8 @@ export class FlowVersionStore implements FlowVersionStorage {
     return used;
   }
 
-  async delete(version: string): Promise<void> {
-    try {
-      await this.table.deleteEntity(versionPartition(version), VERSION_ROW, this.options());
-    } catch (error) {
-      if (statusOf(error) !== 404) throw error;
-    }
+  delete(version: string): Promise<void> {
+    return deleteIfPresent(this.table, versionPartition(version), VERSION_ROW, this.options().abortSignal);
   }
 
   private options() {

@@ -2,6 +2,7 @@
 import { odata, TableClient, type TableEntity } from '@azure/data-tables';
 import type { OutboundRequest, OutboundRequests, RequestStatus, StoredRequest } from '../../app/ports';
 import { statusOf } from '../rest-errors';
+import { deleteIfPresent } from './storage-failure';
 
 const REQUEST_ROW = 'request';
 const requestPartition = (id: string) => `outbound|${id}`;
@@ -51,12 +52,8 @@ export class OutboundStore implements OutboundRequests {
     }
   }
 
-  async delete(id: string): Promise<void> {
-    try {
-      await this.table.deleteEntity(requestPartition(id), REQUEST_ROW, this.options());
-    } catch (error) {
-      if (statusOf(error) !== 404) throw error;
-    }
+  delete(id: string): Promise<void> {
+    return deleteIfPresent(this.table, requestPartition(id), REQUEST_ROW, this.options().abortSignal);
   }
 
   /** Requests in one of these statuses, last changed before `before`: what the sweep checks for lost messages. */

@@ -1,6 +1,6 @@
-// Owns what Table Storage's errors mean: a missing table, a timeout, the service unavailable or out of reach.
-import { RestError } from '@azure/data-tables';
-import { isTimeout } from '../rest-errors';
+// Owns what Table Storage's errors mean: a missing table, a row already gone, a timeout, the service out of reach.
+import { RestError, type TableClient } from '@azure/data-tables';
+import { isTimeout, statusOf } from '../rest-errors';
 
 /**
  * The call-state table is not there (deleted, a storage account restored empty, a fresh Azurite): an outage, never
@@ -37,4 +37,13 @@ export function storageFailure(error: unknown): StorageFailure | undefined {
     if (error.statusCode >= 500 || error.statusCode === 408 || error.statusCode === 429) return 'storageUnavailable';
   }
   return undefined;
+}
+
+/** A delete of a row that is already gone has nothing left to do; a missing table is an outage all the same. */
+export async function deleteIfPresent(table: TableClient, partitionKey: string, rowKey: string, abortSignal: AbortSignal): Promise<void> {
+  try {
+    await table.deleteEntity(partitionKey, rowKey, { abortSignal });
+  } catch (error) {
+    if (statusOf(error) !== 404 || isTableMissing(error)) throw error;
+  }
 }
