@@ -5,7 +5,7 @@ import { DefaultAzureCredential } from '@azure/identity';
 import { AcsCallAutomation, isLoopbackHttp } from '../adapters/acs/call-automation';
 import { CallbackAuthenticator } from '../adapters/acs/callback-auth';
 import { CallerIdentity } from '../adapters/privacy/caller-identity';
-import { CallStore } from '../adapters/tables/call-store';
+import { CachedCallStore } from '../adapters/tables/cached-call-store';
 import type { Settings } from '../config';
 import type { Flow } from '../flow/flow-schema';
 import { loadFlow } from '../flow/validate-flow';
@@ -64,7 +64,7 @@ export function createApp(settings: Settings, telemetry: Telemetry, overrides: O
   const flow = overrides.flow ?? loadFlow(settings.flowFile);
   const hotline = new Hotline({
     flow,
-    store: new CallStore(table),
+    store: new CachedCallStore(table),
     calls,
     callers: new CallerIdentity(settings.pseudonymKey),
     telemetry,
