@@ -118,7 +118,7 @@ export async function warmUp(side: Side, calls: number, ms: number): Promise<voi
 }
 
 /** Until half a second passes with (almost) no invocation: the hang-ups of the last level are handled. */
-async function waitUntilQuiet(host: HostChild): Promise<void> {
+export async function waitUntilQuiet(host: HostChild): Promise<void> {
   const until = Date.now() + QUIET_TIMEOUT_MS;
   while (Date.now() < until) {
     await host.startWindow(false);
