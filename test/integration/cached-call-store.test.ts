@@ -87,3 +87,19 @@ describe('CachedCallStore against Azurite', () => {
     expect(byBytes.size.bytes).toBeLessThanOrEqual(2.5 * oneState);
   });
 });
+
+describe('CachedCallStore with concurrent deliveries of one event', () => {
+  it('keeps the copy the winner wrote when the losing copy comes back a duplicate', async () => {
+    const { table, reads } = await countedTable();
+    const store = new CachedCallStore(table);
+    await store.create(call('d1'), at);
+    const [first, second] = await Promise.all([store.load('d1'), store.load('d1')]);
+    expect(await store.commit(first!, advanced(first!.state, 1), 'event-x', at)).toBe('committed');
+    expect(await store.commit(second!, advanced(second!.state, 1), 'event-x', at)).toBe('duplicate');
+    const readsBefore = reads.count;
+    const next = await store.load('d1');
+    expect(next?.state.sequence).toBe(1);
+    expect(reads.count).toBe(readsBefore);
+    expect(await store.commit(next!, advanced(next!.state, 2), 'event-y', at)).toBe('committed');
+  });
+});

@@ -57,6 +57,7 @@ async function main(): Promise<void> {
   say(`Hotline benchmark: ${new Date().toISOString()}, Node ${process.version}, ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), commit ${commit()}`);
   const profiled = process.argv.indexOf('--profile');
   if (profiled >= 0) return profile(process.argv[profiled + 1] === 'floor' ? 'floor' : 'app');
+  if (process.argv.includes('--per-event')) return perEventOnly();
   const burst = process.argv.indexOf('--burst');
   if (burst >= 0) return burstOnly(Number(process.argv[burst + 1] ?? BURST_CALLERS));
   const level = process.argv.indexOf('--level');
@@ -263,6 +264,24 @@ function printBursts(bursts: { app: Burst; floor: Burst }): void {
   say(`From the IncomingCall (the dial) to the answer reaching ACS; a caller not answered within the ${RING_WINDOW_MS / 1000} s ring is lost.`);
   const row = (name: string, burst: Burst) => [name, String(burst.answered), String(burst.lost), fixed(burst.p50Ms, 0), fixed(burst.p99Ms, 0), fixed(burst.maxMs, 0)];
   say(table([['side', 'answered', 'lost', 'p50 ms', 'p99 ms', 'max ms'], row('app', app), row('floor', floor)]));
+}
+
+/** `--per-event`: only the requests-per-event table, on a fresh app host. */
+async function perEventOnly(): Promise<void> {
+  const cache = path.join(ROOT, 'node_modules/.cache/hotline-bench-per-event');
+  rmSync(cache, { recursive: true, force: true });
+  const hostScript = path.join(cache, 'host-process.cjs');
+  await build(bundleOptions(ROOT, hostScript, 'tools/bench/host-process.ts'));
+  const azurite = await startAzurite();
+  const side = await startSide('app', hostScript, azurite);
+  try {
+    const perEvent = await measurePerEvent(side.emulator, side.host, CALLS_PER_SCRIPT);
+    printPerEvent(perEvent.rows, perEvent.acsCountedByApp, perEvent.acsReceivedByEmulator);
+  } finally {
+    await side.host.stop();
+    await side.emulator.close();
+    await azurite.stop();
+  }
 }
 
 async function burstOnly(callers: number): Promise<void> {

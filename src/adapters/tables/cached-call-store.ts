@@ -69,9 +69,9 @@ export class CachedCallStore extends CallStore {
     if (result === 'committed' && stored) {
       this.keep(stored);
     } else {
-      // Someone else's write (or ours behind a lost response, ETag unknown): the row is ahead of any copy.
+      // Someone else's write (or ours behind a lost response, ETag unknown): the row is ahead of the copy written on.
       if (result === 'conflict' && this.handedOut.has(previous)) this.stats.refused++;
-      this.rows.delete(next.callConnectionId);
+      this.forget(previous);
     }
     return result;
   }
@@ -79,7 +79,7 @@ export class CachedCallStore extends CallStore {
   override distrust(stored: StoredCall): boolean {
     if (!this.handedOut.has(stored)) return false;
     this.handedOut.delete(stored);
-    this.rows.delete(stored.state.callConnectionId);
+    this.forget(stored);
     this.stats.rechecked++;
     return true;
   }
@@ -87,6 +87,15 @@ export class CachedCallStore extends CallStore {
   /** How many calls are kept and their size as counted against `maxBytes`. */
   get size(): { readonly entries: number; readonly bytes: number } {
     return { entries: this.rows.size, bytes: this.rows.calculatedSize };
+  }
+
+  /**
+   * Drops the call's copy if it is still the one `stored` came from. A newer one, kept meanwhile by a concurrent
+   * invocation here (a duplicate delivery racing its original), stays: it is what this instance wrote last.
+   */
+  private forget(stored: StoredCall): void {
+    const id = stored.state.callConnectionId;
+    if (this.rows.peek(id)?.etag === stored.etag) this.rows.delete(id);
   }
 
   private keep(stored: StoredCall): void {
