@@ -8,7 +8,43 @@ targetScope = 'resourceGroup'
 @maxLength(12)
 param environmentName string
 
-@description('Region for the regional resources (ACS and its system topic are global).')
+// The regions Microsoft's Flex Consumption quickstart allows (Azure-Samples/functions-quickstart-typescript-azd,
+// infra/main.bicep), without its canary region eastus2euap. `az functionapp list-flexconsumption-locations` has
+// the current list. ACS is global: where it keeps data at rest is acsDataLocation, chosen separately.
+@description('Region for the regional resources: one that offers Flex Consumption (ACS and its system topic are global).')
+@allowed([
+  'australiaeast'
+  'australiasoutheast'
+  'brazilsouth'
+  'canadacentral'
+  'centralindia'
+  'centralus'
+  'eastasia'
+  'eastus'
+  'eastus2'
+  'francecentral'
+  'germanywestcentral'
+  'italynorth'
+  'japaneast'
+  'koreacentral'
+  'northcentralus'
+  'northeurope'
+  'norwayeast'
+  'southafricanorth'
+  'southcentralus'
+  'southeastasia'
+  'southindia'
+  'spaincentral'
+  'swedencentral'
+  'uaenorth'
+  'uksouth'
+  'ukwest'
+  'westcentralus'
+  'westeurope'
+  'westus'
+  'westus2'
+  'westus3'
+])
 param location string = resourceGroup().location
 
 @description('Region for the AI services account, if AIServices is not offered in the main region.')
@@ -23,9 +59,9 @@ param hotlinePhoneNumber string = ''
 @description('E.164 number the "operator" menu option transfers to.')
 param operatorPhoneNumber string
 
-@description('Key for pseudonymising phone numbers in logs and keys: base64 of at least 32 random bytes. Keep it stable.')
+@description('New secret values by app setting name (e.g. PSEUDONYM_KEY), written to Key Vault. Empty = keep what the vault holds. scripts/deploy.sh fills in what is missing on the first deployment.')
 @secure()
-param pseudonymKey string
+param newSecrets object = {}
 
 @description('Phase 2: create the IncomingCall Event Grid subscription (the app must be published first).')
 param deployIncomingCallSubscription bool = false
@@ -36,7 +72,7 @@ param callStateTableName string = 'callstate'
 @description('E-mail address for alert notifications; empty = no action group.')
 param alertEmail string = ''
 
-@description('Warm instances for the incomingCall trigger (0 = none; each costs money, each saves cold-start ring time).')
+@description('Warm instances for the incomingCall trigger and for the http group the callbacks run in, each (0 = none; each instance costs money, each saves a cold start).')
 @minValue(0)
 param alwaysReadyInstances int = 0
 
@@ -54,6 +90,8 @@ var names = {
   acs: 'acs-${prefix}'
   aiServices: 'cog-${prefix}'
   systemTopic: 'egst-${prefix}'
+  // 3-24 letters, digits and hyphens, globally unique.
+  vault: 'kv${take(toLower(replace(environmentName, '-', '')), 8)}${token}'
 }
 var allTags = union({ environment: environmentName, workload: 'ivr-hotline' }, tags)
 var deploymentContainerName = 'app-package'
@@ -90,6 +128,16 @@ module communication 'modules/communication.bicep' = {
   }
 }
 
+module keyVault 'modules/keyvault.bicep' = {
+  name: 'keyvault'
+  params: {
+    location: location
+    vaultName: names.vault
+    newSecrets: newSecrets
+    tags: allTags
+  }
+}
+
 // Created before the app so that its roles are in place when the app first starts.
 resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2024-11-30' = {
   name: names.identity
@@ -102,7 +150,10 @@ module rbac 'modules/rbac.bicep' = {
   params: {
     principalId: identity.properties.principalId
     storageAccountName: storage.outputs.storageAccountName
+    callStateTableName: storage.outputs.callStateTableName
     acsName: communication.outputs.acsName
+    appInsightsName: monitoring.outputs.appInsightsName
+    vaultName: keyVault.outputs.vaultName
   }
 }
 
@@ -127,7 +178,7 @@ module functionApp 'modules/functionapp.bicep' = {
     callStateTableName: storage.outputs.callStateTableName
     operatorPhoneNumber: operatorPhoneNumber
     hotlinePhoneNumber: hotlinePhoneNumber
-    pseudonymKey: pseudonymKey
+    keyVaultReferences: keyVault.outputs.settingReferences
     alwaysReadyInstances: alwaysReadyInstances
     tags: allTags
   }
@@ -151,6 +202,7 @@ module ops 'modules/ops.bicep' = {
     location: location
     namePrefix: prefix
     appInsightsId: monitoring.outputs.appInsightsId
+    systemTopicId: eventGrid.outputs.systemTopicId
     alertEmail: alertEmail
     tags: allTags
   }
@@ -172,6 +224,9 @@ output aiServicesName string = communication.outputs.aiServicesName
 output cognitiveServicesEndpoint string = communication.outputs.cognitiveServicesEndpoint
 output systemTopicName string = eventGrid.outputs.systemTopicName
 output incomingCallSubscriptionName string = eventGrid.outputs.incomingCallSubscriptionName
+output keyVaultName string = keyVault.outputs.vaultName
+@description('Secret names in the vault by app setting (names, never values).')
+output keyVaultSecretNames object = keyVault.outputs.secretNames
 output appInsightsName string = monitoring.outputs.appInsightsName
 output workbookId string = ops.outputs.workbookId
 output alertRuleNames array = ops.outputs.alertRuleNames

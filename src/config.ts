@@ -1,44 +1,66 @@
 // Owns every setting the app reads: parsed from the environment once, all problems reported together.
 import * as z from './zod-mini';
 
-const e164 = z.string().check(z.regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 phone number such as +14255550123'));
-const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+const e164 = z.string().check(z.regex(/^\+[1-9]\d{6,14}$/));
+const httpUrl = z.url({ protocol: /^https?$/ });
 /** An empty setting counts as unset. */
 const optional = <T extends z.ZodMiniType>(schema: T) =>
   z.pipe(z.transform((value: unknown) => (value === '' ? undefined : value)), z.optional(schema));
 const whole = (min: number, max: number) => z.coerce.number().check(z.int(), z.minimum(min), z.maximum(max));
 
 const rawSettings = z.object({
-  ACS_CONNECTION_STRING: optional(
-    z.string().check(z.regex(/^endpoint=https?:\/\/[^;]+;accesskey=[^;]+$/i, 'must look like endpoint=https://...;accesskey=...')),
-  ),
+  ACS_CONNECTION_STRING: optional(z.string().check(z.regex(/^endpoint=https?:\/\/[^;]+;accesskey=[^;]+$/i))),
   ACS_ENDPOINT: optional(httpUrl),
   CALLBACK_BASE_URL: httpUrl,
   COGNITIVE_SERVICES_ENDPOINT: httpUrl,
   TABLES_CONNECTION_STRING: optional(z.string().check(z.minLength(1))),
   TABLES_ENDPOINT: optional(httpUrl),
-  CALL_STATE_TABLE_NAME: optional(
-    z.string().check(z.regex(/^[A-Za-z][A-Za-z0-9]{2,62}$/, 'must be 3-63 letters or digits, starting with a letter')),
-  ),
+  CALL_STATE_TABLE_NAME: optional(z.string().check(z.regex(/^[A-Za-z][A-Za-z0-9]{2,62}$/))),
   OPERATOR_PHONE_NUMBER: e164,
   HOTLINE_PHONE_NUMBER: optional(e164),
   HOTLINE_FLOW_FILE: optional(z.string().check(z.minLength(1))),
-  PSEUDONYM_KEY: z
-    .string()
-    .check(z.refine((value) => Buffer.from(value, 'base64').length >= 32, 'must be at least 32 random bytes, base64-encoded')),
+  PSEUDONYM_KEY: z.string().check(z.refine((value) => Buffer.from(value, 'base64').length >= 32)),
   CALLBACK_AUTH: optional(z.enum(['jwt', 'disabled'])),
   ACS_CALLBACK_AUDIENCE: optional(z.string().check(z.minLength(1))),
   ACS_OPENID_CONFIGURATION_URL: optional(httpUrl),
   ACS_CALLBACK_ISSUER: optional(z.string().check(z.minLength(1))),
-  APPLICATIONINSIGHTS_CONNECTION_STRING: optional(
-    z.string().check(z.regex(/(^|;)\s*InstrumentationKey=[^;]+/i, 'must be an Application Insights connection string (InstrumentationKey=...;IngestionEndpoint=...)')),
+  APPLICATIONINSIGHTS_CONNECTION_STRING: optional(z.string().check(z.regex(/(^|;)\s*InstrumentationKey=[^;]+/i))),
+  // The App Service convention for Entra ID ingestion, e.g. ClientId=<guid>;Authorization=AAD (the identity's client id).
+  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: optional(
+    z.string().check(
+      z.regex(/^(?=(?:.*;)?\s*Authorization=AAD\s*(?:;|$))(?:\s*(?:Authorization=AAD|ClientId=[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12})\s*(?:;|$))+$/i),
+    ),
   ),
   WATCHDOG_STALL_SECONDS: optional(whole(5, 3600)),
   CALL_RETENTION_HOURS: optional(whole(1, 24 * 90)),
 });
+type SettingName = keyof typeof rawSettings.shape;
+
+/** What each setting must be, in words: a problem names the setting and this, never a schema library's jargon. */
+const EXPECTED: { readonly [Name in SettingName]: string } = {
+  ACS_CONNECTION_STRING: 'an ACS connection string: endpoint=https://...;accesskey=...',
+  ACS_ENDPOINT: 'the ACS endpoint, an http(s) URL such as https://<acs>.communication.azure.com',
+  CALLBACK_BASE_URL: "the function app's public base URL, an http(s) URL such as https://<app>.azurewebsites.net",
+  COGNITIVE_SERVICES_ENDPOINT: 'the Azure AI services endpoint, an http(s) URL such as https://<name>.cognitiveservices.azure.com',
+  TABLES_CONNECTION_STRING: 'a Table Storage connection string, such as UseDevelopmentStorage=true',
+  TABLES_ENDPOINT: 'the table endpoint, an http(s) URL such as https://<account>.table.core.windows.net',
+  CALL_STATE_TABLE_NAME: 'a table name: 3-63 letters or digits, starting with a letter',
+  OPERATOR_PHONE_NUMBER: 'an E.164 phone number such as +14255550123',
+  HOTLINE_PHONE_NUMBER: 'an E.164 phone number such as +14255550123',
+  HOTLINE_FLOW_FILE: 'the path of a flow JSON file',
+  PSEUDONYM_KEY: 'at least 32 random bytes, base64-encoded (openssl rand -base64 32 makes one)',
+  CALLBACK_AUTH: 'jwt or disabled',
+  ACS_CALLBACK_AUDIENCE: "the ACS resource's immutable resource id",
+  ACS_OPENID_CONFIGURATION_URL: "an http(s) URL of ACS's OpenID configuration",
+  ACS_CALLBACK_ISSUER: 'the issuer of ACS callback tokens, such as https://acscallautomation.communication.azure.com',
+  APPLICATIONINSIGHTS_CONNECTION_STRING: 'an Application Insights connection string: InstrumentationKey=...;IngestionEndpoint=...',
+  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD, optionally with ClientId=<client id of a user-assigned identity>',
+  WATCHDOG_STALL_SECONDS: 'a whole number of seconds from 5 to 3600',
+  CALL_RETENTION_HOURS: 'a whole number of hours from 1 to 2160 (90 days)',
+};
 
 /** Every setting the app reads, for the sample settings file and the Bicep to be checked against. */
-export const SETTING_NAMES = Object.keys(rawSettings.shape);
+export const SETTING_NAMES = Object.keys(rawSettings.shape) as SettingName[];
 
 export type CallbackAuthSettings =
   | { readonly mode: 'jwt'; readonly audience: string; readonly issuer: string; readonly openIdConfigurationUrl: string }
@@ -61,6 +83,8 @@ export interface Settings {
   readonly callbackAuth: CallbackAuthSettings;
   /** Unset locally: custom events then go to the log as JSON lines. */
   readonly applicationInsightsConnectionString: string | undefined;
+  /** Set when Application Insights refuses keys: the exporter signs in as this managed identity (no client id = system-assigned). */
+  readonly applicationInsightsIdentity: { readonly clientId: string | undefined } | undefined;
   /** How long a call may wait for an ACS result before the watchdog steps in; `undefined` = derived from the flow. */
   readonly stallAfterSeconds: number | undefined;
   /** How long the rows of a finished call (and its incoming-call claim) are kept. */
@@ -83,26 +107,25 @@ export class SettingsError extends Error {
 
 export function loadSettings(env: Readonly<Record<string, string | undefined>>): Settings {
   const parsed = rawSettings.safeParse(env);
-  const problems: string[] = parsed.success
-    ? []
-    : parsed.error.issues.map((issue) => {
-        const name = issue.path.join('.');
-        return `${name}: ${env[name] === undefined || env[name] === '' ? 'is required' : issue.message}`;
-      });
-  if (!parsed.success) throw new SettingsError(problems);
-  const raw = parsed.data;
-
-  if (!raw.ACS_CONNECTION_STRING === !raw.ACS_ENDPOINT) {
+  const set = (name: SettingName) => (env[name] ?? '') !== '';
+  // One problem a setting, in the schema's order, whatever zod found wrong with it.
+  const malformed = new Set(parsed.success ? [] : parsed.error.issues.map((issue) => issue.path[0] as SettingName));
+  const problems = SETTING_NAMES.filter((name) => malformed.has(name)).map(
+    (name) => `${name}: ${set(name) ? 'must be' : 'is required:'} ${EXPECTED[name]}`,
+  );
+  // Checked on the raw values, so they are reported together with the malformed ones, not after them are fixed.
+  if (set('ACS_CONNECTION_STRING') === set('ACS_ENDPOINT')) {
     problems.push('ACS_CONNECTION_STRING / ACS_ENDPOINT: set exactly one (a connection string locally, the endpoint with managed identity in Azure)');
   }
-  if (!raw.TABLES_CONNECTION_STRING === !raw.TABLES_ENDPOINT) {
+  if (set('TABLES_CONNECTION_STRING') === set('TABLES_ENDPOINT')) {
     problems.push('TABLES_CONNECTION_STRING / TABLES_ENDPOINT: set exactly one (UseDevelopmentStorage=true locally, the table endpoint in Azure)');
   }
-  const authMode = raw.CALLBACK_AUTH ?? 'jwt';
-  if (authMode === 'jwt' && !raw.ACS_CALLBACK_AUDIENCE) {
-    problems.push('ACS_CALLBACK_AUDIENCE: is required while CALLBACK_AUTH is jwt (the ACS resource\'s immutable resource id)');
+  const authMode = env['CALLBACK_AUTH'] === 'disabled' ? 'disabled' : 'jwt';
+  if (authMode === 'jwt' && !set('ACS_CALLBACK_AUDIENCE')) {
+    problems.push(`ACS_CALLBACK_AUDIENCE: is required while CALLBACK_AUTH is jwt: ${EXPECTED.ACS_CALLBACK_AUDIENCE}`);
   }
-  if (problems.length > 0) throw new SettingsError(problems);
+  if (!parsed.success || problems.length > 0) throw new SettingsError(problems);
+  const raw = parsed.data;
 
   const tableName = raw.CALL_STATE_TABLE_NAME ?? DEFAULT_TABLE_NAME;
   return {
@@ -132,6 +155,9 @@ export function loadSettings(env: Readonly<Record<string, string | undefined>>):
           }
         : { mode: 'disabled' },
     applicationInsightsConnectionString: raw.APPLICATIONINSIGHTS_CONNECTION_STRING,
+    applicationInsightsIdentity: raw.APPLICATIONINSIGHTS_AUTHENTICATION_STRING
+      ? { clientId: /(?:^|;)\s*ClientId=([^;\s]+)/i.exec(raw.APPLICATIONINSIGHTS_AUTHENTICATION_STRING)?.[1] }
+      : undefined,
     stallAfterSeconds: raw.WATCHDOG_STALL_SECONDS,
     retentionHours: raw.CALL_RETENTION_HOURS ?? DEFAULT_RETENTION_HOURS,
   };

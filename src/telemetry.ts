@@ -1,6 +1,7 @@
 // Owns telemetry start-up: custom events to Application Insights when it is configured, JSON log lines otherwise.
 import type { CustomEvent, EventSink } from './adapters/telemetry/custom-events';
 import type { Telemetry } from './app/ports';
+import type { Settings } from './config';
 
 export interface StartedTelemetry extends Telemetry {
   /** Sends what is still buffered; for when the worker stops. */
@@ -11,10 +12,19 @@ export interface StartedTelemetry extends Telemetry {
  * The exporter is loaded in the background, so a cold start does not wait for it: the first events of
  * an instance are held until it is ready, then sent with their own timestamps.
  */
-export function startTelemetry(settings: { readonly applicationInsightsConnectionString: string | undefined }): StartedTelemetry {
+export function startTelemetry(
+  settings: Pick<Settings, 'applicationInsightsConnectionString'> & Partial<Pick<Settings, 'applicationInsightsIdentity'>>,
+): StartedTelemetry {
   const connectionString = settings.applicationInsightsConnectionString;
   if (!connectionString) return telemetryOver(consoleSink);
-  return telemetryOver(deferredSink(import('./adapters/telemetry/azure-monitor.js').then((azure) => azure.startAzureMonitor({ connectionString }))));
+  const identity = settings.applicationInsightsIdentity;
+  return telemetryOver(
+    deferredSink(
+      import('./adapters/telemetry/azure-monitor.js').then((azure) =>
+        azure.startAzureMonitor({ connectionString, ...(identity ? { credential: azure.managedIdentityCredential(identity.clientId) } : {}) }),
+      ),
+    ),
+  );
 }
 
 /** Every event passes the redaction on its way to the sink, whichever sink that is. */

@@ -24,6 +24,8 @@ resource acs 'Microsoft.Communication/communicationServices@2025-09-01' = {
   identity: { type: 'SystemAssigned' }
   properties: {
     dataLocation: acsDataLocation
+    // No access keys: the app uses Call Automation with its managed identity (a custom role, rbac.bicep).
+    disableLocalAuth: true
   }
 }
 

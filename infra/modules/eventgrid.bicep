@@ -73,4 +73,5 @@ resource incomingCallSubscription 'Microsoft.EventGrid/systemTopics/eventSubscri
 }
 
 output systemTopicName string = systemTopic.name
+output systemTopicId string = systemTopic.id
 output incomingCallSubscriptionName string = deployIncomingCallSubscription ? incomingCallSubscription.name : ''

@@ -27,10 +27,10 @@ param callStateTableName string
 param operatorPhoneNumber string
 param hotlinePhoneNumber string
 
-@secure()
-param pseudonymKey string
+@description('App setting name -> @Microsoft.KeyVault(...) reference, from the Key Vault module (no secret values).')
+param keyVaultReferences object
 
-@description('Instances kept warm for the IncomingCall trigger; 0 = pure consumption (cold starts add ring time).')
+@description('Instances kept warm for the IncomingCall trigger and for the http group (callbacks); 0 = pure consumption (cold starts add ring time and delay the first prompt).')
 @minValue(0)
 param alwaysReadyInstances int = 0
 
@@ -69,6 +69,8 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
   properties: {
     serverFarmId: plan.id
     httpsOnly: true
+    // Key Vault references resolve with the app's user-assigned identity (Key Vault Secrets User on the vault).
+    keyVaultReferenceIdentity: identityId
     siteConfig: {
       minTlsVersion: '1.2'
     }
@@ -86,7 +88,14 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
       scaleAndConcurrency: {
         instanceMemoryMB: instanceMemoryMB
         maximumInstanceCount: maximumInstanceCount
-        alwaysReady: alwaysReadyInstances > 0 ? [ { name: 'function:incomingCall', instanceCount: alwaysReadyInstances } ] : []
+        // Flex scales per function group: incomingCall is its own group, every HTTP trigger (the callbacks) shares
+        // 'http'. Warming only the first would answer fast and then run the first callbacks on a cold instance.
+        alwaysReady: alwaysReadyInstances > 0
+          ? [
+              { name: 'function:incomingCall', instanceCount: alwaysReadyInstances }
+              { name: 'http', instanceCount: alwaysReadyInstances }
+            ]
+          : []
       }
       runtime: {
         name: 'node'
@@ -107,6 +116,8 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     AzureWebJobsStorage__credential: 'managedidentity'
     AzureWebJobsStorage__clientId: identityClientId
     APPLICATIONINSIGHTS_CONNECTION_STRING: appInsightsConnectionString
+    // Application Insights takes no keys: host and worker authenticate as the user-assigned identity.
+    APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
     // Lets DefaultAzureCredential in the app pick the user-assigned identity.
     AZURE_CLIENT_ID: identityClientId
     // The app's settings (src/config.ts); managed identity everywhere, so no connection strings.
@@ -117,9 +128,27 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     CALL_STATE_TABLE_NAME: callStateTableName
     OPERATOR_PHONE_NUMBER: operatorPhoneNumber
     HOTLINE_PHONE_NUMBER: hotlinePhoneNumber
-    PSEUDONYM_KEY: pseudonymKey
+    // Secrets: Key Vault references, never values.
+    PSEUDONYM_KEY: keyVaultReferences.PSEUDONYM_KEY
     CALLBACK_AUTH: 'jwt'
     ACS_CALLBACK_AUDIENCE: acsImmutableResourceId
+  }
+}
+
+// Publishing goes through Entra ID (func/az with a signed-in user); the site's basic-auth credentials are off.
+resource ftpCredentials 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
+  parent: functionApp
+  name: 'ftp'
+  properties: {
+    allow: false
+  }
+}
+
+resource scmCredentials 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
+  parent: functionApp
+  name: 'scm'
+  properties: {
+    allow: false
   }
 }
 

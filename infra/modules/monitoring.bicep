@@ -26,8 +26,9 @@ resource workspace 'Microsoft.OperationalInsights/workspaces@2025-02-01' = {
   }
 }
 
-// Local auth stays enabled: the worker's exporter authenticates with the connection string alone.
-// Turning it off means Monitoring Metrics Publisher for the identity and a credential in the exporter.
+// No instrumentation-key ingestion: the connection string alone cannot send. The app's identity has Monitoring
+// Metrics Publisher on this component; the host reads APPLICATIONINSIGHTS_AUTHENTICATION_STRING, the worker's
+// exporter gets a managed-identity credential from the same setting (src/telemetry.ts).
 resource appInsights 'Microsoft.Insights/components@2020-02-02' = {
   name: appInsightsName
   location: location
@@ -37,6 +38,7 @@ resource appInsights 'Microsoft.Insights/components@2020-02-02' = {
     Application_Type: 'web'
     WorkspaceResourceId: workspace.id
     IngestionMode: 'LogAnalytics'
+    DisableLocalAuth: true
   }
 }
 

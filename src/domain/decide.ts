@@ -131,6 +131,11 @@ function onRecognized(
     sentiment: event.sentiment,
     confidence: event.input.kind === 'dtmf' ? undefined : event.input.confidence,
   };
+  if (completed.confidence !== undefined && completed.confidence < (menu.minConfidence ?? 0)) {
+    // Too unsure to act on: reprompted like speech that matched no option, and counted as an attempt.
+    const unsure: CallMilestone = { name: 'RecognizeFailed', menuId: phase.menuId, reason: 'lowConfidence', subCode: event.subCode, attempt: phase.attempt };
+    return withMilestones(retryOrFallBack(flow, state, phase, 'noMatch'), unsure);
+  }
   if (input.kind === 'dtmf' && input.tones === '') {
     // Only the stop tone was pressed: nothing to route on or read back, so ask for the digits again.
     return withMilestones(retryOrFallBack(flow, state, phase, 'incompleteDigits'), completed);
@@ -171,7 +176,8 @@ function matches(when: RouteCondition, input: RecognizedInput, sentiment: string
   return input.kind === 'speech' && containsPhrase(input.text, when.phrase);
 }
 
-const words = (text: string) => ` ${text.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ').trim()} `;
+/** Case, accents and punctuation aside: a caller's "si" or "Sí!" is the flow's "sí". */
+const words = (text: string) => ` ${text.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ').trim()} `;
 const containsPhrase = (text: string, phrase: string) => words(text).includes(words(phrase));
 
 function retryOrFallBack(

@@ -62,8 +62,8 @@ const routeCondition = z.union([
 ]);
 export type RouteCondition = z.output<typeof routeCondition>;
 
-const route = z.strictObject({ when: routeCondition, then: stepSchema });
-export type Route = z.output<typeof route>;
+export const routeSchema = z.strictObject({ when: routeCondition, then: stepSchema });
+export type Route = z.output<typeof routeSchema>;
 
 export const FAILURE_REASONS = [
   'noInput',
@@ -170,10 +170,12 @@ const attempts = z.int().check(z.minimum(1), z.maximum(10));
 export const menuSchema = z.strictObject({
   prompt: promptRef,
   input: inputSchema,
-  routes: z.array(route).check(z.minLength(1)),
+  routes: z.array(routeSchema).check(z.minLength(1)),
   maxAttempts: z.optional(attempts),
   reprompts: z.optional(reprompts),
   onMaxAttempts: z.optional(stepSchema),
+  /** Speech heard with less confidence than this (0-1) is not acted on: it is reprompted as a no match. */
+  minConfidence: z.optional(z.number().check(z.minimum(0), z.maximum(1))),
 });
 export type Menu = z.output<typeof menuSchema>;
 

@@ -2,6 +2,7 @@
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { HOTLINE_NUMBER, startLocalStack, type LocalStack } from '../../tools/local/local-stack';
+import { loadFlow } from '../../src/flow/validate-flow';
 import { TerminalPhone } from '../../tools/local/terminal-phone';
 
 let stack: LocalStack;
@@ -11,12 +12,13 @@ beforeAll(async () => {
 });
 afterAll(async () => stack?.stop());
 
-function phone() {
-  const input = new PassThrough();
+/** `typing`: the input is a person at a terminal while the output is piped (`npm start | tee call.log`). */
+function phone(options: { typing?: boolean } = {}) {
+  const input = Object.assign(new PassThrough(), options.typing ? { isTTY: true } : {});
   const output = new PassThrough();
   let printed = '';
   output.on('data', (chunk: Buffer) => (printed += chunk.toString()));
-  const running = new TerminalPhone({ caller: stack.emulator.caller, hotlineNumber: HOTLINE_NUMBER, input, output, terminal: false }).run();
+  const running = new TerminalPhone({ caller: stack.emulator.caller, hotlineNumber: HOTLINE_NUMBER, input, output, terminal: false, flow: loadFlow() }).run();
   return {
     type: (line: string) => input.write(`${line}\n`),
     /** Waits until the output has `text` after everything printed before the call. */
@@ -72,5 +74,30 @@ describe('the terminal phone', () => {
     p.type('quit');
     await p.running;
     await p.seen('call ended: the caller hung up');
+  });
+
+  it('shows the caller> prompt to a person typing while the output is piped, and nothing of it to a script', async () => {
+    const typed = phone({ typing: true });
+    await typed.seen('caller> ');
+    typed.type('quit');
+    await typed.running;
+    const scripted = phone();
+    scripted.type('quit');
+    await scripted.running;
+    expect(scripted.printed).not.toContain('caller>');
+  });
+
+  it('says what a low confidence did: below the menu minimum the hotline reprompts as no match', async () => {
+    const p = phone();
+    p.type('dial');
+    await p.seen('"Welcome to Contoso.');
+    p.type('say account --confidence 0.2');
+    await p.seen(`caller says "account" (confidence 0.2): below menu main's minimum 0.5: the hotline treats it as no match`);
+    await p.seen('"Sorry, that is not one of the options."');
+    p.type('say account --confidence 0.7');
+    await p.seen(`caller says "account" (confidence 0.7): at least menu main's minimum 0.5: taken as heard`);
+    await p.seen('"Please enter your account number, then press the pound key."');
+    p.type('quit');
+    await p.running;
   });
 });

@@ -4,12 +4,14 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { Node } from 'web-tree-sitter';
 import {
   arrayItems,
   type BicepFile,
   callsOf,
   descendants,
   numberValue,
+  objectKeys,
   parameterDefaults,
   parseAllBicep,
   parseBicepFile,
@@ -40,6 +42,10 @@ function only(type: string, options: { existing?: boolean } = {}): ResourceDecla
   const matches = all.filter((resource) => resource.type === type && resource.existing === (options.existing ?? false));
   expect(matches.map((resource) => `${resource.file.rel}:${resource.symbol}`)).toHaveLength(1);
   return matches[0] as ResourceDeclaration;
+}
+
+function objectKeysOf(node: Node | undefined): string[] {
+  return node?.type === 'object' ? objectKeys(node) : [];
 }
 
 function str(resource: ResourceDeclaration, dottedPath: string): string | undefined {
@@ -98,14 +104,18 @@ describe('Bicep structure', () => {
     expect(declared).toEqual(
       [
         'Microsoft.Authorization/roleAssignments@2022-04-01',
+        'Microsoft.Authorization/roleDefinitions@2022-04-01',
         'Microsoft.CognitiveServices/accounts@2025-06-01',
         'Microsoft.Communication/communicationServices@2025-09-01',
         'Microsoft.EventGrid/systemTopics/eventSubscriptions@2025-02-15',
         'Microsoft.EventGrid/systemTopics@2025-02-15',
         'Microsoft.Insights/actionGroups@2023-01-01',
         'Microsoft.Insights/components@2020-02-02',
+        'Microsoft.Insights/metricAlerts@2018-03-01',
         'Microsoft.Insights/scheduledQueryRules@2023-12-01',
         'Microsoft.Insights/workbooks@2023-06-01',
+        'Microsoft.KeyVault/vaults/secrets@2024-11-01',
+        'Microsoft.KeyVault/vaults@2024-11-01',
         'Microsoft.ManagedIdentity/userAssignedIdentities@2024-11-30',
         'Microsoft.OperationalInsights/workspaces@2025-02-01',
         'Microsoft.Storage/storageAccounts/blobServices/containers@2024-01-01',
@@ -114,11 +124,20 @@ describe('Bicep structure', () => {
         'Microsoft.Storage/storageAccounts/tableServices@2024-01-01',
         'Microsoft.Storage/storageAccounts@2024-01-01',
         'Microsoft.Web/serverfarms@2024-04-01',
+        'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01',
         'Microsoft.Web/sites/config@2024-04-01',
         'Microsoft.Web/sites@2024-04-01',
       ].sort(),
     );
     expect(declared.filter((version) => version.includes('preview'))).toEqual([]);
+  });
+
+  it('keeps the IncomingCall trigger and the http group (callbacks) always ready together', () => {
+    const site = only('Microsoft.Web/sites');
+    const alwaysReady = propertyAt(site.body, 'properties.functionAppConfig.scaleAndConcurrency.alwaysReady');
+    expect(alwaysReady?.type).toBe('ternary_expression');
+    const groups = descendants(alwaysReady as Node, 'object').map((entry) => stringLiteral(propertyAt(entry, 'name')));
+    expect(groups).toEqual(['function:incomingCall', 'http']);
   });
 
   it('runs the app on a Flex Consumption plan with Node 22 and a user-assigned identity', () => {
@@ -169,30 +188,44 @@ describe('Bicep structure', () => {
 });
 
 describe('role assignments', () => {
-  const expected = {
+  const builtIn = {
     'infra/modules/rbac.bicep:blobOwner': 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b', // Storage Blob Data Owner
     'infra/modules/rbac.bicep:tableContributor': '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3', // Storage Table Data Contributor
-    'infra/modules/rbac.bicep:acsContributor': 'b24988ac-6180-42a0-ab88-20f7382dd24c', // Contributor, ACS resource only
+    'infra/modules/rbac.bicep:telemetryPublisher': '3913510d-42f4-4e42-8a64-420c390055eb', // Monitoring Metrics Publisher
+    'infra/modules/rbac.bicep:secretsUser': '4633458b-17de-408a-b874-0445c86b69e6', // Key Vault Secrets User
     'infra/modules/communication.bicep:acsCanUseAi': 'a97b65f3-24c7-4388-baec-2e87135dc908', // Cognitive Services User
   };
+  const assignments = () => all.filter((resource) => resource.type === 'Microsoft.Authorization/roleAssignments');
+  const roleArguments = (assignment: ResourceDeclaration) => {
+    const call = propertyAt(assignment.body, 'properties.roleDefinitionId');
+    expect(call?.childForFieldName('function')?.text).toBe('subscriptionResourceId');
+    const args = call?.type === 'call_expression' ? (call.childForFieldName('arguments')?.namedChildren ?? []) : [];
+    expect(stringLiteral(args[0])).toBe('Microsoft.Authorization/roleDefinitions');
+    return args[1];
+  };
 
-  it('assigns exactly the expected built-in roles', () => {
-    const assignments = all.filter((resource) => resource.type === 'Microsoft.Authorization/roleAssignments');
+  it('assigns exactly the expected built-in roles, and the custom Call Automation role (no Contributor)', () => {
     const actual = Object.fromEntries(
-      assignments.map((assignment) => {
-        const call = propertyAt(assignment.body, 'properties.roleDefinitionId');
-        const args = call?.type === 'call_expression' ? (call.childForFieldName('arguments')?.namedChildren ?? []) : [];
-        expect(call?.childForFieldName('function')?.text).toBe('subscriptionResourceId');
-        expect(stringLiteral(args[0])).toBe('Microsoft.Authorization/roleDefinitions');
-        return [`${assignment.file.rel}:${assignment.symbol}`, resolveString(assignment.file, args[1])];
-      }),
+      assignments().map((assignment) => [`${assignment.file.rel}:${assignment.symbol}`, resolveString(assignment.file, roleArguments(assignment)) ?? roleArguments(assignment)?.text]),
     );
-    expect(actual).toEqual(expected);
+    expect(actual).toEqual({ ...builtIn, 'infra/modules/rbac.bicep:callAutomation': 'callAutomationRole.name' });
+    expect(JSON.stringify(actual)).not.toContain('b24988ac-6180-42a0-ab88-20f7382dd24c'); // Contributor
+  });
+
+  it('the custom role allows reading and writing the ACS resource only: no keys, no delete, no data actions', () => {
+    const role = only('Microsoft.Authorization/roleDefinitions');
+    const [permissions] = arrayItems(propertyAt(role.body, 'properties.permissions'));
+    expect(arrayItems(propertyAt(permissions, 'actions')).map((action) => stringLiteral(action))).toEqual([
+      'Microsoft.Communication/CommunicationServices/Read',
+      'Microsoft.Communication/CommunicationServices/Write',
+    ]);
+    for (const key of ['notActions', 'dataActions', 'notDataActions']) expect(arrayItems(propertyAt(permissions, key)), key).toEqual([]);
+    expect(propertyAt(role.body, 'properties.assignableScopes')?.text.replace(/\s+/g, '')).toBe('[resourceGroup().id]');
   });
 
   it('scopes each assignment to one resource, for a service principal, with a deterministic name', () => {
     const scopes: Record<string, string | undefined> = {};
-    for (const assignment of all.filter((resource) => resource.type === 'Microsoft.Authorization/roleAssignments')) {
+    for (const assignment of assignments()) {
       const key = `${assignment.file.rel}:${assignment.symbol}`;
       scopes[key] = propertyAt(assignment.body, 'scope')?.text;
       expect(str(assignment, 'properties.principalType'), key).toBe('ServicePrincipal');
@@ -200,10 +233,66 @@ describe('role assignments', () => {
     }
     expect(scopes).toEqual({
       'infra/modules/rbac.bicep:blobOwner': 'storage',
-      'infra/modules/rbac.bicep:tableContributor': 'storage',
-      'infra/modules/rbac.bicep:acsContributor': 'acs',
+      'infra/modules/rbac.bicep:tableContributor': 'callStateTable',
+      'infra/modules/rbac.bicep:telemetryPublisher': 'appInsights',
+      'infra/modules/rbac.bicep:secretsUser': 'vault',
+      'infra/modules/rbac.bicep:callAutomation': 'acs',
       'infra/modules/communication.bicep:acsCanUseAi': 'aiServices',
     });
+  });
+});
+
+describe('no keys anywhere', () => {
+  it('Application Insights, ACS and the AI account refuse local (key) authentication', () => {
+    expect(propertyAt(only('Microsoft.Insights/components').body, 'properties.DisableLocalAuth')?.text).toBe('true');
+    expect(propertyAt(only('Microsoft.Communication/communicationServices').body, 'properties.disableLocalAuth')?.text).toBe('true');
+    expect(propertyAt(only('Microsoft.CognitiveServices/accounts').body, 'properties.disableLocalAuth')?.text).toBe('true');
+    expect(propertyAt(only('Microsoft.Storage/storageAccounts').body, 'properties.allowSharedKeyAccess')?.text).toBe('false');
+  });
+
+  it('turns off the site\'s basic publishing credentials for ftp and scm', () => {
+    const policies = all.filter((resource) => resource.type === 'Microsoft.Web/sites/basicPublishingCredentialsPolicies');
+    expect(policies.map((policy) => [str(policy, 'name'), propertyAt(policy.body, 'properties.allow')?.text]).sort()).toEqual([
+      ['ftp', 'false'],
+      ['scm', 'false'],
+    ]);
+  });
+
+  it('no module outputs or lists keys or connection strings', () => {
+    for (const parsed of files) expect(parsed.source, parsed.rel).not.toMatch(/\blist(Keys|ConnectionStrings)\s*\(|\.listKeys\(/);
+  });
+});
+
+describe('Key Vault', () => {
+  it('is an RBAC-mode vault', () => {
+    const vault = only('Microsoft.KeyVault/vaults');
+    expect(propertyAt(vault.body, 'properties.enableRbacAuthorization')?.text).toBe('true');
+    expect(propertyAt(vault.body, 'properties.accessPolicies')).toBeUndefined();
+  });
+
+  it('writes a secret only when given a new value, so a rerun keeps the key existing rows depend on', () => {
+    const secrets = only('Microsoft.KeyVault/vaults/secrets');
+    expect(secrets.loop).toBe(true);
+    expect(secrets.condition).toBe("(!empty(newSecrets[?secret.key] ?? ''))");
+  });
+
+  it('backs every secret app setting with a Key Vault reference resolved by the user-assigned identity', () => {
+    const vaultModule = file('infra/modules/keyvault.bicep');
+    const secretNames = descendants(vaultModule.root, 'variable_declaration').find((node) => node.namedChildren[0]?.text === 'secretNames');
+    const settings = objectKeysOf(secretNames?.namedChildren.at(-1));
+    expect(settings).toContain('PSEUDONYM_KEY');
+    const site = only('Microsoft.Web/sites');
+    expect(propertyAt(site.body, 'properties.keyVaultReferenceIdentity')?.text).toBe('identityId');
+    const appSettings = all.find((resource) => resource.type === 'Microsoft.Web/sites/config');
+    for (const setting of settings) expect(propertyAt(appSettings?.body, `properties.${setting}`)?.text, setting).toBe(`keyVaultReferences.${setting}`);
+    expect(vaultModule.source).toMatch(/'@Microsoft\.KeyVault\(SecretUri=\$\{vaultUri\}secrets\/\$\{secret\.value\}\/\)'/);
+    expect(vaultModule.source).toMatch(/var vaultUri = 'https:\/\/\$\{vault\.name\}\$\{environment\(\)\.suffixes\.keyvaultDns\}\/'/);
+  });
+
+  it('never outputs a secret value', () => {
+    for (const parsed of files) {
+      for (const output of descendants(parsed.root, 'output_declaration')) expect(output.text, parsed.rel).not.toMatch(/newSecrets|pseudonymKey/);
+    }
   });
 });
 
@@ -255,12 +344,22 @@ describe('deployment parameters', () => {
     const declared = parameterDefaults(file('infra/main.bicep'));
     for (const name of Object.keys(parameters.parameters)) expect(declared.has(name), name).toBe(true);
     // Secrets and phone numbers come from scripts/deploy.sh, never from a committed file.
-    expect(Object.keys(parameters.parameters)).not.toContain('pseudonymKey');
+    expect(Object.keys(parameters.parameters)).not.toContain('newSecrets');
   });
 
-  it('marks the pseudonym key as @secure()', () => {
-    const main = file('infra/main.bicep');
-    const declaration = descendants(main.root, 'parameter_declaration').find((node) => node.namedChildren[0]?.text === 'pseudonymKey');
-    expect(declaration?.previousNamedSibling?.text).toContain('@secure()');
+  it('marks the new secrets as @secure() wherever they are passed', () => {
+    for (const rel of ['infra/main.bicep', 'infra/modules/keyvault.bicep']) {
+      const declaration = descendants(file(rel).root, 'parameter_declaration').find((node) => node.namedChildren[0]?.text === 'newSecrets');
+      expect(declaration?.previousNamedSibling?.text, rel).toContain('@secure()');
+    }
+  });
+
+  it('allows only regions that offer Flex Consumption', () => {
+    const declaration = descendants(file('infra/main.bicep').root, 'parameter_declaration').find((node) => node.namedChildren[0]?.text === 'location');
+    const decorators = declaration?.previousNamedSibling?.text ?? '';
+    const allowed = [...decorators.matchAll(/'([a-z0-9]+)'/g)].map((match) => match[1]);
+    expect(allowed).toEqual(expect.arrayContaining(['eastus', 'westeurope', 'swedencentral', 'australiaeast']));
+    expect(allowed.length).toBeGreaterThan(25);
+    expect(allowed).not.toContain('eastus2euap'); // canary region
   });
 });

@@ -4,26 +4,15 @@ import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from './support/bicep';
+import { emittedEvents } from './support/telemetry-events';
 import { kqlResultColumns, kqlSemanticDiagnostics, kqlSyntaxDiagnostics } from './support/kusto';
 
 const queriesDir = path.join(repoRoot, 'infra/queries');
 const queryFiles = readdirSync(queriesDir).filter((name) => name.endsWith('.kql')).sort();
 const read = (name: string): string => readFileSync(path.join(queriesDir, name), 'utf8');
 
-/** The custom events the app emits (name = event name in customEvents). */
-const appEvents = [
-  'CallReceived',
-  'CallAnswered',
-  'CallNotAnswered',
-  'MenuEntered',
-  'RecognizeCompleted',
-  'RecognizeFailed',
-  'TransferStarted',
-  'TransferFailed',
-  'CallEnded',
-  'CallbackRejected',
-  'CallStuck',
-];
+/** The custom events the app emits, read from src/ (name = event name in customEvents). */
+const appEvents = emittedEvents().map((event) => event.name);
 
 describe('KQL queries', () => {
   it('has the queries the workbook and alerts need', () => {
@@ -40,6 +29,8 @@ describe('KQL queries', () => {
         'alert-recognize-failure-rate.kql',
         'alert-callback-errors.kql',
         'alert-calls-stuck.kql',
+        'alert-calls-failed.kql',
+        'alert-app-silent.kql',
       ]),
     );
   });
@@ -60,7 +51,7 @@ describe('KQL queries', () => {
   it.each(queryFiles)('%s names only events the app emits', (name) => {
     const text = read(name);
     const literals = [...text.matchAll(/'([A-Z][A-Za-z]+)'/g)].map((match) => match[1] ?? '');
-    const eventLike = literals.filter((literal) => /^(Call|Menu|Recognize|Transfer)/.test(literal));
+    const eventLike = literals.filter((literal) => /^(Call|Menu|Recognize|Transfer|IncomingCall|Action)/.test(literal));
     expect(eventLike.filter((literal) => !appEvents.includes(literal))).toEqual([]);
     expect(text).not.toMatch(/\bAppEvents\b/); // one table family throughout: the classic customEvents
   });

@@ -46,6 +46,7 @@ describe('module wiring', () => {
       'infra/modules/communication.bicep',
       'infra/modules/eventgrid.bicep',
       'infra/modules/functionapp.bicep',
+      'infra/modules/keyvault.bicep',
       'infra/modules/monitoring.bicep',
       'infra/modules/ops.bicep',
       'infra/modules/rbac.bicep',
@@ -85,9 +86,9 @@ describe('deploy script', () => {
     const declared = parameterDefaults(main);
     const set = [
       ...[...script.matchAll(/--parameters (\w+)=/g)].map((match) => match[1] ?? ''),
-      ...[...script.matchAll(/\bp\.(\w+) =|\b(\w+): process\.env\./g)].map((match) => match[1] ?? match[2] ?? ''),
+      ...[...script.matchAll(/\bp\.(\w+) =|\b(\w+): (?:JSON\.parse\()?process\.env\./g)].map((match) => match[1] ?? match[2] ?? ''),
     ];
-    expect(set).toEqual(expect.arrayContaining(['deployIncomingCallSubscription', 'operatorPhoneNumber', 'pseudonymKey']));
+    expect(set).toEqual(expect.arrayContaining(['deployIncomingCallSubscription', 'environmentName', 'operatorPhoneNumber', 'newSecrets']));
     expect(set.filter((name) => !declared.has(name))).toEqual([]);
   });
 

@@ -100,7 +100,7 @@ describe('alerts', () => {
     ops = await parseBicepFile(path.join(repoRoot, 'infra/modules/ops.bicep'));
   });
 
-  it('defines the four scheduled-query alerts, each reading an alert-*.kql file', () => {
+  it('defines the scheduled-query alerts, each reading an alert-*.kql file', () => {
     const alerts = arrayItems(variables(ops).get('alerts'));
     const summary = alerts.map((alert) => ({
       key: stringLiteral(property(alert, 'key')),
@@ -111,6 +111,12 @@ describe('alerts', () => {
       { key: 'recognize-failure-rate', query: '../queries/alert-recognize-failure-rate.kql' },
       { key: 'callback-errors', query: '../queries/alert-callback-errors.kql' },
       { key: 'calls-stuck', query: '../queries/alert-calls-stuck.kql' },
+      { key: 'calls-failed', query: '../queries/alert-calls-failed.kql' },
+      { key: 'app-silent', query: '../queries/alert-app-silent.kql' },
+    ]);
+    // The absence alert is the one that fires on too few rows.
+    expect(alerts.map((alert) => [stringLiteral(property(alert, 'key')), stringLiteral(property(alert, 'operator'))]).filter(([, operator]) => operator !== 'GreaterThan')).toEqual([
+      ['app-silent', 'LessThan'],
     ]);
     const rateAlert = alerts[1];
     expect(stringLiteral(property(rateAlert, 'metricMeasureColumn'))).toBe('failureRatePercent');
@@ -123,5 +129,17 @@ describe('alerts', () => {
     expect(arrayItems(propertyAt(rules?.body, 'properties.scopes')).map((scope) => scope.text)).toEqual(['appInsightsId']);
     const criteria = arrayItems(propertyAt(rules?.body, 'properties.criteria.allOf'))[0];
     expect(propertyAt(criteria, 'query')?.text).toBe('alert.query');
+    expect(propertyAt(criteria, 'operator')?.text).toBe('alert.operator');
+  });
+
+  it('watches the Event Grid system topic for failed and dropped IncomingCall deliveries, each on its own', () => {
+    const metricAlert = resources(ops).find((resource) => resource.type === 'Microsoft.Insights/metricAlerts');
+    expect(metricAlert?.loop).toBe(true);
+    expect(arrayItems(propertyAt(metricAlert?.body, 'properties.scopes')).map((scope) => scope.text)).toEqual(['systemTopicId']);
+    // A rule fires only when all its criteria hold, so one criterion per rule: either metric alone alerts.
+    const criteria = arrayItems(propertyAt(metricAlert?.body, 'properties.criteria.allOf'));
+    expect(criteria.map((criterion) => property(criterion, 'metricName')?.text)).toEqual(['metric.metricName']);
+    const metrics = arrayItems(variables(ops).get('deliveryMetrics')).map((metric) => stringLiteral(property(metric, 'metricName')));
+    expect(metrics).toEqual(['DeliveryAttemptFailCount', 'DroppedEventCount']);
   });
 });

@@ -62,4 +62,16 @@ describe('parseScript', () => {
     expect(() => parseScript('expect "Welcome"\ndial\n', 'late.call')).toThrow('late.call:1: a call script starts with dial');
     expect(() => parseScript('dial\nhangup\ndial\n', 'twice.call')).toThrow('twice.call:3: one call a script: dial only once, first');
   });
+
+  it('names every mistake of a script at once, in line order', () => {
+    expect(() => parseScript('say hello\npress nine\n\ndial\nsay hola --lang spanish\nexpect-end vanished\n', 'calls/many.call')).toThrow(
+      [
+        'calls/many.call:1: a call script starts with dial',
+        'calls/many.call:2: press: keys are 0-9, *, # and A-D',
+        'calls/many.call:4: one call a script: dial only once, first',
+        'calls/many.call:5: say: --lang must be a language tag such as es-ES',
+        'calls/many.call:6: expect-end: must be one of hungUpByApp, transferred, callerHungUp, missed',
+      ].join('\n'),
+    );
+  });
 });

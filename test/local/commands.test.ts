@@ -1,10 +1,10 @@
 // The local commands as a person runs them: exit codes, and one clear line when something is in the way.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 const ROOT = path.resolve(__dirname, '../..');
 const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
@@ -17,22 +17,24 @@ interface Run {
 }
 
 /** Runs a command file with tsx, as its npm script does, with a clean environment plus `env`. */
-function run(file: string, args: readonly string[], env: Record<string, string> = {}): Promise<Run> {
+function run(file: string, args: readonly string[], env: Record<string, string> = {}, cwd = ROOT): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(TSX, [file, ...args], { cwd: ROOT, env: { PATH: process.env['PATH'] ?? '', NO_COLOR: '1', ...env }, timeout: 60_000 }, (error, stdout, stderr) =>
+    execFile(TSX, [path.resolve(ROOT, file), ...args], { cwd, env: { PATH: process.env['PATH'] ?? '', NO_COLOR: '1', ...env }, timeout: 60_000 }, (error, stdout, stderr) =>
       resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }),
     );
   });
 }
 
-let taken: Server;
+let taken: Server[] = [];
 let takenPort: number;
+let takenPorts: number[] = [];
 beforeAll(async () => {
-  taken = createServer();
-  await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
-  takenPort = (taken.address() as { port: number }).port;
+  taken = [createServer(), createServer(), createServer()];
+  for (const server of taken) await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  takenPorts = taken.map((server) => (server.address() as { port: number }).port);
+  takenPort = takenPorts[0] ?? 0;
 });
-afterAll(() => new Promise<void>((resolve) => taken.close(() => resolve())));
+afterAll(() => Promise.all(taken.map((server) => new Promise<void>((resolve) => server.close(() => resolve())))));
 
 // Each test starts tsx (and the first and third Azurite) in a child process: slow on a busy machine, not flaky.
 describe.concurrent('npm run call', { timeout: 60_000 }, () => {
@@ -48,12 +50,90 @@ describe.concurrent('npm run call', { timeout: 60_000 }, () => {
     expect(result.code).toBe(1);
   });
 
-  it('refuses a malformed script in one line, before starting anything', async () => {
+  it('refuses malformed scripts with one line a mistake, every mistake of every script, before starting anything', async () => {
     const malformed = path.join(dir, 'malformed.call');
-    writeFileSync(malformed, 'dial\nexpect "Welcome"\nsay hola --lang spanish\n');
-    const result = await run('tools/local/call-cli.ts', [malformed]);
-    expect(result.stderr.trim()).toBe(`${malformed}:3: say: --lang must be a language tag such as es-ES`);
+    writeFileSync(malformed, 'dial\nexpect "Welcome"\nsay hola --lang spanish\npres 2\n');
+    const missing = path.join(dir, 'missing.call');
+    const result = await run('tools/local/call-cli.ts', [malformed, missing]);
+    expect(result.stderr.trim()).toBe(
+      [
+        `${malformed}:3: say: --lang must be a language tag such as es-ES`,
+        `${malformed}:4: unknown step "pres" (steps: dial, press, say, mumble, silence, hangup, expect, expect-end, expect-outcome)`,
+        `${missing}: no such file`,
+      ].join('\n'),
+    );
     expect(result.code).toBe(1);
+  });
+});
+
+describe('npm run host without settings', { timeout: 60_000 }, () => {
+  it('lists every missing setting, the pairs and the flow problems at once', async () => {
+    const flowFile = path.join(dir, 'broken-flow.json');
+    writeFileSync(flowFile, '{"start": "main"}');
+    // A directory with no local.settings.json, as on a fresh clone.
+    const result = await run('tools/local/host-cli.ts', [], { HOTLINE_FLOW_FILE: flowFile }, dir);
+    const problems = result.stderr.split('\n').filter((line) => line.startsWith('  - ')).map((line) => line.slice(4).split(':')[0]);
+    expect(problems).toEqual([
+      'CALLBACK_BASE_URL',
+      'COGNITIVE_SERVICES_ENDPOINT',
+      'OPERATOR_PHONE_NUMBER',
+      'PSEUDONYM_KEY',
+      'ACS_CONNECTION_STRING / ACS_ENDPOINT',
+      'TABLES_CONNECTION_STRING / TABLES_ENDPOINT',
+      'ACS_CALLBACK_AUDIENCE',
+      // The flow: what the schema finds, and no echo of it (no "menu main does not exist" for a flow without menus).
+      'voices',
+      'goodbye',
+      'apology',
+      'menus',
+    ]);
+    expect(result.stderr).toContain(`Flow ${flowFile} has 4 problem(s)`);
+    expect(result.code).toBe(1);
+  });
+});
+
+describe('npm start on free ports', { timeout: 60_000 }, () => {
+  it('takes a call with PORT=0, ACS_EMULATOR_PORT=0 and DEV_PHONE_PORT=0, typed through a pipe', async () => {
+    const child = spawn(TSX, [path.join(ROOT, 'tools/local/start.ts')], {
+      cwd: ROOT,
+      env: { PATH: process.env['PATH'] ?? '', NO_COLOR: '1', PORT: '0', ACS_EMULATOR_PORT: '0', DEV_PHONE_PORT: '0', HOTLINE_TIME_SCALE: '0.2' },
+    });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    try {
+      await vi.waitFor(() => expect(stdout).toContain('Type dial to call'), { timeout: 50_000, interval: 100 });
+      child.stdin.write('dial\n');
+      await vi.waitFor(() => expect(stdout).toContain('hotline (en-US): "Welcome to Contoso.'), { timeout: 20_000, interval: 50 });
+      child.stdin.write('quit\n');
+      expect(await exited).toBe(0);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    // Piped both ways, as a script would type: no caller> prompt in the output.
+    expect(stdout).not.toContain('caller>');
+  });
+});
+
+describe('npm run dev-phone with a broken flow', { timeout: 60_000 }, () => {
+  it('prints the problems, not only the URL', async () => {
+    const flowFile = path.join(dir, 'typo-flow.json');
+    const flow = JSON.parse(readFileSync(path.join(ROOT, 'src/flow/default-flow.json'), 'utf8')) as { menus: { main: { routes: Array<{ then: { menu?: string } }> } } };
+    const route = flow.menus.main.routes[1];
+    if (route?.then.menu !== 'account') throw new Error('the default flow changed: main route 1 should lead to account');
+    route.then.menu = 'acount';
+    writeFileSync(flowFile, JSON.stringify(flow));
+    const child = spawn(TSX, [path.join(ROOT, 'tools/dev-phone/cli.ts')], { cwd: ROOT, env: { PATH: process.env['PATH'] ?? '', HOTLINE_FLOW_FILE: flowFile, DEV_PHONE_PORT: '0' } });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    try {
+      await vi.waitFor(() => expect(stdout).toContain('the dev phone lists them too: http://127.0.0.1:'), { timeout: 50_000, interval: 100 });
+    } finally {
+      child.kill('SIGTERM');
+      await exited;
+    }
+    expect(stdout).toContain(`Flow ${flowFile} has 3 problem(s):\n  - menus.main.routes.1.then.menu: names menu "acount", which does not exist`);
   });
 });
 
@@ -62,6 +142,17 @@ describe.concurrent('ports in use', { timeout: 60_000 }, () => {
     const result = await run('tools/local/start.ts', [], { PORT: '0', ACS_EMULATOR_PORT: String(takenPort) });
     // The command returned, so the Azurite it had started is gone too (its child process would keep it alive).
     expect(result.stderr.trim()).toBe(`Port ${takenPort} is in use: set ACS_EMULATOR_PORT or stop the other process`);
+    expect(result.stdout).not.toContain('Stopping');
+    expect(result.code).toBe(1);
+  });
+
+  it('npm start names every taken port and its setting in one message, before starting anything', async () => {
+    const [host, emulator, devPhone] = takenPorts.map(String) as [string, string, string];
+    const result = await run('tools/local/start.ts', [], { PORT: host, ACS_EMULATOR_PORT: emulator, DEV_PHONE_PORT: devPhone });
+    expect(result.stderr.trim()).toBe(
+      `Ports in use: ${host} (set PORT), ${emulator} (set ACS_EMULATOR_PORT), ${devPhone} (set DEV_PHONE_PORT); move them or stop the other processes`,
+    );
+    expect(result.stdout).toBe('');
     expect(result.code).toBe(1);
   });
 

@@ -48,9 +48,50 @@ describe('loadSettings', () => {
     ]);
   });
 
-  it("says what is wrong with a value in words, not zod mini's bare 'Invalid input'", () => {
-    expect(() => loadSettings({ ...local, CALLBACK_AUTH: 'off', CALL_RETENTION_HOURS: '0' })).toThrow(
-      /CALLBACK_AUTH: Invalid option: expected one of "jwt"\|"disabled"\n\s+- CALL_RETENTION_HOURS: Too small: expected number to be >=1/,
+  it.each([
+    ['CALL_RETENTION_HOURS', 'abc', 'CALL_RETENTION_HOURS: must be a whole number of hours from 1 to 2160 (90 days)'],
+    ['CALL_RETENTION_HOURS', '0', 'CALL_RETENTION_HOURS: must be a whole number of hours from 1 to 2160 (90 days)'],
+    ['WATCHDOG_STALL_SECONDS', '2.5', 'WATCHDOG_STALL_SECONDS: must be a whole number of seconds from 5 to 3600'],
+    ['CALLBACK_AUTH', 'off', 'CALLBACK_AUTH: must be jwt or disabled'],
+    ['CALLBACK_BASE_URL', 'localhost:7071', "CALLBACK_BASE_URL: must be the function app's public base URL, an http(s) URL such as https://<app>.azurewebsites.net"],
+    ['ACS_CONNECTION_STRING', 'endpoint=acs', 'ACS_CONNECTION_STRING: must be an ACS connection string: endpoint=https://...;accesskey=...'],
+    ['CALL_STATE_TABLE_NAME', 'call-state', 'CALL_STATE_TABLE_NAME: must be a table name: 3-63 letters or digits, starting with a letter'],
+    ['HOTLINE_PHONE_NUMBER', '555-0100', 'HOTLINE_PHONE_NUMBER: must be an E.164 phone number such as +14255550123'],
+    ['ACS_OPENID_CONFIGURATION_URL', 'ftp://x', "ACS_OPENID_CONFIGURATION_URL: must be an http(s) URL of ACS's OpenID configuration"],
+  ])('names %s=%s and the form it must have, in words', (name, value, problem) => {
+    expect(() => loadSettings({ ...local, [name]: value })).toThrow(new SettingsError([problem]));
+  });
+
+  it('words every problem of every setting without schema jargon or the value (which may be a secret)', () => {
+    const bad = Object.fromEntries(SETTING_NAMES.map((name) => [name, 'x y']));
+    let problems: readonly string[] = [];
+    try {
+      loadSettings(bad);
+    } catch (error) {
+      problems = (error as SettingsError).problems;
+    }
+    const named = problems.map((problem) => problem.split(':')[0]);
+    // The free-form ones (a connection string, a path, an audience, an issuer) take any non-empty value.
+    const freeForm: readonly string[] = ['TABLES_CONNECTION_STRING', 'HOTLINE_FLOW_FILE', 'ACS_CALLBACK_AUDIENCE', 'ACS_CALLBACK_ISSUER'];
+    expect(named).toEqual([
+      ...SETTING_NAMES.filter((name) => !freeForm.includes(name)),
+      'ACS_CONNECTION_STRING / ACS_ENDPOINT',
+      'TABLES_CONNECTION_STRING / TABLES_ENDPOINT',
+    ]);
+    for (const problem of problems) expect(problem).not.toMatch(/Invalid|expected|received|NaN|x y/);
+  });
+
+  it('reports missing settings and the settings that go together in one pass', () => {
+    expect(() => loadSettings({})).toThrow(
+      new SettingsError([
+        "CALLBACK_BASE_URL: is required: the function app's public base URL, an http(s) URL such as https://<app>.azurewebsites.net",
+        'COGNITIVE_SERVICES_ENDPOINT: is required: the Azure AI services endpoint, an http(s) URL such as https://<name>.cognitiveservices.azure.com',
+        'OPERATOR_PHONE_NUMBER: is required: an E.164 phone number such as +14255550123',
+        'PSEUDONYM_KEY: is required: at least 32 random bytes, base64-encoded (openssl rand -base64 32 makes one)',
+        'ACS_CONNECTION_STRING / ACS_ENDPOINT: set exactly one (a connection string locally, the endpoint with managed identity in Azure)',
+        'TABLES_CONNECTION_STRING / TABLES_ENDPOINT: set exactly one (UseDevelopmentStorage=true locally, the table endpoint in Azure)',
+        "ACS_CALLBACK_AUDIENCE: is required while CALLBACK_AUTH is jwt: the ACS resource's immutable resource id",
+      ]),
     );
   });
 
@@ -71,6 +112,23 @@ describe('loadSettings', () => {
     expect(() => loadSettings({ ...local, APPLICATIONINSIGHTS_CONNECTION_STRING: 'https://westeurope-5.in.applicationinsights.azure.com/' })).toThrow(
       /APPLICATIONINSIGHTS_CONNECTION_STRING: must be an Application Insights connection string/,
     );
+  });
+});
+
+describe('APPLICATIONINSIGHTS_AUTHENTICATION_STRING', () => {
+  const clientId = '0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0';
+
+  it('names the managed identity the exporter signs in as, when Application Insights refuses keys', () => {
+    expect(loadSettings(local).applicationInsightsIdentity).toBeUndefined();
+    expect(loadSettings({ ...local, APPLICATIONINSIGHTS_AUTHENTICATION_STRING: `ClientId=${clientId};Authorization=AAD` }).applicationInsightsIdentity).toEqual({ clientId });
+    expect(loadSettings({ ...local, APPLICATIONINSIGHTS_AUTHENTICATION_STRING: `Authorization=AAD;ClientId=${clientId}` }).applicationInsightsIdentity).toEqual({ clientId });
+    expect(loadSettings({ ...local, APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD' }).applicationInsightsIdentity).toEqual({ clientId: undefined });
+  });
+
+  it('refuses anything but Entra ID with an optional client id', () => {
+    for (const bad of [`ClientId=${clientId}`, 'Authorization=Key', `ClientId=not-a-guid;Authorization=AAD`, `Authorization=AAD;Secret=x`]) {
+      expect(() => loadSettings({ ...local, APPLICATIONINSIGHTS_AUTHENTICATION_STRING: bad }), bad).toThrow(/APPLICATIONINSIGHTS_AUTHENTICATION_STRING: must be Authorization=AAD/);
+    }
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { CallEvent } from '../../src/domain/call-event';
+import type { CallEvent, RecognizedInput } from '../../src/domain/call-event';
 import type { CallState } from '../../src/domain/call-state';
 import { decide } from '../../src/domain/decide';
 import {
@@ -194,6 +194,58 @@ describe('decide: free speech, language identification and sentiment', () => {
     const { state, last } = walk(flow, [...toMain, (s) => recognized(s, choice('account'), { language: 'fr-FR' })]);
     expect(state.language).toBe('fr-FR');
     expect(last).toMatchObject({ prompts: [{ voice: 'en-US-NancyNeural', language: 'en-US' }] });
+  });
+});
+
+describe('decide: how sure speech must be, and how loosely phrases match', () => {
+  const unsure = (input: RecognizedInput, confidence: number) => ({ ...input, confidence }) as RecognizedInput;
+
+  it.each(['si', 'Sí!', 'SÍ', 'sí, sí'])('given the confirmation menu, when the caller says %j, then the account is confirmed', (said) => {
+    // given
+    const confirming = walk(flow, toConfirm).state;
+    // when
+    const { last } = walk(flow, [(s) => recognized(s, speech(said), { language: 'es-ES' })], confirming);
+    // then
+    expect(heard(last)).toContain('Su cuenta está verificada');
+  });
+
+  it('given a menu that wants 0.5 confidence, when speech is heard at 0.2, then it is reprompted as no match and not acted on', () => {
+    // given
+    const confirming = walk(flow, toConfirm).state;
+    // when
+    const decision = transitionOf(decide(flow, confirming, recognized(confirming, unsure(speech('yes'), 0.2), { subCode: 8569 })));
+    // then
+    expect(heard(decision.actions[0])).toMatch(/^Sorry, that is not one of the options\. \| You entered 1 2 3 4/);
+    expect(decision.state.phase).toMatchObject({ name: 'awaitingInput', menuId: 'confirmAccount', attempt: 2 });
+    expect(decision.state.collected['confirmAccount']).toBeUndefined();
+    expect(decision.milestones).toContainEqual({ name: 'RecognizeFailed', menuId: 'confirmAccount', reason: 'lowConfidence', subCode: 8569, attempt: 1 });
+  });
+
+  it('given a menu that wants 0.5 confidence, when a spoken choice is heard at exactly 0.5, then it is taken', () => {
+    // given
+    const inMain = walk(flow, toMain).state;
+    // when
+    const { state } = walk(flow, [(s) => recognized(s, unsure(choice('account', 'account'), 0.5), { subCode: 8545 })], inMain);
+    // then
+    expect(state.phase).toMatchObject({ name: 'awaitingInput', menuId: 'account' });
+  });
+
+  it('given a menu with no minimum, when speech is heard at 0.1, then it is acted on', () => {
+    // given
+    const inSupport = walk(flow, toSupport).state;
+    // when
+    const { last } = walk(flow, [(s) => recognized(s, unsure(speech('my bill is wrong'), 0.1), { sentiment: 'neutral' })], inSupport);
+    // then
+    expect(heard(last)).toContain('We have logged your problem');
+  });
+
+  it('given a menu that wants 0.5 confidence, when keys are pressed, then no confidence is asked of them', () => {
+    // given
+    const confirming = walk(flow, toConfirm).state;
+    // when
+    const { last } = walk(flow, [(s) => recognized(s, keys('1'))], confirming);
+    // then
+    expect(heard(last)).toContain('Your account is verified');
   });
 });
 

@@ -1,10 +1,19 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { isBuiltin } from 'node:module';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildPublished, PUBLISHED_ENTRY, PUBLISHED_FILES, PUBLISHED_TELEMETRY } from '../../tools/build/bundle';
+import { promisify } from 'node:util';
+import { gunzipSync } from 'node:zlib';
+import { build } from 'esbuild';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { startAcsEmulator } from '../../tools/acs-emulator/index.js';
+import { buildClean, buildPublished, bundleOptions, describeBuild, PUBLISHED_ENTRY, PUBLISHED_FILES, PUBLISHED_TELEMETRY, PUBLISHED_TRACING } from '../../tools/build/bundle';
+import { HOTLINE_NUMBER, stackSettings } from '../../tools/local/local-stack';
+import type { InvocationReport } from '../support/published-invocation';
 import { minimalSettings } from '../support/settings';
 
 const root = path.resolve(__dirname, '../..');
@@ -33,22 +42,48 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Loads the published entry in a child process as the Functions worker would, and runs `then` with `functions`. */
+/** Loads the published entry in a child process as the Functions worker would, and runs `then` with `app` and `functions`. */
 function loadPublished(extraSettings: Record<string, string>, then: string): string {
   // A child process: the stand-in patches module resolution, and the app reads its settings at load time. The
   // bundle sits in a temporary folder, so any package it failed to carry would not resolve.
-  const script = `const { loadAsTheWorker } = require(${JSON.stringify(path.join(root, 'tools/build/functions-core-stand-in.ts'))});
-    const functions = loadAsTheWorker(${JSON.stringify(path.join(dir, PUBLISHED_ENTRY))});
+  const script = `const { startAsTheWorker } = require(${JSON.stringify(path.join(root, 'tools/build/functions-core-stand-in.ts'))});
+    const app = startAsTheWorker(${JSON.stringify(path.join(dir, PUBLISHED_ENTRY))});
+    const functions = app.functions;
     ${then}`;
   return execFileSync(process.execPath, ['--import', 'tsx', '--eval', script], { cwd: root, env: { ...process.env, ...settings, ...extraSettings }, encoding: 'utf8' });
 }
 
 describe('the published bundle', () => {
-  it('carries every dependency except the module the Functions worker provides, and the telemetry bundle beside it', () => {
-    expect(new Set(externals[PUBLISHED_ENTRY])).toEqual(new Set(['@azure/functions-core', `./${path.basename(PUBLISHED_TELEMETRY)}`]));
-    // The Azure Monitor distro probes for @opentelemetry/instrumentation with require.resolve inside a try, only to
-    // count auto-instrumentations for its usage stats; absent, that count is skipped and nothing else changes.
-    expect(externals[PUBLISHED_TELEMETRY]).toEqual(['@opentelemetry/instrumentation']);
+  it('is described file by file with its size, as npm run build prints it', () => {
+    const lines = describeBuild(dir).split('\n');
+    expect(lines[0]).toBe(`Wrote ${PUBLISHED_FILES.length} files for func start and publishing:`);
+    expect(lines.slice(1).map((line) => line.trim().split(/\s+/))).toEqual(PUBLISHED_FILES.map((file) => [file, expect.stringMatching(/^\d+\.\d$/) as string, 'KiB']));
+  });
+
+  it('carries every dependency except the module the Functions worker provides and the published files beside it', () => {
+    const beside = (file: string) => `./${path.basename(file)}`;
+    expect(new Set(externals[PUBLISHED_ENTRY])).toEqual(new Set(['@azure/functions-core', beside(PUBLISHED_TELEMETRY), beside(PUBLISHED_TRACING)]));
+    // One @azure/core-tracing for both: the distro installs its instrumenter in the same module state the Azure SDK
+    // clients of the entry read. The distro probes for @opentelemetry/instrumentation with require.resolve inside a
+    // try, only to count auto-instrumentations for its usage stats; absent, that count is skipped and nothing else changes.
+    expect(new Set(externals[PUBLISHED_TELEMETRY])).toEqual(new Set(['@azure/functions-core', beside(PUBLISHED_TRACING), '@opentelemetry/instrumentation']));
+    expect(externals[PUBLISHED_TRACING]).toEqual([]);
+  });
+
+  it('fails the build on a warning from a package, which esbuild would otherwise not even report', async () => {
+    // A package whose import.meta would be empty in a CommonJS bundle, as the distro's ESM build was.
+    const project = mkdtempSync(path.join(tmpdir(), 'warns-'));
+    try {
+      mkdirSync(path.join(project, 'node_modules/warns'), { recursive: true });
+      writeFileSync(path.join(project, 'node_modules/warns/package.json'), JSON.stringify({ name: 'warns', type: 'module', main: 'index.js' }));
+      writeFileSync(path.join(project, 'node_modules/warns/index.js'), 'export const here = import.meta.dirname;\n');
+      writeFileSync(path.join(project, 'entry.js'), "import { here } from 'warns';\nconsole.log(here);\n");
+      const options = { ...bundleOptions(project, path.join(project, 'out.js'), 'entry.js'), logLevel: 'silent' as const };
+      expect((await build({ ...options, logOverride: {} })).warnings).toEqual([]);
+      await expect(buildClean(options)).rejects.toThrow(/"import\.meta" is not available/);
+    } finally {
+      rmSync(project, { recursive: true, force: true });
+    }
   });
 
   it('carries zod\'s mini API with English messages, not the classic API, other locales or the JSON Schema tools', () => {
@@ -59,15 +94,19 @@ describe('the published bundle', () => {
   });
 
   it('loads the telemetry bundle only when Application Insights is configured, and it starts', () => {
-    const telemetryLoaded = `setTimeout(() => {
-      process.stdout.write(JSON.stringify(Object.keys(require.cache).some((file) => file.endsWith(${JSON.stringify(path.basename(PUBLISHED_TELEMETRY))}))));
+    // The entry's appTerminate hook shuts telemetry down, which waits for the distro if it is loading: after it,
+    // the bundle is either loaded and started (its preInvocation hook registered) or was never asked for.
+    const afterTerminate = `app.terminate().then(() => {
+      const loaded = Object.keys(require.cache).some((file) => file.endsWith(${JSON.stringify(path.basename(PUBLISHED_TELEMETRY))}));
+      process.stdout.write(JSON.stringify({ loaded, hooks: app.hooks() }));
       process.exit(0);
-    }, 1500);`;
-    expect(loadPublished({ APPLICATIONINSIGHTS_CONNECTION_STRING: '' }, telemetryLoaded).trim().split('\n').at(-1)).toBe('false');
-    const configured = { APPLICATIONINSIGHTS_CONNECTION_STRING: 'InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=http://127.0.0.1:9/' };
-    const output = loadPublished(configured, telemetryLoaded);
+    });`;
+    const report = (output: string) => JSON.parse(output.trim().split('\n').at(-1) ?? '{}') as { loaded: boolean; hooks: string[] };
+    expect(report(loadPublished({ APPLICATIONINSIGHTS_CONNECTION_STRING: '' }, afterTerminate))).toEqual({ loaded: false, hooks: ['appTerminate'] });
+    const configured = { APPLICATIONINSIGHTS_CONNECTION_STRING: 'InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=https://127.0.0.1:9/' };
+    const output = loadPublished(configured, afterTerminate);
     expect(output).not.toMatch(/did not start/);
-    expect(output.trim().split('\n').at(-1)).toBe('true');
+    expect(report(output)).toEqual({ loaded: true, hooks: ['appTerminate', 'preInvocation'] });
   });
 
   it('registers every function when loaded as the worker loads it, away from any node_modules', () => {
@@ -89,4 +128,89 @@ describe('the published bundle', () => {
     expect(lines).toContain('*');
     expect(lines.filter((line) => line.startsWith('!')).sort()).toEqual([...PUBLISHED_FILES.map((file) => `!${file}`), '!host.json', '!package.json'].sort());
   });
+});
+
+interface Envelope {
+  readonly name: string;
+  readonly tags: Readonly<Record<string, string>>;
+  readonly data: { readonly baseType: string; readonly baseData: Readonly<Record<string, unknown>> };
+}
+
+const run = promisify(execFile);
+
+describe('the published bundle with Application Insights on', () => {
+  it('registers the distro\'s preInvocation hook, logs no error, and sends the invocation\'s dependencies and events under its operation id', async () => {
+    // Event Grid's and the app's callback receivers: 200 and nothing else.
+    const receiver = createServer((request, response) => {
+      request.resume();
+      request.on('end', () => response.writeHead(200).end());
+    });
+    // The ingestion endpoint, which keeps what it is posted. HTTPS, since the exporter turns http:// into https://;
+    // its certificate is made here and given to the child alone (NODE_EXTRA_CA_CERTS), so nothing skips verification.
+    const certificate = path.join(dir, 'ingestion.crt');
+    const key = path.join(dir, 'ingestion.key');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', certificate], { stdio: 'ignore' });
+    const envelopes: Envelope[] = [];
+    const ingestion = createHttpsServer({ cert: readFileSync(certificate), key: readFileSync(key) }, (request, response) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => {
+        const body = Buffer.concat(chunks);
+        const items = JSON.parse((request.headers['content-encoding'] === 'gzip' ? gunzipSync(body) : body).toString('utf8')) as Envelope[];
+        envelopes.push(...items);
+        response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ itemsReceived: items.length, itemsAccepted: items.length, errors: [] }));
+      });
+    });
+    const servers = [receiver, ingestion];
+    await Promise.all(servers.map((server) => new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))));
+    const urlOf = (server: (typeof servers)[number], scheme: string) => `${scheme}://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const serverUrl = urlOf(receiver, 'http');
+    const ingestionUrl = urlOf(ingestion, 'https');
+    const emulator = await startAcsEmulator({ eventGridUrl: `${serverUrl}/runtime/webhooks/eventgrid` });
+    try {
+      const tablesConnectionString = inject('tablesConnectionString');
+      const call = await emulator.caller.dial({ from: '+14255550123', to: HOTLINE_NUMBER });
+      const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+      const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', path.join(root, 'test/support/published-invocation.ts'), path.join(dir, PUBLISHED_ENTRY)], {
+        cwd: root,
+        env: {
+          ...process.env,
+          ...stackSettings({ emulator, hostUrl: serverUrl, tablesConnectionString }),
+          APPLICATIONINSIGHTS_CONNECTION_STRING: `InstrumentationKey=00000000-0000-0000-0000-000000000002;IngestionEndpoint=${ingestionUrl}/`,
+          NODE_EXTRA_CA_CERTS: certificate,
+          // Every span kept: the default keeps about 5 traces a second, so which spans of a burst remain would
+          // depend on how fast this machine made them.
+          OTEL_TRACES_SAMPLER: 'always_on',
+          INVOCATION_EVENT: JSON.stringify(call.incomingCallEvent),
+          INVOCATION_TRACEPARENT: `00-${traceId}-00f067aa0ba902b7-01`,
+        },
+      });
+      const lines = stdout.trim().split('\n');
+      const report = JSON.parse(lines.at(-1) ?? '{}') as InvocationReport;
+
+      // Registered by the distro once it started, after the entry's own appTerminate.
+      expect(report.hooksAtLoad).toEqual(['appTerminate']);
+      expect(report.hooks).toEqual(['appTerminate', 'preInvocation']);
+      expect(report.log.join('\n')).toMatch(/"outcome":"answered"/);
+      // Nothing else on either stream: no "Failed to load JSON config file values", no tracing bridge warning.
+      expect(lines.slice(0, -1)).toEqual([]);
+      expect(stderr).toBe('');
+
+      const underInvocation = envelopes.filter((envelope) => envelope.tags['ai.operation.id'] === traceId);
+      const dependencies = underInvocation.filter((envelope) => envelope.data.baseType === 'RemoteDependencyData').map((envelope) => envelope.data.baseData);
+      const hostOf = (connectionString: string, key: string) => new URL(new RegExp(`${key}=([^;]+)`, 'i').exec(connectionString)?.[1] ?? 'http://missing').host;
+      const tables = hostOf(tablesConnectionString, 'TableEndpoint');
+      const acs = hostOf(emulator.connectionString, 'endpoint');
+      // The HTTP dependencies (core-rest-pipeline's spans), by the host they went to.
+      const requests = dependencies.filter((dependency) => dependency['type'] === 'Http').map((dependency) => ({ host: new URL(String(dependency['target'])).host, name: String(dependency['name']) }));
+      expect(requests.filter((request) => request.host === tables).length).toBeGreaterThan(0);
+      expect(requests.filter((request) => request.host === acs).map((request) => request.name)).toContain('POST /calling/callConnections:answer');
+      const events = underInvocation.filter((envelope) => envelope.data.baseType === 'EventData').map((envelope) => envelope.data.baseData['name']);
+      expect(events).toEqual(expect.arrayContaining(['CallReceived', 'CallAnswered']));
+    } finally {
+      await emulator.close();
+      for (const server of servers) server.closeAllConnections();
+      await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+    }
+  }, 90_000);
 });

@@ -100,6 +100,34 @@ describe('parseFlow', () => {
     expect(problems.map((p) => p.path)).toEqual(expect.arrayContaining(['start', 'menus.pin.prompt', 'menus.main.routes.0.when', 'menus.main.routes.0.then.menu']));
   });
 
+  it('reports shape problems together with broken references and unreachable menus', () => {
+    const problems = problemsOf((f) => {
+      menu(f, 'pin').input['interToneTimeoutSeconds'] = 99;
+      menu(f, 'pin')['prompt'] = 'missing';
+      menu(f, 'main')['routes'] = [{ when: { choice: 'sales' }, then: { menu: 'acount' } }];
+      f.goodbye = { txt: 'Bye.' } as never;
+    });
+    expect(problems.map((p) => p.path)).toEqual([
+      'goodbye',
+      'menus.pin.input.interToneTimeoutSeconds',
+      'menus.main.routes.0.then.menu',
+      'menus.pin.prompt',
+      'menus.pin',
+    ]);
+    expect(problems).toContainEqual({ path: 'menus.main.routes.0.then.menu', message: 'names menu "acount", which does not exist' });
+  });
+
+  it('names no menu unreachable while a step that might reach it is malformed', () => {
+    const problems = problemsOf((f) => (menu(f, 'main')['routes'] = [{ when: { choice: 'sales' }, then: { menu: 'pin', extra: true } }]));
+    expect(problems.map((p) => p.path)).toEqual(['menus.main.routes.0.then']);
+  });
+
+  it('checks a minimum confidence: a share from 0 to 1, on a menu that hears speech', () => {
+    expect(problemsOf((f) => (menu(f, 'main')['minConfidence'] = 0.5))).toEqual([]);
+    expect(problemsOf((f) => (menu(f, 'main')['minConfidence'] = 50))).toContainEqual({ path: 'menus.main.minConfidence', message: expect.stringMatching(/1/) as string });
+    expect(problemsOf((f) => (menu(f, 'pin')['minConfidence'] = 0.5))).toEqual([{ path: 'menus.pin.minConfidence', message: 'applies to speech, but a dtmf menu hears only keys' }]);
+  });
+
   it('allows 10 identification languages for speech but not 11', () => {
     const languages = ['en-US', 'es-ES', 'fr-FR', 'de-DE', 'it-IT', 'pt-BR', 'ja-JP', 'zh-CN', 'hi-IN', 'nl-NL', 'sv-SE'];
     const speechMenu = (count: number) => (f: Draft) =>

@@ -4,7 +4,7 @@ import { readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
-import { bundleOptions, buildPublished, PUBLISHED_ENTRY, PUBLISHED_FILES } from '../build/bundle';
+import { bundleOptions, buildClean, buildPublished, PUBLISHED_ENTRY, PUBLISHED_FILES, PUBLISHED_TRACING, tracingOptions } from '../build/bundle';
 
 const run = promisify(execFile);
 
@@ -36,11 +36,13 @@ export async function buildArtifacts(root: string): Promise<Artifacts> {
   const tscDir = path.join(cache, 'tsc');
   const hostScript = path.join(cache, 'host-process.cjs');
   const probeScript = path.join(cache, 'cold-start-probe.cjs');
-  const [, , , , , productionModules] = await Promise.all([
+  const [, , , , , , productionModules] = await Promise.all([
     run(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', tscDir, '--sourceMap', 'false'], { cwd: root }),
     buildPublished(root, bundledDir),
     buildPublished(root, unminifiedDir, { minifyWhitespace: false, minifySyntax: false }),
-    build(bundleOptions(root, hostScript, 'tools/bench/host-process.ts')),
+    buildClean(bundleOptions(root, hostScript, 'tools/bench/host-process.ts')),
+    // The host process requires it from beside itself, as the published entry does.
+    buildClean(tracingOptions(root, path.join(cache, path.basename(PUBLISHED_TRACING)))),
     build({ ...bundleOptions(root, probeScript, 'tools/bench/cold-start-probe.ts'), external: [] }),
     productionDependencies(root),
   ]);

@@ -1,7 +1,7 @@
 // Owns one cold start as the Functions Node worker performs it: load the entry package.json names, let it register
 // its functions, then handle the first IncomingCall. Prints its timings as one JSON line; run with plain node.
 import { performance } from 'node:perf_hooks';
-import { loadAsTheWorker } from '../build/functions-core-stand-in';
+import { startAsTheWorker } from '../build/functions-core-stand-in';
 
 export interface ProbeResult {
   /** When this script started, in ms since the process did (Node's own start-up). */
@@ -18,14 +18,13 @@ if (!entry) throw new Error('usage: cold-start-probe <entry.js>  (BENCH_EVENT ho
 
 async function main(): Promise<void> {
   const importStart = performance.now();
-  const functions = loadAsTheWorker(entry!);
+  const app = startAsTheWorker(entry!);
   const importMs = performance.now() - importStart;
-  const incomingCall = functions.get('incomingCall')?.handler;
-  if (!incomingCall) throw new Error(`${entry} registered no incomingCall function (it registered: ${[...functions.keys()].join(', ')})`);
-  const lines: string[] = [];
-  const log = (...args: unknown[]) => lines.push(args.map(String).join(' '));
-  const context = { invocationId: 'cold-start', functionName: 'incomingCall', log, trace: log, debug: log, info: log, warn: log, error: log };
-  await incomingCall(JSON.parse(process.env['BENCH_EVENT'] ?? 'null'), context);
+  // As the worker runs it: any preInvocation hook first (the distro's, if it started by then), with the host's trace.
+  const { log: lines } = await app.invoke('incomingCall', JSON.parse(process.env['BENCH_EVENT'] ?? 'null'), {
+    invocationId: 'cold-start',
+    traceParent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+  });
   const result: ProbeResult = {
     bootMs,
     importMs,

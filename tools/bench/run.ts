@@ -1,6 +1,6 @@
 // Owns `npm run bench`: one run on loopback that prints cold start, requests per event, a dial burst, load, overhead
 // over the floor and saturation, each next to its target. `--profile` profiles the app under load instead; `--level`
-// measures one load level with the memory figures; `--burst [callers]` only the dial burst.
+// measures one load level with the memory figures; `--per-event`, `--burst [callers]` and `--cold-start` run one part.
 import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import os from 'node:os';
@@ -73,6 +73,7 @@ async function main(): Promise<void> {
   try {
     const coldStarts = await measureColdStarts(artifacts.variants, artifacts.probeScript, azurite.connectionString, COLD_START_RUNS);
     printColdStarts(coldStarts);
+    if (process.argv.includes('--cold-start')) return;
 
     app = await startSide('app', artifacts.hostScript, azurite);
     floor = await startSide('floor', artifacts.hostScript, azurite);

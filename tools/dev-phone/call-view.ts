@@ -1,6 +1,7 @@
 // Owns reading one call's emulator timeline as the page shows it: plain rows, prompts heard, and where the caller is.
 import { z } from 'zod';
 import { TONES, type TimelineEntry, type TimelineKind, type Tone } from '../acs-emulator/index.js';
+import { confidenceNote } from '../local/confidence-note';
 import { menuNode, type FlowGraph } from './flow-graph';
 import type { CallPosition, CallUpdate, HeardPromptView, RowTone, TimelineRow } from './protocol';
 
@@ -43,7 +44,7 @@ const promptDetails = z.object({
 });
 const inputDetails = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('tone'), tone: z.enum(TONES) }),
-  z.object({ kind: z.literal('speech'), text: z.string(), language: z.string().optional(), sentiment: z.string().optional() }),
+  z.object({ kind: z.literal('speech'), text: z.string(), language: z.string().optional(), sentiment: z.string().optional(), confidence: z.number().optional() }),
   z.object({ kind: z.literal('mumble') }),
 ]);
 const endDetails = z.object({ kind: z.enum(['hungUpByApp', 'transferred', 'callerHungUp', 'missed']) });
@@ -70,7 +71,17 @@ export class CallView {
   update(entry: TimelineEntry): CallUpdate {
     this.tracker = advance(this.graph, this.tracker, entry);
     const prompt = entry.kind === 'promptHeard' ? heardPrompt(entry) : undefined;
-    return { row: describe(entry, this.index++), position: this.tracker.position, prompt };
+    const row = describe(entry, this.index++);
+    const note = this.confidenceNote(entry);
+    return { row: note === undefined ? row : { ...row, text: `${row.text}: ${note}` }, position: this.tracker.position, prompt };
+  }
+
+  /** Speech the caller gave a confidence, against the minimum of the menu being answered. */
+  private confidenceNote(entry: TimelineEntry): string | undefined {
+    const input = inputDetails.safeParse(entry.details);
+    const { menuId } = this.tracker;
+    if (entry.kind !== 'input' || !input.success || input.data.kind !== 'speech' || input.data.confidence === undefined || menuId === undefined) return undefined;
+    return confidenceNote(menuId, this.graph.minConfidence.get(menuId), input.data.confidence);
   }
 }
 
@@ -197,7 +208,8 @@ function inputText(input: z.output<typeof inputDetails>): string {
     case 'tone':
       return `presses ${KEY_OF_TONE[input.tone]}`;
     case 'speech': {
-      const how = [input.language, input.sentiment].filter((part) => part !== undefined).join(', ');
+      const confidence = input.confidence === undefined ? undefined : `confidence ${input.confidence}`;
+      const how = [input.language, input.sentiment, confidence].filter((part) => part !== undefined).join(', ');
       return `says “${input.text}”${how ? ` (${how})` : ''}`;
     }
     case 'mumble':

@@ -30,6 +30,8 @@ export interface FlowGraph {
   readonly menuByContext: ReadonlyMap<string, string>;
   /** Languages a caller can speak in this flow, the default first. */
   readonly languages: readonly string[];
+  /** Each menu's minConfidence, when it sets one: speech heard with less is a no-match reprompt. */
+  readonly minConfidence: ReadonlyMap<string, number>;
 }
 
 export const menuNode = (menuId: string): DiagramNodeId => `menu:${menuId}`;
@@ -72,6 +74,7 @@ export function flowGraph(flow: Flow): FlowGraph {
     fallback: `Any menu without its own fallback, after ${flow.maxAttempts} tries: ${[...fallback.says.map((say) => `say ${say}`), nodeName(fallback.to)].join(', then ')}.`,
     menuByContext,
     languages: [...languages],
+    minConfidence: new Map(Object.entries(flow.menus).flatMap(([id, menu]) => (menu.minConfidence === undefined ? [] : [[id, menu.minConfidence] as const]))),
   };
 }
 

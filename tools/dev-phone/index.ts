@@ -54,12 +54,13 @@ const sayBody = z.strictObject({
   text: z.string().trim().min(1, 'say something').max(500),
   language: z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a language tag such as en-US').optional(),
   sentiment: z.enum(SENTIMENTS).optional(),
+  confidence: z.number().min(0, 'must be from 0 to 1').max(1, 'must be from 0 to 1').optional(),
 });
 
 type Loaded = { readonly ok: true; readonly graph: FlowGraph; readonly html: string } | { readonly ok: false; readonly html: string };
 
 export async function startDevPhone(options: DevPhoneOptions): Promise<DevPhone> {
-  const flowName = options.flowFile === undefined ? 'the default flow' : displayPath(options.flowFile);
+  const flowName = options.flowFile === undefined ? 'the default hotline' : displayPath(options.flowFile);
   const hotlineNumber = options.hotlineNumber ?? HOTLINE_NUMBER;
   const loaded = load(options.flowFile, flowName, hotlineNumber);
   const emulator = new EmulatorCaller(options.emulatorUrl);

@@ -22,7 +22,8 @@ export function phonePage(input: PhonePageInput): string {
   const keypad = KEYS.map(
     (key) => `<button type="button" class="key" data-key="${escape(key)}" aria-keyshortcuts="${escape(key)}">${escape(key)}</button>`,
   ).join('');
-  const flowFigure = `<figure class="flow">${input.diagram}<figcaption>${escape(graph.fallback)}</figcaption></figure>`;
+  // Focusable: on a narrow window the diagram scrolls sideways, and the keyboard must be able to scroll it too.
+  const flowFigure = `<figure class="flow" tabindex="0">${input.diagram}<figcaption>${escape(graph.fallback)}</figcaption></figure>`;
   return page(
     'Dev phone',
     `<header class="top">
@@ -62,6 +63,7 @@ export function phonePage(input: PhonePageInput): string {
         <div class="say-options">
           <label>Language <select name="language">${languages}</select></label>
           <label>Sentiment <select name="sentiment"><option value="">not given</option>${sentiments}</select></label>
+          <label class="say-confidence">Confidence <input name="confidence" type="number" min="0" max="1" step="0.05" placeholder="0.9" inputmode="decimal" title="How sure speech recognition is, 0 to 1; a menu may treat speech below its minimum as no match"></label>
         </div>
         <div class="say-buttons"><button type="submit">Say it</button><button type="button" class="mumble">Mumble</button></div>
       </form>
@@ -76,6 +78,7 @@ export function phonePage(input: PhonePageInput): string {
           <thead><tr><th scope="col">time</th><th scope="col">who</th><th scope="col">what</th><th scope="col">result</th></tr></thead>
           <tbody></tbody>
         </table>
+        <div class="timeline-end" aria-hidden="true"></div>
       </div>
     </div>
   </section>
@@ -136,6 +139,7 @@ function page(title: string, body: string): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escape(title)}</title>
 <link rel="stylesheet" href="/phone.css">
+<link rel="icon" href="data:,">
 </head>
 <body>
 ${body}

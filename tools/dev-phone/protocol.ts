@@ -57,6 +57,8 @@ export interface SayRequest {
   readonly text: string;
   readonly language?: string;
   readonly sentiment?: string;
+  /** 0-1: how sure speech recognition is; 0.9 when absent. */
+  readonly confidence?: number;
 }
 export interface ErrorResponse {
   readonly error: string;

@@ -35,7 +35,10 @@ async function main(): Promise<number> {
   const env = readEnv({ HOTLINE_TIME_SCALE: timeScaleSetting(0.05), HOTLINE_FLOW_FILE: flowFileSetting });
   // The flow and every script are checked before anything starts, so a typo costs no waiting.
   if (env.HOTLINE_FLOW_FILE !== undefined) loadFlow(env.HOTLINE_FLOW_FILE);
-  const scripts = await Promise.all(parsed.positionals.map(loadScript));
+  const loaded = await Promise.allSettled(parsed.positionals.map(loadScript));
+  const refused = loaded.flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : []));
+  if (refused.length > 0) throw new CliError(refused.map((error) => (error instanceof Error ? error.message : String(error))).join('\n'));
+  const scripts = loaded.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
 
   const color = wantsColor(process.stdout);
   const hostErrors: string[] = [];

@@ -152,19 +152,25 @@ export function parseStep(line: string): CallStep {
 /** Parses a whole script: one step a line, blank lines and lines starting with # ignored, one dial first. */
 export function parseScript(text: string, name: string): CallScript {
   const steps: ScriptStep[] = [];
+  // Every mistake of the script at once, one line each, in line order, so one edit fixes them all.
+  const problems: Array<{ line: number; message: string }> = [];
+  let firstLine: number | undefined;
   for (const [index, raw] of text.split(/\r?\n/).entries()) {
     const source = raw.trim();
     if (source === '' || source.startsWith('#')) continue;
     const line = index + 1;
+    firstLine ??= line;
     try {
-      steps.push({ line, source, step: parseStep(source) });
+      const step = parseStep(source);
+      if (line === firstLine && step.kind !== 'dial') problems.push({ line, message: 'a call script starts with dial' });
+      else if (line !== firstLine && step.kind === 'dial') problems.push({ line, message: 'one call a script: dial only once, first' });
+      steps.push({ line, source, step });
     } catch (error) {
-      throw new CallScriptError(`${name}:${line}: ${error instanceof Error ? error.message : String(error)}`);
+      if (!(error instanceof CallScriptError)) throw error;
+      problems.push({ line, message: error.message });
     }
   }
-  const first = steps[0];
-  if (first?.step.kind !== 'dial') throw new CallScriptError(`${name}:${first?.line ?? 1}: a call script starts with dial`);
-  const second = steps.slice(1).find((step) => step.step.kind === 'dial');
-  if (second) throw new CallScriptError(`${name}:${second.line}: one call a script: dial only once, first`);
+  if (firstLine === undefined) problems.push({ line: 1, message: 'a call script starts with dial' });
+  if (problems.length > 0) throw new CallScriptError(problems.map(({ line, message }) => `${name}:${line}: ${message}`).join('\n'));
   return { name, steps };
 }

@@ -1,4 +1,5 @@
 // Owns what the local commands share: their environment read with zod, and any failure told in one clear line.
+import { createServer } from 'node:net';
 import { z } from 'zod';
 
 /** A failure the person at the terminal can fix; its message is the whole story. */
@@ -39,6 +40,29 @@ export function describeFailure(error: unknown, portNames: Readonly<Record<numbe
   }
   if (error instanceof Error) return error.message;
   return String(error);
+}
+
+/**
+ * Fails, naming every port that is taken and the setting that moves it, before anything starts: so one try shows
+ * them all and nothing needs stopping. `ports` maps each setting to its port; 0 (any free port) is never taken.
+ */
+export async function checkPortsFree(ports: Readonly<Record<string, number>>, host = '127.0.0.1'): Promise<void> {
+  const taken: Array<[string, number]> = [];
+  for (const [setting, port] of Object.entries(ports)) {
+    if (port !== 0 && !(await canListen(port, host))) taken.push([setting, port]);
+  }
+  const [only, ...more] = taken;
+  if (only === undefined) return;
+  if (more.length === 0) throw new CliError(describeFailure(Object.assign(new Error(), { code: 'EADDRINUSE', port: only[1] }), { [only[1]]: only[0] }));
+  throw new CliError(`Ports in use: ${taken.map(([setting, port]) => `${port} (set ${setting})`).join(', ')}; move them or stop the other processes`);
+}
+
+function canListen(port: number, host: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(port, host, () => probe.close(() => resolve(true)));
+  });
 }
 
 /** Runs a command's body: a failure prints one line (or a settings list) to stderr and sets a non-zero exit code. */

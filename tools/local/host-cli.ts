@@ -1,7 +1,7 @@
 // `npm run host`: the hotline's functions alone, at Core Tools' routes, with local.settings.json and the environment.
 import { logTelemetry, type Log } from '../../src/app/ports';
 import { loadSettings, SettingsError } from '../../src/config';
-import { loadFlow } from '../../src/flow/validate-flow';
+import { FlowError, loadFlow } from '../../src/flow/validate-flow';
 import { CliError, onInterrupt, portSetting, readEnv, runCli } from './cli-support';
 import { localSettings, startFunctionsHost } from './functions-host';
 
@@ -21,13 +21,21 @@ async function main(): Promise<number> {
   const { PORT } = readEnv({ PORT: portSetting(7071) });
   portNames = { [PORT]: 'PORT' };
   const env = localSettings();
+  // Core Tools would only find out at the first call; every bad setting and flow problem is reported before listening.
+  const problems: string[] = [];
   try {
-    // Core Tools would only find out at the first call; a bad setting or flow is reported before listening.
-    loadFlow(loadSettings(env).flowFile);
+    loadSettings(env);
   } catch (error) {
     if (!(error instanceof SettingsError)) throw error;
-    throw new CliError(`${error.message}\nSettings come from local.settings.json (Values) and the environment: copy local.settings.sample.json to start.`);
+    problems.push(`${error.message}\nSettings come from local.settings.json (Values) and the environment: copy local.settings.sample.json to start.`);
   }
+  try {
+    loadFlow(env['HOTLINE_FLOW_FILE'] || undefined);
+  } catch (error) {
+    if (!(error instanceof FlowError)) throw error;
+    problems.push(error.message);
+  }
+  if (problems.length > 0) throw new CliError(problems.join('\n'));
   const host = await startFunctionsHost({
     port: PORT,
     env,

@@ -2,7 +2,7 @@
 import { loadFlow } from '../../src/flow/validate-flow';
 import type { AcsEmulator } from '../acs-emulator/index.js';
 import { startDevPhone } from '../dev-phone/index';
-import { flowFileSetting, onInterrupt, portSetting, readEnv, runCli, timeScaleSetting, urlSetting } from './cli-support';
+import { checkPortsFree, flowFileSetting, onInterrupt, portSetting, readEnv, runCli, timeScaleSetting, urlSetting } from './cli-support';
 import { startEmulatorForHost } from './external-host';
 import { localSettings } from './functions-host';
 import { HOTLINE_NUMBER, startLocalStack } from './local-stack';
@@ -42,7 +42,8 @@ async function startHotline(env: StartEnv, report: (text: string) => void): Prom
     };
   }
   const stack = await startLocalStack({
-    hostPort: env.PORT,
+    // PORT=0 means any free port: the stack picks one before telling the emulator where Event Grid delivers.
+    ...(env.PORT === 0 ? {} : { hostPort: env.PORT }),
     emulatorPort: env.ACS_EMULATOR_PORT,
     timeScale: env.HOTLINE_TIME_SCALE,
     ...(env.HOTLINE_FLOW_FILE === undefined ? {} : { settings: { HOTLINE_FLOW_FILE: env.HOTLINE_FLOW_FILE } }),
@@ -66,8 +67,12 @@ async function startHotline(env: StartEnv, report: (text: string) => void): Prom
 async function main(): Promise<number> {
   const env = readStartEnv();
   portNames = { [env.PORT]: 'PORT', [env.ACS_EMULATOR_PORT]: 'ACS_EMULATOR_PORT', [env.DEV_PHONE_PORT]: 'DEV_PHONE_PORT' };
-  // A broken flow file is reported now, not at the first call.
-  if (env.HOTLINE_FLOW_FILE !== undefined) loadFlow(env.HOTLINE_FLOW_FILE);
+  // A broken flow file is reported now, not at the first call; the terminal phone reads confidences against it.
+  const external = env.HOTLINE_HOST_URL !== undefined;
+  // Someone else's host runs the flow its settings name (local.settings.json, the environment winning, as it reads them).
+  const flowFile = external ? localSettings()['HOTLINE_FLOW_FILE'] || undefined : env.HOTLINE_FLOW_FILE;
+  const flow = loadFlow(flowFile);
+  await checkPortsFree(external ? { DEV_PHONE_PORT: env.DEV_PHONE_PORT } : { PORT: env.PORT, ACS_EMULATOR_PORT: env.ACS_EMULATOR_PORT, DEV_PHONE_PORT: env.DEV_PHONE_PORT });
 
   let phone: TerminalPhone | undefined;
   let interrupted = false;
@@ -82,7 +87,7 @@ async function main(): Promise<number> {
     try {
       if (interrupted) return 130;
       // The same hotline, callable from a browser too: keypad, speech, the flow diagram and the timeline.
-      devPhone = await startDevPhone({ emulatorUrl: running.emulator.url, flowFile: env.HOTLINE_FLOW_FILE, hotlineNumber: running.hotlineNumber, port: env.DEV_PHONE_PORT });
+      devPhone = await startDevPhone({ emulatorUrl: running.emulator.url, flowFile, hotlineNumber: running.hotlineNumber, port: env.DEV_PHONE_PORT });
       const timeScale = env.HOTLINE_TIME_SCALE === 1 ? '1 (real time)' : String(env.HOTLINE_TIME_SCALE);
       process.stdout.write(
         [
@@ -94,10 +99,11 @@ async function main(): Promise<number> {
           '',
         ].join('\n'),
       );
-      phone = new TerminalPhone({ caller: running.emulator.caller, hotlineNumber: running.hotlineNumber, input: process.stdin, output: process.stdout });
+      phone = new TerminalPhone({ caller: running.emulator.caller, hotlineNumber: running.hotlineNumber, input: process.stdin, output: process.stdout, flow });
       await phone.run();
     } finally {
-      process.stdout.write('Stopping...\n');
+      // Only once the hotline ran: a start-up failure is told by its own message, not preceded by this.
+      if (phone) process.stdout.write('Stopping...\n');
       await devPhone?.close();
       await running.stop();
     }

@@ -2,8 +2,10 @@
 // What a person types are the steps of a call script (call-script.ts), so a session reads like a script.
 import { clearLine, createInterface, cursorTo, type Interface } from 'node:readline';
 import type { CallerApi, CallHandle, TimelineEntry } from '../acs-emulator/index.js';
+import type { Flow } from '../../src/flow/flow-schema';
 import { DEFAULT_CALLER, performCallerStep } from './call-runner';
 import { CallScriptError, parseStep } from './call-script';
+import { ConfidenceNotes } from './confidence-note';
 import { describeEnd, formatLine, timelineLines, wantsColor } from './timeline-view';
 
 export const HELP = `Type what the caller does, one step a line:
@@ -23,22 +25,29 @@ And to look around:
 export interface TerminalPhoneOptions {
   readonly caller: CallerApi;
   readonly hotlineNumber: string;
-  readonly input: NodeJS.ReadableStream;
+  readonly input: NodeJS.ReadableStream & { isTTY?: boolean };
   readonly output: NodeJS.WritableStream & { isTTY?: boolean };
   /** Line editing and a redrawn prompt; defaults to whether the output is a terminal. */
   readonly terminal?: boolean;
+  /** The flow the hotline runs: spoken input with a --confidence is shown against the menu's minimum. */
+  readonly flow?: Flow;
 }
 
 export class TerminalPhone {
   private readonly rl: Interface;
   private readonly terminal: boolean;
+  /** A person is typing (input or output is a terminal): `caller> ` is shown even when the output is piped. */
+  private readonly prompting: boolean;
+  private promptShown = false;
   private readonly color: boolean;
   private call: CallHandle | undefined;
+  private notes: ConfidenceNotes | undefined;
   private details = false;
   private closed = false;
 
   constructor(private readonly options: TerminalPhoneOptions) {
     this.terminal = options.terminal ?? options.output.isTTY === true;
+    this.prompting = this.terminal || options.input.isTTY === true;
     this.color = this.terminal && wantsColor(options.output);
     this.rl = createInterface({ input: options.input, output: options.output, terminal: this.terminal, prompt: 'caller> ' });
     this.rl.on('SIGINT', () => this.close());
@@ -50,18 +59,39 @@ export class TerminalPhone {
     if (this.terminal && !this.closed) {
       clearLine(this.options.output, 0);
       cursorTo(this.options.output, 0);
+    } else if (this.promptShown) {
+      // Piped output cannot clear the prompt line: end it, and show the prompt again below.
+      this.options.output.write('\n');
     }
+    this.promptShown = false;
     this.options.output.write(`${text}\n`);
     if (this.terminal && !this.closed) this.rl.prompt(true);
+    else if (this.prompting && !this.closed && this.reading) this.prompt();
+  }
+
+  private reading = false;
+
+  private prompt(): void {
+    if (this.terminal) this.rl.prompt();
+    else if (this.prompting && !this.promptShown) {
+      this.options.output.write('caller> ');
+      this.promptShown = true;
+    }
   }
 
   /** Reads steps until quit or the input ends; a live call is hung up on the way out. */
   async run(): Promise<void> {
-    if (this.terminal) this.rl.prompt();
+    this.reading = true;
+    this.prompt();
     for await (const line of this.rl) {
+      // The person pressed Enter, so the prompt line has ended.
+      this.promptShown = false;
+      this.reading = false;
       if ((await this.handle(line.trim())) === 'quit') break;
-      if (this.terminal && !this.closed) this.rl.prompt();
+      this.reading = true;
+      if (!this.closed) this.prompt();
     }
+    this.reading = false;
     if (this.call && this.call.ended === undefined) {
       this.call.hangUp();
       // Let the follower show the end before the prompt goes away.
@@ -91,7 +121,7 @@ export class TerminalPhone {
         return undefined;
       case 'timeline':
         if (!this.call) this.print('No call yet: type dial.');
-        else this.show(this.call.timeline, true);
+        else this.show(this.call.timeline, true, this.newNotes());
         return undefined;
     }
     try {
@@ -110,8 +140,9 @@ export class TerminalPhone {
         if (this.call && this.call.ended === undefined) return this.print('A call is in progress: hangup first.');
         const call = await this.options.caller.dial({ from: step.from ?? DEFAULT_CALLER, to: this.options.hotlineNumber });
         this.call = call;
+        this.notes = this.newNotes();
         // Nothing runs between showing the entries so far and subscribing, so no entry is lost or shown twice.
-        this.show(call.timeline, this.details);
+        this.show(call.timeline, this.details, this.notes);
         call.subscribe(this.follower(call));
         return;
       }
@@ -137,14 +168,19 @@ export class TerminalPhone {
       if (batch.length > 1) return;
       setImmediate(() => {
         const entries = batch.splice(0);
-        this.show(entries, this.details);
+        this.show(entries, this.details, this.notes);
         const end = entries.find((e) => e.kind === 'ended');
         if (end && call.ended) this.print(`The call is over (${describeEnd(call.ended)}). Type dial to call again, or quit.`);
       });
     };
   }
 
-  private show(entries: readonly TimelineEntry[], details: boolean): void {
-    for (const line of timelineLines(entries, { details })) this.print(formatLine(line, this.color));
+  private newNotes(): ConfidenceNotes | undefined {
+    return this.options.flow === undefined ? undefined : new ConfidenceNotes(this.options.flow);
+  }
+
+  private show(entries: readonly TimelineEntry[], details: boolean, notes: ConfidenceNotes | undefined): void {
+    const note = notes === undefined ? undefined : (entry: TimelineEntry) => notes.noteFor(entry);
+    for (const line of timelineLines(entries, { details, ...(note ? { note } : {}) })) this.print(formatLine(line, this.color));
   }
 }

@@ -12,9 +12,14 @@ export interface TimelineLine {
 }
 
 /** Lines for entries, in order; consecutive key presses read as one line (`caller presses 1234#`). */
-export function timelineLines(entries: readonly TimelineEntry[], options: { details: boolean }): TimelineLine[] {
+export function timelineLines(
+  entries: readonly TimelineEntry[],
+  options: { details: boolean; note?: (entry: TimelineEntry) => string | undefined },
+): TimelineLine[] {
   const lines: TimelineLine[] = [];
   for (const entry of entries) {
+    // Called for every entry, in order, so a note can follow the call (which menu the caller is answering).
+    const note = options.note?.(entry);
     const pressed = entry.kind === 'input' && entry.details['kind'] === 'tone' ? (entry.details['tone'] as Tone) : undefined;
     const tone = pressed !== undefined && TONES.includes(pressed) ? keyOfTone(pressed) : undefined;
     const last = lines.at(-1);
@@ -22,7 +27,8 @@ export function timelineLines(entries: readonly TimelineEntry[], options: { deta
       lines[lines.length - 1] = { ...last, text: last.text + tone };
       continue;
     }
-    const line = describe(entry, tone);
+    const described = describe(entry, tone);
+    const line = described && note !== undefined ? { ...described, text: `${described.text}: ${note}` } : described;
     if (line !== undefined && (options.details || line.tone !== 'detail')) lines.push(line);
   }
   return lines;
@@ -57,7 +63,7 @@ function describe(entry: TimelineEntry, key: string | undefined): TimelineLine |
       if (key !== undefined) return at('caller', `caller presses ${key}`);
       if (d['kind'] === 'speech') {
         const said = d as { text: string; language?: string; sentiment?: string; confidence?: number };
-        const tags = [said.language, said.sentiment, said.confidence?.toString()].filter((tag) => tag !== undefined);
+        const tags = [said.language, said.sentiment, said.confidence === undefined ? undefined : `confidence ${said.confidence}`].filter((tag) => tag !== undefined);
         return at('caller', `caller says "${said.text}"${tags.length > 0 ? ` (${tags.join(', ')})` : ''}`);
       }
       return at('caller', d['kind'] === 'mumble' ? 'caller mumbles' : 'caller stays silent');

@@ -83,3 +83,22 @@ export function kqlResultColumns(text: string): string[] {
   }
   return names;
 }
+
+interface LexicalToken {
+  readonly Kind: number;
+  readonly Text: string | null;
+}
+const syntaxKinds = (globalThis as unknown as { Kusto: { Language: { Syntax: { SyntaxKind: Record<string, number> } } } }).Kusto.Language.Syntax.SyntaxKind;
+
+/** The values of the query's string literals, from the Kusto lexer: text in comments is not a literal. */
+export function kqlStringLiterals(text: string): string[] {
+  // Bridge.NET hands this IReadOnlyList over as a plain array.
+  const code = kusto.Language.KustoCode.Parse(text) as unknown as { GetLexicalTokens(): readonly LexicalToken[] | null };
+  const literals: string[] = [];
+  for (const token of code.GetLexicalTokens() ?? []) {
+    if (token.Kind !== syntaxKinds.StringLiteralToken || !token.Text) continue;
+    // 'x', "x" and verbatim @'x' / @"x"; the queries use no escapes inside event names and reasons.
+    literals.push(token.Text.replace(/^[@hH]?(['"])([\s\S]*)\1$/, '$2'));
+  }
+  return literals;
+}

@@ -1,5 +1,5 @@
 // Owns the dev phone page in the browser: dialling, one tab per call, the keypad and voice, and live updates.
-import type { CallPosition, CallUpdate, DialResponse, ErrorResponse, HeardPromptView, TimelineRow } from '../protocol.js';
+import type { CallPosition, CallUpdate, DialResponse, ErrorResponse, HeardPromptView, SayRequest, TimelineRow } from '../protocol.js';
 
 function required<T extends Element>(root: ParentNode, selector: string, type: new () => T): T {
   const element = root.querySelector(selector);
@@ -36,6 +36,7 @@ class Call {
   readonly panel: HTMLElement;
   private readonly rows: HTMLTableSectionElement;
   private readonly scroller: HTMLElement;
+  private readonly scrollEnd: HTMLElement;
   private readonly error: HTMLParagraphElement;
   private readonly events: EventSource;
   /** Input goes to the emulator one request at a time, so fast key presses keep their order. */
@@ -51,6 +52,7 @@ class Call {
     this.panel = required(fragment, '.call', HTMLElement);
     this.rows = required(this.panel, '.timeline tbody', HTMLTableSectionElement);
     this.scroller = required(this.panel, '.timeline-scroll', HTMLElement);
+    this.scrollEnd = required(this.panel, '.timeline-end', HTMLElement);
     this.error = required(this.panel, '.error', HTMLParagraphElement);
     this.panel.id = `call-${number}`;
     this.panel.dataset['callId'] = id;
@@ -87,7 +89,14 @@ class Call {
       event.preventDefault();
       const data = new FormData(say);
       const sentiment = field(data, 'sentiment');
-      this.send('say', { text: field(data, 'text').trim(), language: field(data, 'language'), ...(sentiment ? { sentiment } : {}) });
+      const confidence = field(data, 'confidence');
+      const body: SayRequest = {
+        text: field(data, 'text').trim(),
+        language: field(data, 'language'),
+        ...(sentiment ? { sentiment } : {}),
+        ...(confidence ? { confidence: Number(confidence) } : {}),
+      };
+      this.send('say', body);
       required(say, 'input[name=text]', HTMLInputElement).value = '';
     });
     required(this.panel, '.mumble', HTMLButtonElement).addEventListener('click', () => this.send('mumble', {}));
@@ -137,7 +146,25 @@ class Call {
       span.textContent = text;
       span.title = text;
     }
-    if (atBottom) this.scroller.scrollTop = this.scroller.scrollHeight;
+    if (atBottom) this.follow();
+  }
+
+  /**
+   * Scrolls to the newest row with whole rows under the sticky header: the row the header would cut in half is
+   * scrolled past, with the space that takes left at the end.
+   */
+  private follow(): void {
+    this.scrollEnd.style.height = '0';
+    this.scroller.scrollTop = this.scroller.scrollHeight;
+    const headerBottom = required(this.scroller, 'thead', HTMLTableSectionElement).getBoundingClientRect().bottom;
+    for (const row of this.rows.rows) {
+      const { top, bottom } = row.getBoundingClientRect();
+      if (top >= headerBottom) break;
+      if (bottom <= headerBottom) continue;
+      this.scrollEnd.style.height = `${Math.ceil(bottom - headerBottom)}px`;
+      this.scroller.scrollTop = this.scroller.scrollHeight;
+      break;
+    }
   }
 
   private hear(prompt: HeardPromptView): void {
@@ -162,6 +189,8 @@ class Call {
     this.events.close();
     this.panel.classList.add('ended');
     this.tab.classList.add('ended');
+    // A disabled control loses focus to <body>; the panel keeps it (and its status says how the call ended).
+    if (this.panel.contains(document.activeElement) && document.activeElement !== this.panel) this.panel.focus();
     for (const control of this.panel.querySelectorAll<HTMLButtonElement | HTMLInputElement | HTMLSelectElement>('.phone button, .phone input, .phone select')) {
       control.disabled = true;
     }
