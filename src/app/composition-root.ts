@@ -6,6 +6,7 @@ import { AcsCallAutomation, isLoopbackHttp } from '../adapters/acs/call-automati
 import { CallbackAuthenticator } from '../adapters/acs/callback-auth';
 import { CallerIdentity } from '../adapters/privacy/caller-identity';
 import { CachedCallStore } from '../adapters/tables/cached-call-store';
+import { CallStore } from '../adapters/tables/call-store';
 import type { Settings } from '../config';
 import type { Flow } from '../flow/flow-schema';
 import { loadFlow } from '../flow/validate-flow';
@@ -36,6 +37,8 @@ export interface Overrides {
   readonly storagePolicies?: readonly ExtraPolicy[];
   /** Added to the ACS client, e.g. to lose a request on its way out. */
   readonly acsPolicies?: readonly ExtraPolicy[];
+  /** `false`: every callback reads its row, as without the cache (tests of faults on that read). */
+  readonly callStateCache?: false;
 }
 
 export function createApp(settings: Settings, telemetry: Telemetry, overrides: Overrides = {}): App {
@@ -64,7 +67,7 @@ export function createApp(settings: Settings, telemetry: Telemetry, overrides: O
   const flow = overrides.flow ?? loadFlow(settings.flowFile);
   const hotline = new Hotline({
     flow,
-    store: new CachedCallStore(table),
+    store: overrides.callStateCache === false ? new CallStore(table) : new CachedCallStore(table),
     calls,
     callers: new CallerIdentity(settings.pseudonymKey),
     telemetry,

@@ -2,7 +2,7 @@
 import { LRUCache } from 'lru-cache';
 import type { TableClient } from '@azure/data-tables';
 import type { CallState } from '../../domain/call-state';
-import { CallStore, type CommitResult, type StoredCall } from './call-store';
+import { CallStore, statusOf, type CommitResult, type StoredCall } from './call-store';
 
 export interface CacheLimits {
   readonly maxEntries: number;
@@ -65,7 +65,17 @@ export class CachedCallStore extends CallStore {
   }
 
   override async commit(previous: StoredCall, next: CallState, eventId: string, at: string): Promise<CommitResult> {
-    const { result, stored } = await this.commitRow(previous, next, eventId, at);
+    let outcome: Awaited<ReturnType<CallStore['commitRow']>>;
+    try {
+      outcome = await this.commitRow(previous, next, eventId, at);
+    } catch (error) {
+      // Whether the write landed is unknown: the row, not the copy, must decide next time.
+      this.forget(previous);
+      // A kept copy whose row is gone (retention deleted it) is merely stale: the shell reads and finds no call.
+      if (statusOf(error) === 404 && this.handedOut.has(previous)) return 'conflict';
+      throw error;
+    }
+    const { result, stored } = outcome;
     if (result === 'committed' && stored) {
       this.keep(stored);
     } else {
