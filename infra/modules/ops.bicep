@@ -19,6 +19,7 @@ param tags object = {}
 var queries = {
   'calls-per-hour': loadTextContent('../queries/calls-per-hour.kql')
   'call-outcomes': loadTextContent('../queries/call-outcomes.kql')
+  'outcomes-by-flow-version': loadTextContent('../queries/outcomes-by-flow-version.kql')
   'time-to-answer': loadTextContent('../queries/time-to-answer.kql')
   'recognize-failures-by-menu': loadTextContent('../queries/recognize-failures-by-menu.kql')
   'menu-drop-off': loadTextContent('../queries/menu-drop-off.kql')

@@ -7,9 +7,12 @@ import { CallbackAuthenticator } from '../adapters/acs/callback-auth';
 import { CallerIdentity } from '../adapters/privacy/caller-identity';
 import { CachedCallStore } from '../adapters/tables/cached-call-store';
 import { CallStore } from '../adapters/tables/call-store';
+import { FlowVersionStore } from '../adapters/tables/flow-versions';
 import type { Settings } from '../config';
 import type { Flow } from '../flow/flow-schema';
+import { flowVersion } from '../flow/flow-version';
 import { loadFlow } from '../flow/validate-flow';
+import { FlowLibrary } from './flow-library';
 import { Hotline, stallThresholdsMs } from './hotline';
 import { systemClock, type CallControl, type Clock, type Telemetry } from './ports';
 
@@ -65,13 +68,15 @@ export function createApp(settings: Settings, telemetry: Telemetry, overrides: O
       overrides.acsPolicies ?? [],
     );
   const flow = overrides.flow ?? loadFlow(settings.flowFile);
+  const clock = overrides.clock ?? systemClock;
   const hotline = new Hotline({
     flow,
+    flows: new FlowLibrary(flow, flowVersion(flow), new FlowVersionStore(table), clock),
     store: overrides.callStateCache === false ? new CallStore(table) : new CachedCallStore(table),
     calls,
     callers: new CallerIdentity(settings.pseudonymKey),
     telemetry,
-    clock: overrides.clock ?? systemClock,
+    clock,
     callbackUrl: `${settings.callbackBaseUrl}/api/${CALLBACK_ROUTE}`,
     cognitiveServicesEndpoint: settings.cognitiveServicesEndpoint,
     stallAfterMs: stallThresholdsMs(flow, settings.stallAfterSeconds),

@@ -6,9 +6,11 @@ import type { CallerIdentity } from '../adapters/privacy/caller-identity';
 import { statusOf, WAITING_PHASES, type CallStore, type CleanupResult, type StoredCall, type WaitingPhase } from '../adapters/tables/call-store';
 import type { CallAction, CallMilestone } from '../domain/call-action';
 import type { CallEvent } from '../domain/call-event';
-import { newCallState } from '../domain/call-state';
+import { newCallState, type CallState } from '../domain/call-state';
 import { decide } from '../domain/decide';
+import { decideWithoutOwnFlow } from '../domain/missing-flow';
 import type { Flow } from '../flow/flow-schema';
+import type { FlowLibrary } from './flow-library';
 import type { CallControl, Clock, Log, Telemetry } from './ports';
 
 /** A call rings for 30 s; answering later than that cannot reach the caller. */
@@ -53,6 +55,8 @@ export function stallThresholdsMs(flow: Flow, overrideSeconds: number | undefine
 
 export interface HotlineDependencies {
   readonly flow: Flow;
+  /** The current flow's version and every version live calls started on. */
+  readonly flows: FlowLibrary;
   readonly store: CallStore;
   readonly calls: CallControl;
   readonly callers: CallerIdentity;
@@ -76,11 +80,14 @@ export class Hotline {
     const now = clock.now();
     const callKey = call.correlationId;
     const callerPseudonym = callers.pseudonym(call.callerRawId);
-    telemetry.trackEvent('CallReceived', { callKey, callerPseudonym });
+    const flowVersion = this.deps.flows.currentVersion;
+    telemetry.trackEvent('CallReceived', { callKey, callerPseudonym, flowVersion });
+    // Stored while ACS answers, so the call's first callback finds its version on any instance.
+    const versionStored = this.storeCurrentVersion(log);
 
     const ringMs = now.getTime() - Date.parse(call.eventTime);
     if (ringMs > RING_WINDOW_MS) {
-      telemetry.trackEvent('CallNotAnswered', { callKey, reason: 'expired' }, { ringMs });
+      telemetry.trackEvent('CallNotAnswered', { callKey, reason: 'expired', flowVersion }, { ringMs });
       log.warn('incoming call too old to answer', { callKey, ringMs });
       return 'expired';
     }
@@ -89,7 +96,7 @@ export class Hotline {
     const claim = { correlationId: callKey, eventId: call.eventId, callerPseudonym, callerSealed: callers.seal(call.callerRawId), status: 'answering' as const };
     const takeOverBefore = new Date(now.getTime() - CLAIM_TAKEOVER_MS).toISOString();
     if ((await store.claimIncomingCall(claim, now.toISOString(), takeOverBefore)) === 'duplicate') {
-      telemetry.trackEvent('CallNotAnswered', { callKey, reason: 'duplicate' });
+      telemetry.trackEvent('CallNotAnswered', { callKey, reason: 'duplicate', flowVersion });
       log.info('incoming call already claimed', { callKey, eventId: call.eventId });
       return 'duplicate';
     }
@@ -109,22 +116,23 @@ export class Hotline {
       const statusCode = String(status ?? 'none');
       if (status === 429) {
         // Refused before ACS acted on it, so answering again is safe: the claim is released for Event Grid's redelivery.
-        telemetry.trackEvent('CallNotAnswered', { callKey, reason: 'throttled', statusCode });
+        telemetry.trackEvent('CallNotAnswered', { callKey, reason: 'throttled', statusCode, flowVersion });
         log.warn('answer throttled by ACS; waiting for Event Grid to redeliver', { callKey });
         // Unreleased, the claim is still taken over once its owner counts as gone (10 s): the same moment.
         await store.updateClaim(callKey, { status: 'answerThrottled' }).catch(() => undefined);
         return 'answerThrottled';
       }
       // Anything else a retry would meet again, and a lost response was already retried by the SDK: record and move on.
-      telemetry.trackEvent('CallNotAnswered', { callKey, reason: 'answerFailed', statusCode });
+      telemetry.trackEvent('CallNotAnswered', { callKey, reason: 'answerFailed', statusCode, flowVersion });
       log.error('answer failed', { callKey, statusCode, error: describe(error) });
       await store.updateClaim(callKey, { status: 'answerFailed' }).catch(() => undefined);
       return 'answerFailed';
     }
 
-    telemetry.trackEvent('CallAnswered', { callKey, callConnectionId }, { ringMs: Math.max(0, ringMs) });
+    telemetry.trackEvent('CallAnswered', { callKey, callConnectionId, flowVersion }, { ringMs: Math.max(0, ringMs) });
     try {
-      const state = newCallState({ callConnectionId, correlationId: callKey, callerPseudonym, callerSealed: claim.callerSealed, language: this.deps.flow.defaultLanguage });
+      await versionStored;
+      const state = newCallState({ callConnectionId, correlationId: callKey, callerPseudonym, callerSealed: claim.callerSealed, language: this.deps.flow.defaultLanguage, flowVersion });
       await store.create(state, now.toISOString());
       await store.updateClaim(callKey, { status: 'answered', callConnectionId });
     } catch (error) {
@@ -143,7 +151,7 @@ export class Hotline {
 
   private async applyEvent(received: CallbackEvent, log: Log): Promise<EventOutcome> {
     if (!received.known) {
-      this.deps.telemetry.trackEvent('CallbackIgnored', { reason: 'unknownType', eventType: received.type });
+      this.deps.telemetry.trackEvent('CallbackIgnored', { reason: 'unknownType', eventType: received.type, flowVersion: this.deps.flows.currentVersion });
       log.warn('unknown callback event type ignored', { callConnectionId: received.callConnectionId, eventId: received.id, eventType: received.type });
       return 'unknownType';
     }
@@ -155,13 +163,13 @@ export class Hotline {
   private async apply(target: EventTarget, event: CallEvent, log: Log): Promise<EventOutcome> {
     const context = { callConnectionId: target.callConnectionId, eventId: target.id, eventType: event.type };
     for (let attempt = 1; attempt <= MAX_COMMIT_ATTEMPTS; attempt++) {
-      const stored = (await this.deps.store.load(target.callConnectionId)) ?? (await this.startFromClaim(target));
+      const stored = (await this.deps.store.load(target.callConnectionId)) ?? (await this.startFromClaim(target, log));
       if (!stored) {
-        this.deps.telemetry.trackEvent('CallbackIgnored', { reason: 'orphan', eventType: event.type });
+        this.deps.telemetry.trackEvent('CallbackIgnored', { reason: 'orphan', eventType: event.type, flowVersion: this.deps.flows.currentVersion });
         log.warn('callback for a call this hotline does not know', context);
         return 'orphan';
       }
-      const decision = decide(this.deps.flow, stored.state, event);
+      const decision = await this.decideOnOwnFlow(stored.state, event, log);
       if (decision.kind === 'ignore') {
         // Nothing is written, so no ETag guards this: a kept copy may be behind the row, which decides instead.
         if (this.deps.store.distrust(stored)) continue;
@@ -171,7 +179,7 @@ export class Hotline {
       const result = await this.deps.store.commit(stored, decision.state, target.id, this.deps.clock.now().toISOString());
       if (result === 'duplicate') return 'duplicate';
       if (result === 'committed') {
-        this.report(decision.state.callConnectionId, decision.milestones);
+        this.report(decision.state.callConnectionId, decision.state.flowVersion, decision.milestones);
         await this.act(stored, decision.actions, log);
         return 'applied';
       }
@@ -195,7 +203,7 @@ export class Hotline {
     let failed = 0;
     for (const call of waiting) {
       const waitingMs = now.getTime() - Date.parse(call.updatedAt);
-      const where = { callConnectionId: call.callConnectionId, phase: call.phase, ...(call.menuId ? { menuId: call.menuId } : {}) };
+      const where = { callConnectionId: call.callConnectionId, phase: call.phase, ...(call.menuId ? { menuId: call.menuId } : {}), flowVersion: call.flowVersion ?? 'none' };
       this.deps.telemetry.trackEvent('CallStuck', where, { waitingMs });
       log.warn('call stalled', { ...where, waitingMs });
       const target = { id: `stalled-${call.updatedAt}`, callConnectionId: call.callConnectionId, correlationId: undefined };
@@ -210,28 +218,55 @@ export class Hotline {
     return { stalled: waiting.length, recovered, failed };
   }
 
-  /** Table Storage has no TTL: rows of calls finished longer ago than the retention period are deleted here. */
-  async deleteExpiredCalls(log: Log): Promise<CleanupResult> {
+  /**
+   * Table Storage has no TTL: rows of calls finished longer ago than the retention period are deleted here, then the
+   * flow versions no remaining call names and no instance has served within that period.
+   */
+  async deleteExpiredCalls(log: Log): Promise<CleanupResult & { readonly versions: number }> {
     const now = this.deps.clock.now().getTime();
-    const result = await this.deps.store.deleteFinished(new Date(now - this.deps.retentionMs).toISOString(), new Date(now - ABANDONED_AFTER_MS).toISOString());
-    log.info('expired call rows deleted', { ...result });
-    return result;
+    const cutoff = new Date(now - this.deps.retentionMs).toISOString();
+    const result = await this.deps.store.deleteFinished(cutoff, new Date(now - ABANDONED_AFTER_MS).toISOString());
+    const { retired } = await this.deps.flows.retireUnused(cutoff);
+    log.info('expired call rows deleted', { ...result, retiredFlowVersions: retired });
+    return { ...result, versions: retired.length };
+  }
+
+  /** The call's own flow version decides; one that cannot be found ends the call politely on the current flow. */
+  private async decideOnOwnFlow(state: CallState, event: CallEvent, log: Log) {
+    const { flows } = this.deps;
+    const lookup = await flows.flowFor(state, log);
+    if (lookup.kind === 'found') return decide(lookup.flow, state.flowVersion === undefined ? { ...state, flowVersion: flows.currentVersion } : state, event);
+    log.warn('call\'s flow version not found; ending it politely', { callConnectionId: state.callConnectionId, flowVersion: lookup.version ?? 'none' });
+    return decideWithoutOwnFlow(flows.current, flows.currentVersion, state, event);
+  }
+
+  /** Resolves to whether the current version is stored; a failure is logged, and the next call tries again. */
+  private storeCurrentVersion(log: Log): Promise<boolean> {
+    return this.deps.flows.ensureCurrentStored().then(
+      () => true,
+      (error: unknown) => {
+        log.warn('could not store the current flow version; calls after a deploy may not find it', { flowVersion: this.deps.flows.currentVersion, error: describe(error) });
+        return false;
+      },
+    );
   }
 
   /**
    * A callback can beat the answer's response: the claim written before answering is enough to start the call. So
    * can a response that was lost: a claim marked `answerFailed` whose call ACS reports connected is started too.
    */
-  private async startFromClaim(received: EventTarget): Promise<StoredCall | undefined> {
+  private async startFromClaim(received: EventTarget, log: Log): Promise<StoredCall | undefined> {
     if (!received.correlationId) return undefined;
     const claim = await this.deps.store.loadClaim(received.correlationId);
     if (!claim) return undefined;
+    await this.storeCurrentVersion(log);
     const state = newCallState({
       callConnectionId: received.callConnectionId,
       correlationId: claim.correlationId,
       callerPseudonym: claim.callerPseudonym,
       callerSealed: claim.callerSealed,
       language: this.deps.flow.defaultLanguage,
+      flowVersion: this.deps.flows.currentVersion,
     });
     const created = await this.deps.store.create(state, this.deps.clock.now().toISOString());
     return created.kind === 'created' ? created.stored : this.deps.store.load(received.callConnectionId);
@@ -250,7 +285,13 @@ export class Hotline {
       } catch (error) {
         const status = statusOf(error);
         const code = acsErrorCode(error);
-        this.deps.telemetry.trackEvent('ActionFailed', { callConnectionId, action: action.type, statusCode: String(status ?? 'none'), code: code ?? 'none' });
+        this.deps.telemetry.trackEvent('ActionFailed', {
+          callConnectionId,
+          action: action.type,
+          statusCode: String(status ?? 'none'),
+          code: code ?? 'none',
+          flowVersion: stored.state.flowVersion ?? 'none',
+        });
         const details = { callConnectionId, action: action.type, status, code, error: describe(error) };
         if (!isCallGone(status, code)) {
           log.error('ACS action failed', details);
@@ -264,10 +305,10 @@ export class Hotline {
     }
   }
 
-  private report(callConnectionId: string, milestones: readonly CallMilestone[]): void {
+  private report(callConnectionId: string, flowVersion: string | undefined, milestones: readonly CallMilestone[]): void {
     for (const milestone of milestones) {
       const { name, ...fields } = milestone;
-      const properties: Record<string, string> = { callConnectionId };
+      const properties: Record<string, string> = { callConnectionId, flowVersion: flowVersion ?? 'none' };
       const measurements: Record<string, number> = {};
       for (const [key, value] of Object.entries(fields)) {
         if (typeof value === 'number' && (key === 'durationMs' || key === 'confidence')) measurements[key] = value;

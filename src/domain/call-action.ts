@@ -45,5 +45,7 @@ export type CallMilestone =
     }
   | { readonly name: 'TransferStarted'; readonly menuId: string | undefined; readonly target: 'operator' }
   | { readonly name: 'TransferFailed'; readonly subCode: number }
+  /** The call's flow version could not be found (retired, wiped, unreadable): it is ended politely on the current flow. */
+  | { readonly name: 'FlowVersionMissing'; readonly missingVersion: string }
   | { readonly name: 'CallEnded'; readonly outcome: CallOutcome; readonly lastMenuId: string | undefined; readonly durationMs: number | undefined };
 

@@ -46,6 +46,10 @@ export interface CallState {
   /** Menus entered, oldest first; capped to keep the row small. */
   readonly path: readonly string[];
   readonly lastFailure: RepromptReason | 'promptFailed' | 'playFailed' | 'transferFailed' | undefined;
+  /** The time of the event being decided: schedules are read at it, never at the machine's clock. */
+  readonly eventAt?: string | undefined;
+  /** The version of the flow the call started on, which it keeps to the end; absent in rows from before versions. */
+  readonly flowVersion?: string | undefined;
 }
 
 export const MAX_PATH_LENGTH = 50;
@@ -56,6 +60,7 @@ export function newCallState(init: {
   callerPseudonym: string;
   callerSealed: string;
   language: string;
+  flowVersion?: string;
 }): CallState {
   return {
     ...init,

@@ -4,6 +4,7 @@ import type { Flow, Menu, PromptRef, RepromptReason, RouteCondition, Step } from
 import type { CallAction, CallMilestone, RecognizeSpec, SpokenPrompt } from './call-action';
 import type { CallEvent, RecognizeFailureReason, RecognizedInput } from './call-event';
 import { isWaitingFor, MAX_PATH_LENGTH, type CallOutcome, type CallPhase, type CallState } from './call-state';
+import { isOpenAt } from './opening-hours';
 import { resolvePrompt } from './prompts';
 
 export type Decision =
@@ -15,7 +16,7 @@ export type Decision =
       readonly milestones: readonly CallMilestone[];
     };
 
-interface Transition {
+export interface Transition {
   readonly state: CallState;
   readonly actions: readonly CallAction[];
   readonly milestones: readonly CallMilestone[];
@@ -28,7 +29,9 @@ const withMilestones = (t: Transition, ...milestones: CallMilestone[]): Transiti
   milestones: [...milestones, ...t.milestones],
 });
 
-export function decide(flow: Flow, state: CallState, event: CallEvent): Decision {
+export function decide(flow: Flow, given: CallState, event: CallEvent): Decision {
+  // Everything below reads the clock from the state, so a schedule is read at this event's own time.
+  const state: CallState = { ...given, eventAt: event.at };
   const phase = state.phase;
   if (phase.name === 'ended') return ignore('call already ended');
 
@@ -147,7 +150,7 @@ function onRecognized(
     collected: { ...state.collected, [phase.menuId]: input },
     lastFailure: undefined,
   };
-  const route = menu.routes.find((candidate) => matches(candidate.when, input, event.sentiment));
+  const route = menu.routes.find((candidate) => matches(flow, candidate.when, input, event.sentiment, event.at));
   if (!route) {
     // Heard clearly but not an option here: a wrong key or an unknown phrase, reprompted like one.
     const reason: RepromptReason = input.kind === 'dtmf' ? 'wrongKey' : 'noMatch';
@@ -168,8 +171,10 @@ function withoutStopTones(input: RecognizedInput, menu: Menu): RecognizedInput {
   return end === input.tones.length ? input : { kind: 'dtmf', tones: input.tones.slice(0, end) };
 }
 
-function matches(when: RouteCondition, input: RecognizedInput, sentiment: string | undefined): boolean {
+function matches(flow: Flow, when: RouteCondition, input: RecognizedInput, sentiment: string | undefined, at: string): boolean {
   if ('any' in when) return true;
+  if ('open' in when) return isOpenAt(flow.schedules[when.open], at);
+  if ('closed' in when) return !isOpenAt(flow.schedules[when.closed], at);
   if ('sentiment' in when) return sentiment === when.sentiment;
   if ('tones' in when) return input.kind === 'dtmf' && input.tones === when.tones;
   if ('choice' in when) return input.kind === 'choice' && input.label === when.choice;
@@ -197,6 +202,7 @@ function retryOrFallBack(
 function runStep(flow: Flow, state: CallState, step: Step): Transition {
   if ('menu' in step) return enterMenu(flow, state, step.menu, 1, undefined);
   if ('say' in step) return play(flow, state, [step.say], { then: step.next, onFailure: 'apologize', outcome: 'completed' });
+  if ('schedule' in step) return runStep(flow, state, isOpenAt(flow.schedules[step.schedule], state.eventAt) ? step.open : step.closed);
   if ('transfer' in step) {
     const sequence = state.sequence + 1;
     const operationContext = `transfer:${sequence}`;
@@ -252,7 +258,7 @@ function play(
 }
 
 /** Something failed that the caller cannot fix: say so and say goodbye, never leave them in silence. */
-function apologizeAndEnd(flow: Flow, state: CallState): Transition {
+export function apologizeAndEnd(flow: Flow, state: CallState): Transition {
   return play(flow, state, [flow.apology, flow.goodbye], { then: 'hangUp', onFailure: 'hangUp', outcome: 'failed' });
 }
 

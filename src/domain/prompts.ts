@@ -2,6 +2,7 @@
 import type { Flow, Prompt, PromptRef } from '../flow/flow-schema';
 import type { SpokenPrompt } from './call-action';
 import type { RecognizedInput } from './call-event';
+import { speakNextOpening, speakWeeklyHours } from './opening-hours-speech';
 
 type Localized = string | Readonly<Record<string, string>>;
 
@@ -29,13 +30,25 @@ function spoken(input: RecognizedInput | undefined): string {
 const escapeXml = (text: string) =>
   text.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c] ?? c);
 
-function fillIn(text: string, collected: Readonly<Record<string, RecognizedInput>>, escape: (s: string) => string): string {
-  return text.replace(/\{\{\s*([A-Za-z][A-Za-z0-9_-]*)\s*\}\}/g, (_, menuId: string) => escape(spoken(collected[menuId])));
+/** `{{office.hours}}` and `{{office.reopens}}` read a schedule aloud; the validator names the schedules and fields. */
+export const SCHEDULE_TEMPLATE = /\{\{\s*([A-Za-z][A-Za-z0-9_-]*)\.(hours|reopens)\s*\}\}/g;
+
+function fillIn(flow: Flow, text: string, context: PromptContext, language: string, escape: (s: string) => string): string {
+  return text
+    .replace(SCHEDULE_TEMPLATE, (_, id: string, field: 'hours' | 'reopens') => {
+      const schedule = flow.schedules[id];
+      if (!schedule) return '';
+      if (field === 'hours') return escape(speakWeeklyHours(schedule, language));
+      return context.eventAt === undefined ? '' : escape(speakNextOpening(schedule, context.eventAt, language));
+    })
+    .replace(/\{\{\s*([A-Za-z][A-Za-z0-9_-]*)\s*\}\}/g, (_, menuId: string) => escape(spoken(context.collected[menuId])));
 }
 
 export interface PromptContext {
   readonly language: string;
   readonly collected: Readonly<Record<string, RecognizedInput>>;
+  /** The time of the event being answered: what "when we reopen" is counted from. */
+  readonly eventAt?: string | undefined;
 }
 
 export function resolvePrompt(flow: Flow, ref: PromptRef, context: PromptContext): SpokenPrompt {
@@ -46,13 +59,13 @@ export function resolvePrompt(flow: Flow, ref: PromptRef, context: PromptContext
   if ('audioUrl' in prompt) return { kind: 'file', url: pick(prompt.audioUrl, context.language, fallback).text };
   if ('ssml' in prompt) {
     const chosen = pick(prompt.ssml, context.language, fallback);
-    return { kind: 'ssml', ssml: fillIn(chosen.text, context.collected, escapeXml), language: chosen.language };
+    return { kind: 'ssml', ssml: fillIn(flow, chosen.text, context, chosen.language, escapeXml), language: chosen.language };
   }
   const chosen = pick(prompt.text, context.language, fallback);
   const voice = prompt.voice === undefined ? flow.voices[chosen.language] : pick(prompt.voice, chosen.language, fallback).text;
   return {
     kind: 'text',
-    text: fillIn(chosen.text, context.collected, (s) => s),
+    text: fillIn(flow, chosen.text, context, chosen.language, (s) => s),
     voice: voice ?? flow.voices[fallback] ?? '',
     language: chosen.language,
   };

@@ -1,5 +1,6 @@
 // Owns the shape of a hotline flow file: every Recognize parameter with the seeds' defaults and ranges.
 import * as z from '../zod-mini';
+import { scheduleSchema } from './schedule-schema';
 
 /** Keys as a caller presses them; the ACS adapter turns them into the wire's tone words. */
 export const TONE_KEYS = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '#', 'A', 'B', 'C', 'D'] as const;
@@ -43,13 +44,16 @@ export type Step =
   | { readonly menu: string }
   | { readonly say: PromptRef; readonly next: Step }
   | { readonly transfer: 'operator' }
-  | { readonly goodbye: true };
+  | { readonly goodbye: true }
+  /** Chooses by the clock: `open` while the named schedule is open, `closed` otherwise. */
+  | { readonly schedule: string; readonly open: Step; readonly closed: Step };
 export const stepSchema: z.ZodMiniType<Step> = z.lazy(() =>
   z.union([
     z.strictObject({ menu: text }),
     z.strictObject({ say: promptRef, next: stepSchema }),
     z.strictObject({ transfer: z.literal('operator') }),
     z.strictObject({ goodbye: z.literal(true) }),
+    z.strictObject({ schedule: text, open: stepSchema, closed: stepSchema }),
   ]),
 );
 
@@ -59,6 +63,9 @@ const routeCondition = z.union([
   z.strictObject({ phrase: text }),
   z.strictObject({ sentiment: z.enum(SENTIMENTS) }),
   z.strictObject({ any: z.literal(true) }),
+  /** Whatever the caller answered, while a schedule is open (or closed): a menu that routes by the clock. */
+  z.strictObject({ open: text }),
+  z.strictObject({ closed: text }),
 ]);
 export type RouteCondition = z.output<typeof routeCondition>;
 
@@ -194,6 +201,8 @@ export const flowSchema = z.strictObject({
   goodbye: promptRef,
   /** Said when something failed that the caller could not fix (a prompt, a message, a transfer). */
   apology: promptRef,
+  /** Opening hours by name, for routes (`{ "open": name }`) and steps (`{ "schedule": name, ... }`). */
+  schedules: z._default(z.record(z.string().check(z.regex(/^[A-Za-z][A-Za-z0-9_-]{0,39}$/, 'schedule ids are 1-40 letters, digits, _ or -')), scheduleSchema), {}),
   menus: z.record(z.string().check(z.regex(/^[A-Za-z][A-Za-z0-9_-]{0,39}$/, 'menu ids are 1-40 letters, digits, _ or -')), menuSchema),
 });
 export type Flow = z.output<typeof flowSchema>;

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import * as z from '../zod-mini';
 import defaultFlowJson from './default-flow.json';
 import { flowSchema, inputSchema, menuSchema, promptSchema, routeSchema, stepSchema, type Flow, type Prompt, type PromptRef, type Step } from './flow-schema';
+import { checkSchedules } from './validate-schedules';
 
 export interface FlowProblem {
   /** Where the problem is, e.g. `menus.main.input.interToneTimeoutSeconds`. */
@@ -76,6 +77,7 @@ const flowOutline = z.object({
   goodbye: part(flowSchema.shape.goodbye),
   apology: part(flowSchema.shape.apology),
   menus: part(z.record(z.string(), part(menuOutline))),
+  schedules: part(flowSchema.shape.schedules),
 });
 type FlowOutline = z.output<typeof flowOutline>;
 type MenuOutline = z.output<typeof menuOutline>;
@@ -124,6 +126,10 @@ function checkReferences(flow: FlowOutline): FlowProblem[] {
       checkPromptRef(`${where}.say`, step.say);
       checkStep(`${where}.next`, step.next);
     }
+    if ('schedule' in step) {
+      checkStep(`${where}.open`, step.open);
+      checkStep(`${where}.closed`, step.closed);
+    }
   };
 
   if (flow.start !== undefined && menuIds && !menuIds.has(flow.start)) report('start', `names menu "${flow.start}", which does not exist`);
@@ -144,6 +150,7 @@ function checkReferences(flow: FlowOutline): FlowProblem[] {
     menu.routes.forEach((route, index) => checkStep(`${where}.routes.${index}.then`, route.then));
   }
 
+  checkSchedules(flow, report);
   for (const id of unreachableMenus(flow)) report(`menus.${id}`, `cannot be reached from the start menu "${flow.start}"`);
   return problems;
 }
@@ -225,6 +232,10 @@ function unreachableMenus(flow: FlowOutline): string[] {
     if (step === undefined) unknowable = true;
     else if ('menu' in step) visitMenu(step.menu);
     else if ('say' in step) visitStep(step.next);
+    else if ('schedule' in step) {
+      visitStep(step.open);
+      visitStep(step.closed);
+    }
   };
   const visitMenu = (id: string) => {
     const menu = menus[id];

@@ -17,7 +17,7 @@ afterAll(async () => stack?.stop());
 
 describe('the example call scripts', () => {
   it('cover every path of the default hotline', () => {
-    expect(files).toHaveLength(10);
+    expect(files).toHaveLength(11);
   });
 
   it.each(files)('%s goes as written', async (file) => {

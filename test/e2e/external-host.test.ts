@@ -6,6 +6,7 @@ import { loadSettings } from '../../src/config';
 import { freePort } from '../../tools/local/azurite';
 import { startEmulatorForHost } from '../../tools/local/external-host';
 import { startFunctionsHost, type FunctionsHost } from '../../tools/local/functions-host';
+import { OFFICE_HOURS_AT } from '../support/stack';
 
 const sample = (JSON.parse(readFileSync(path.resolve(__dirname, '../../local.settings.sample.json'), 'utf8')) as { Values: Record<string, string> }).Values;
 const OPTIONS = { timeScale: 0.05, settingsFile: 'local.settings.json' };
@@ -33,7 +34,7 @@ describe('the emulator for a host of your own', () => {
   it('takes its port, key and audience from the settings, and the hotline answers', async () => {
     const emulator = await startEmulatorForHost(host.url, settings, OPTIONS);
     try {
-      const call = await emulator.caller.dial({ from: '+14255550123', to: settings['HOTLINE_PHONE_NUMBER'] ?? '' });
+      const call = await emulator.caller.dial({ from: '+14255550123', to: settings['HOTLINE_PHONE_NUMBER'] ?? '', at: OFFICE_HOURS_AT });
       expect((await call.nextPrompt()).text).toContain('Welcome to Contoso');
       call.say('operator');
       expect(await call.waitForEnd()).toMatchObject({ kind: 'transferred', target: settings['OPERATOR_PHONE_NUMBER'] });

@@ -5,10 +5,11 @@ import type { CallHandle } from '../../tools/acs-emulator/index.js';
 import { DEFAULT_CALLER, runCallScript, type RunOptions } from '../../tools/local/call-runner';
 import { parseScript } from '../../tools/local/call-script';
 import { HOTLINE_NUMBER, startLocalStack, type LocalStack } from '../../tools/local/local-stack';
+import { OFFICE_HOURS_AT } from '../support/stack';
 
 let stack: LocalStack;
 beforeAll(async () => {
-  stack = await startLocalStack({ tablesConnectionString: inject('tablesConnectionString'), timeScale: 0.05 });
+  stack = await startLocalStack({ tablesConnectionString: inject('tablesConnectionString'), timeScale: 0.05, emulator: { callsAt: OFFICE_HOURS_AT } });
 });
 afterAll(async () => stack?.stop());
 

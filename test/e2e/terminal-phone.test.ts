@@ -53,6 +53,19 @@ describe('the terminal phone', () => {
     await p.running;
   });
 
+  it('dials at a time: on Christmas Day the operator option says when the line reopens', async () => {
+    const p = phone();
+    p.type('dial --at 2026-12-25T10:00-05:00');
+    await p.seen('hotline (en-US): "Welcome to Contoso.');
+    p.type('0');
+    await vi.waitFor(() => expect(p.printed.replace(/\s/g, ' ')).toContain('"Our operators are away right now. We open again Saturday, December 26 at 9:00 AM, New York time."'), {
+      timeout: 10_000,
+      interval: 20,
+    });
+    p.type('quit');
+    await p.running;
+  });
+
   it('answers mistakes with a hint, and hangs up a live call on quit', async () => {
     const p = phone();
     p.type('press 1');

@@ -24,6 +24,9 @@ const notAlerted: Record<string, string> = {
   'CallEnded.outcome=completed': 'the call ran to its end',
   'CallEnded.outcome=transferred': 'handed to the operator',
   'CallEnded.outcome=abandoned': 'the caller hung up mid-menu: their choice, shown by the workbook drop-off, not a fault',
+  // The call whose flow version is gone hears the apology and ends as CallEnded outcome=failed, which calls-failed
+  // counts: alerting on both would count one call twice. The event says why, for whoever follows the alert.
+  FlowVersionMissing: 'the same call ends as CallEnded outcome=failed (calls-failed)',
 };
 
 interface Alert {

@@ -60,6 +60,10 @@ describe('KQL queries', () => {
     expect(queryFiles.filter((name) => /\bago\s*\(/.test(read(name)))).toEqual([]);
   });
 
+  it('splits call outcomes by flow version', () => {
+    expect(kqlResultColumns(read('outcomes-by-flow-version.kql'))).toEqual(['flowVersion', 'outcome', 'calls', 'sharePercent', 'firstEnded', 'lastEnded']);
+  });
+
   it('the rate alert query returns the column the alert rule measures', () => {
     expect(kqlResultColumns(read('alert-recognize-failure-rate.kql'))).toContain('failureRatePercent');
   });

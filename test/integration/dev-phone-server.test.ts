@@ -2,6 +2,8 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAcsEmulator, type AcsEmulator } from '../../tools/acs-emulator/index.js';
+import { flowVersion } from '../../src/flow/flow-version';
+import { loadFlow } from '../../src/flow/validate-flow';
 import { startDevPhone, type DevPhone } from '../../tools/dev-phone/index';
 import type { CallUpdate } from '../../tools/dev-phone/protocol';
 
@@ -65,6 +67,18 @@ describe('the dev phone server', () => {
     expect([keys.status, await keys.json()]).toEqual([400, { error: 'tones: must be 1-32 keys 0-9, *, #, A-D' }]);
     const sentiment = await postJson(`/api/calls/${crypto.randomUUID()}/say`, { text: 'hi', sentiment: 'angry' });
     expect(sentiment.status).toBe(400);
+  });
+
+  it('shows the flow version, and dials at the clock field\'s time (empty is now), refusing one without an offset', async () => {
+    expect(await (await fetch(phone.url)).text()).toContain(`version <code>${flowVersion(loadFlow())}</code>`);
+    const noOffset = await postJson('/api/calls', { from: '+14255550123', at: '2026-12-25T10:00' });
+    expect([noOffset.status, await noOffset.json()]).toEqual([400, { error: 'at: must be a time with an offset, such as 2026-12-25T10:00+01:00' }]);
+    const now = await postJson('/api/calls', { from: '+14255550123', at: '' });
+    expect(now.status).toBe(201);
+    const christmas = await postJson('/api/calls', { from: '+14255550123', at: '2026-12-25T10:00-05:00' });
+    expect(christmas.status).toBe(201);
+    const { callId } = (await christmas.json()) as { callId: string };
+    expect(emulator.caller.get(callId)?.state).toBe('ringing');
   });
 
   it("passes the emulator's own refusal on", async () => {

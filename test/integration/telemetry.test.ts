@@ -2,6 +2,8 @@
 import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { CUSTOM_EVENT_NAME, CUSTOM_MEASUREMENTS, logRecordSink } from '../../src/adapters/telemetry/custom-events';
+import { flowVersion as versionOf } from '../../src/flow/flow-version';
+import { loadFlow } from '../../src/flow/validate-flow';
 import { telemetryOver } from '../../src/telemetry';
 import { HOTLINE_NUMBER, startLocalStack, type LocalStack } from '../../tools/local/local-stack';
 import { confirmAccount } from '../support/scenarios';
@@ -48,12 +50,15 @@ describe('telemetry of a call', () => {
     const named = (name: string) => events.filter((event) => event.name === name);
     const callKey = call.correlationId;
     const callConnectionId = call.callConnectionId;
+    const flowVersion = versionOf(loadFlow());
 
     expect(named('CallReceived')).toEqual([
-      { name: 'CallReceived', dimensions: { callKey, callerPseudonym: expect.stringMatching(/^[\w-]{22}$/) as unknown }, measurements: {} },
+      { name: 'CallReceived', dimensions: { callKey, callerPseudonym: expect.stringMatching(/^[\w-]{22}$/) as unknown, flowVersion }, measurements: {} },
     ]);
     const [answered] = named('CallAnswered');
-    expect(answered?.dimensions).toEqual({ callKey, callConnectionId });
+    expect(answered?.dimensions).toEqual({ callKey, callConnectionId, flowVersion });
+    // Every event names the flow version the call runs on, so outcomes can be split by version.
+    expect(events.filter((event) => event.dimensions.flowVersion !== flowVersion)).toEqual([]);
     expect(answered?.measurements.ringMs).toBeGreaterThanOrEqual(0);
 
     // Every later event names the call by its connection id.
@@ -72,7 +77,7 @@ describe('telemetry of a call', () => {
     expect(recognized.map((event) => typeof event.measurements.confidence)).toEqual(['undefined', 'undefined', 'number']);
 
     const [ended] = named('CallEnded');
-    expect(ended?.dimensions).toEqual({ callConnectionId, outcome: 'completed', lastMenuId: 'confirmAccount' });
+    expect(ended?.dimensions).toEqual({ callConnectionId, outcome: 'completed', lastMenuId: 'confirmAccount', flowVersion });
     expect(ended?.measurements.durationMs).toBeGreaterThan(0);
     expect(events.at(0)?.name).toBe('CallReceived');
     expect(events.at(-1)?.name).toBe('CallEnded');

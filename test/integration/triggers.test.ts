@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseIncomingCall } from '../../src/adapters/acs/incoming-call';
+import { flowVersion } from '../../src/flow/flow-version';
+import { loadFlow } from '../../src/flow/validate-flow';
 import { payload } from '../support/payloads';
+import { OFFICE_HOURS_AT } from '../support/stack';
 import { callbackFrom, startTriggerHarness, waitingContext, type TriggerHarness } from '../support/trigger-harness';
 
 let h: TriggerHarness;
@@ -21,10 +24,10 @@ async function connectedCall() {
 }
 
 /** Posts a sample to the prompt the call is waiting for; returns the ACS requests it caused. */
-async function answerPrompt(callConnectionId: string, file: string, data: Record<string, unknown> = {}) {
+async function answerPrompt(callConnectionId: string, file: string, data: Record<string, unknown> = {}, time?: string) {
   const before = h.acsRequests(callConnectionId).length;
   const operationContext = waitingContext(await h.state(callConnectionId));
-  const response = await h.postCallbacks([callbackFrom(file, callConnectionId, { operationContext, data })]);
+  const response = await h.postCallbacks([callbackFrom(file, callConnectionId, { operationContext, data, ...(time === undefined ? {} : { time }) })]);
   return { response, sent: h.acsRequests(callConnectionId).slice(before) };
 }
 
@@ -53,7 +56,7 @@ describe('Event Grid trigger: IncomingCall', () => {
     const call = await h.emulator.caller.dial({ from: '+14255550125', to: '+18005550100' });
     await h.deliverIncomingCall({ ...call.incomingCallEvent, eventTime: new Date(Date.now() - 31_000).toISOString() });
     expect(h.emulator.requests.filter((r) => r.path.endsWith(':answer') && r.rawBody.includes(call.incomingCallContext))).toEqual([]);
-    expect(h.events).toContainEqual({ name: 'CallNotAnswered', properties: { callKey: call.correlationId, reason: 'expired' } });
+    expect(h.events).toContainEqual({ name: 'CallNotAnswered', properties: { callKey: call.correlationId, reason: 'expired', flowVersion: flowVersion(loadFlow()) } });
   });
 
   it('acknowledges other event types and malformed IncomingCalls without answering', async () => {
@@ -153,7 +156,7 @@ describe('HTTP trigger: every callback type moves the call, checked on the wire'
 
   it('transfers to the operator; CallTransferAccepted then CallDisconnected ends the call as transferred', async () => {
     const { callConnectionId } = await connectedCall();
-    await answerPrompt(callConnectionId, 'RecognizeCompleted__choices__8545-speech-option-matched.json', { choiceResult: { label: 'operator', recognizedPhrase: 'agent' } });
+    await answerPrompt(callConnectionId, 'RecognizeCompleted__choices__8545-speech-option-matched.json', { choiceResult: { label: 'operator', recognizedPhrase: 'agent' } }, OFFICE_HOURS_AT);
     const transfer = await answerPrompt(callConnectionId, 'recorded-js__callback-body__PlayCompleted.json');
     expect(transfer.sent[0]?.body).toMatchObject({ targetParticipant: { rawId: '4:+18005550199' }, operationContext: 'transfer:3' });
     await answerPrompt(callConnectionId, 'java-unit-test__CallTransferAccepted.json');
@@ -165,7 +168,7 @@ describe('HTTP trigger: every callback type moves the call, checked on the wire'
 
   it('CallTransferFailed apologises and ends the call', async () => {
     const { callConnectionId } = await connectedCall();
-    await answerPrompt(callConnectionId, 'RecognizeCompleted__choices__8545-speech-option-matched.json', { choiceResult: { label: 'operator' } });
+    await answerPrompt(callConnectionId, 'RecognizeCompleted__choices__8545-speech-option-matched.json', { choiceResult: { label: 'operator' } }, OFFICE_HOURS_AT);
     await answerPrompt(callConnectionId, 'recorded-js__callback-body__PlayCompleted.json');
     const { sent } = await answerPrompt(callConnectionId, 'CallTransferFailed__ILLUSTRATIVE-codes.json');
     expect(sent[0]?.body).toMatchObject({ playSources: [{ text: { text: expect.stringContaining("We're sorry") as string } }, {}] });

@@ -7,7 +7,8 @@ import type { Flow, Sentiment } from '../../src/flow/flow-schema';
 import { loadFlow } from '../../src/flow/validate-flow';
 
 export const defaultFlow: Flow = loadFlow();
-export const at = '2026-11-22T10:00:00.0000000+00:00';
+/** A Monday, 10:00 in New York: inside the default hotline's office hours. */
+export const at = '2026-11-23T15:00:00.0000000+00:00';
 
 export const freshCall = (flow: Flow = defaultFlow): CallState =>
   newCallState({ callConnectionId: 'call-1', correlationId: 'corr-1', callerPseudonym: 'pseudo', callerSealed: 'sealed', language: flow.defaultLanguage });
@@ -37,7 +38,7 @@ export const failed = (state: CallState, reason: RecognizeFailureReason, subCode
 });
 export const played = (state: CallState): CallEvent => ({ type: 'playCompleted', at, operationContext: waitingFor(state) });
 export const playFailed = (state: CallState): CallEvent => ({ type: 'playFailed', at, operationContext: waitingFor(state), subCode: 8535 });
-export const disconnected = (at2 = '2026-11-22T10:01:30.0000000+00:00'): CallEvent => ({ type: 'callDisconnected', at: at2, subCode: 540000 });
+export const disconnected = (at2 = '2026-11-23T15:01:30.0000000+00:00'): CallEvent => ({ type: 'callDisconnected', at: at2, subCode: 540000 });
 
 export const keys = (tones: string): RecognizedInput => ({ kind: 'dtmf', tones });
 export const choice = (label: string, phrase?: string): RecognizedInput => ({ kind: 'choice', label, ...(phrase ? { phrase } : {}), confidence: 0.9 });

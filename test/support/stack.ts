@@ -12,6 +12,8 @@ import { StorageFaults } from '../../tools/local/storage-faults';
 import { allRows } from './tables';
 
 export const CALLER_NUMBER = '+14255550123';
+/** A Monday, 10:00 in New York: inside the default hotline's office hours, so a test's calls do not depend on when it runs. */
+export const OFFICE_HOURS_AT = '2026-12-21T10:00:00-05:00';
 
 export interface TrackedEvent {
   readonly name: string;
@@ -56,6 +58,7 @@ export async function startTestStack(options: LocalStackOptions & { overrides?: 
     telemetry: { trackEvent: (name, properties, measurements) => telemetry.push({ name, properties, measurements }) },
     log: (level, functionName, message) => logs.push({ level, functionName, message }),
     ...options,
+    emulator: { callsAt: OFFICE_HOURS_AT, ...options.emulator },
     overrides: {
       ...options.overrides,
       clock: { now: () => new Date(Date.now() + offsetMs) },

@@ -94,7 +94,7 @@ export async function startTriggerHarness(settings: Record<string, string> = {})
 export function callbackFrom(
   file: string,
   callConnectionId: string,
-  change: { operationContext?: string | undefined; data?: Record<string, unknown>; id?: string; type?: string } = {},
+  change: { operationContext?: string | undefined; data?: Record<string, unknown>; id?: string; type?: string; time?: string } = {},
 ): Record<string, unknown> {
   const [event] = payload<Array<{ data: Record<string, unknown> } & Record<string, unknown>>>(file);
   if (!event) throw new Error(`${file} holds no event`);
@@ -104,7 +104,7 @@ export function callbackFrom(
     ...(change.type ? { type: `Microsoft.Communication.${change.type}` } : {}),
     source: `calling/callConnections/${callConnectionId}`,
     subject: `calling/callConnections/${callConnectionId}`,
-    time: new Date().toISOString(),
+    time: change.time ?? new Date().toISOString(),
     data: { ...event.data, callConnectionId, correlationId: event.data['correlationId'], operationContext: change.operationContext, ...change.data },
   };
 }

@@ -19,6 +19,8 @@ export interface CallbackEvent {
   resultInformation: ResultInformation | undefined;
   version: string;
   fields: Record<string, unknown>;
+  /** How far the call's clock is from the machine's (a call dialed "at" another time): moves the CloudEvent `time`. */
+  clockOffsetMs?: number;
 }
 
 export interface DeliveryRecord {
@@ -147,7 +149,7 @@ export function buildEnvelope(ids: CallIds, event: CallbackEvent): Record<string
     source: subject,
     type: name,
     data,
-    time: cloudEventTime(),
+    time: cloudEventTime(new Date(Date.now() + (event.clockOffsetMs ?? 0))),
     specversion: '1.0',
     datacontenttype: 'application/json',
     subject,

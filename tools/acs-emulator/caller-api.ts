@@ -21,6 +21,12 @@ export interface DialOptions {
   failTransfers?: boolean;
   /** Overrides the emulator's ring window for this call (real ms, not scaled). */
   ringWindowMs?: number;
+  /**
+   * The call happens "at" this time (ISO 8601 with an offset): its callbacks' `time` starts there and runs on, so an app
+   * that reads the time from events (opening hours) can be tried at any hour. IncomingCall keeps the real time: the
+   * ring window is real. Default: the emulator's `callsAt`, else now.
+   */
+  at?: string;
 }
 
 export interface SayOptions {
@@ -79,6 +85,8 @@ export interface CallerApiDeps {
   ringWindowMs: number;
   promptMsPerWord: number;
   eventGridRetryDelaysMs: readonly number[];
+  /** The default `at` of every dial. */
+  callsAt?: string | undefined;
   /** Judges the IncomingCall event before it is ever delivered. */
   contract: Contract;
   newCallbackQueue(onDelivered: (record: DeliveryRecord) => void): CallbackQueue;
@@ -218,6 +226,7 @@ export class Caller implements CallerApi {
         to: options.to,
         callerDisplayName: options.callerDisplayName ?? '',
         failTransfers: options.failTransfers ?? false,
+        clockOffsetMs: clockOffsetMs(options.at ?? this.deps.callsAt),
       },
       this.env,
     );
@@ -284,4 +293,15 @@ export class Caller implements CallerApi {
     });
     return result.status;
   }
+}
+
+/** How far a dial's `at` is from now; a time that is not a time is refused rather than silently ignored. */
+export function clockOffsetMs(at: string | undefined): number {
+  if (at === undefined) return 0;
+  const instant = Date.parse(at);
+  // An offset is required: a bare local time would mean whatever zone the machine happens to be in.
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(at) || Number.isNaN(instant)) {
+    throw new Error(`"${at}" is not a time with an offset, such as 2026-12-25T10:00+01:00`);
+  }
+  return instant - Date.now();
 }

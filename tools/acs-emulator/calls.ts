@@ -88,6 +88,8 @@ export interface DialFacts {
   to: string;
   callerDisplayName: string;
   failTransfers: boolean;
+  /** The call's clock minus the machine's: callbacks are stamped as if the call happened then. */
+  clockOffsetMs: number;
 }
 
 export function newMediaOp(
@@ -242,6 +244,7 @@ export class Call {
       resultInformation: event.result,
       version: event.version ?? this.answerVersion,
       fields: event.fields ?? {},
+      clockOffsetMs: this.facts.clockOffsetMs,
     });
   }
 

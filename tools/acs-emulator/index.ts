@@ -52,6 +52,8 @@ export interface AcsEmulatorOptions {
    * each time, as ACS does). Load tests set it so the emulator's RSA signing does not crowd out the app they measure.
    */
   callbackTokenReuseMs?: number;
+  /** Every call happens "at" this time unless its dial says otherwise (see `DialOptions.at`); default now. */
+  callsAt?: string;
 }
 
 export interface AcsEmulator {
@@ -107,6 +109,7 @@ export async function startAcsEmulator(options: AcsEmulatorOptions = {}): Promis
     ringWindowMs: options.ringWindowMs ?? 30_000,
     promptMsPerWord: (options.promptMsPerWord ?? 60) * timeScale,
     eventGridRetryDelaysMs: options.eventGridRetryDelaysMs ?? [],
+    callsAt: options.callsAt,
     contract,
     newCallbackQueue: (onDelivered) =>
       new CallbackQueue(poster, signer, quirks, { retryDelaysMs: options.callbackRetryDelaysMs ?? [], random }, timers, contract, onDelivered),

@@ -314,6 +314,7 @@ export function createHandler(ctx: ServerContext): (req: IncomingMessage, res: S
             ...(d.callerDisplayName === undefined ? {} : { callerDisplayName: d.callerDisplayName }),
             ...(d.duplicateDelivery === undefined ? {} : { duplicateDelivery: d.duplicateDelivery }),
             ...(d.failTransfers === undefined ? {} : { failTransfers: d.failTransfers }),
+            ...(d.at === undefined ? {} : { at: d.at }),
           })
           .then(
             (handle) => send(res, { status: 201, body: { callId: handle.callId, incomingCallContext: handle.incomingCallContext } }),
@@ -484,6 +485,8 @@ const dialBody = z.object({
   callerDisplayName: z.string().optional(),
   duplicateDelivery: z.int().min(0).optional(),
   failTransfers: z.boolean().optional(),
+  /** The call happens at this time (ISO 8601 with an offset): its callbacks are stamped from there. */
+  at: z.string().optional(),
 });
 const sayBody = z.object({
   text: z.string(),

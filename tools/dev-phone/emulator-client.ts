@@ -27,8 +27,9 @@ export class EmulatorCaller {
     this.base = `${emulatorUrl.replace(/\/+$/, '')}/emulator/calls`;
   }
 
-  async dial(from: string, to: string): Promise<{ callId: string }> {
-    const body = await this.post('', { from, to });
+  /** `at`: the call happens at this time, as far as the hotline's opening hours are concerned; absent, now. */
+  async dial(from: string, to: string, at?: string): Promise<{ callId: string }> {
+    const body = await this.post('', { from, to, ...(at === undefined ? {} : { at }) });
     const callId = (body as { callId?: unknown } | undefined)?.callId;
     if (typeof callId !== 'string') throw new EmulatorError(502, 'the emulator answered the dial without a callId');
     return { callId };

@@ -39,11 +39,12 @@ export const menuNode = (menuId: string): DiagramNodeId => `menu:${menuId}`;
 export function flowGraph(flow: Flow): FlowGraph {
   const edges = new Map<string, { from: DiagramNodeId; to: DiagramNodeId; conditions: string[]; says: string[]; kind: GraphEdge['kind'] }>();
   const addEdge = (from: DiagramNodeId, step: Step, condition: string | undefined, kind: GraphEdge['kind']) => {
-    const { to, says } = destination(flow, step);
-    const key = JSON.stringify([from, to, says, kind]);
-    const edge = edges.get(key) ?? { from, to, conditions: [], says, kind };
-    if (condition !== undefined) edge.conditions.push(condition);
-    edges.set(key, edge);
+    for (const { to, says } of destinations(flow, step)) {
+      const key = JSON.stringify([from, to, says, kind]);
+      const edge = edges.get(key) ?? { from, to, conditions: [], says, kind };
+      if (condition !== undefined) edge.conditions.push(condition);
+      edges.set(key, edge);
+    }
   };
 
   addEdge('start', { menu: flow.start }, undefined, 'start');
@@ -58,7 +59,7 @@ export function flowGraph(flow: Flow): FlowGraph {
     if (menu.onMaxAttempts) addEdge(menuNode(id), menu.onMaxAttempts, `after ${menu.maxAttempts ?? flow.maxAttempts} tries`, 'fallback');
   }
 
-  const fallback = destination(flow, flow.onMaxAttempts);
+  const fallback = destinations(flow, flow.onMaxAttempts)[0] ?? { to: 'goodbye', says: [] };
   const languages = new Set([flow.defaultLanguage, ...Object.keys(flow.voices)]);
   for (const menu of Object.values(flow.menus)) {
     if (menu.input.type !== 'dtmf') for (const language of menu.input.speechLanguages ?? []) languages.add(language);
@@ -78,17 +79,15 @@ export function flowGraph(flow: Flow): FlowGraph {
   };
 }
 
-/** Follows `say … next` to where the step finally leads, collecting the messages on the way. */
-function destination(flow: Flow, step: Step): { to: DiagramNodeId; says: string[] } {
-  const says: string[] = [];
-  let current = step;
-  while ('say' in current) {
-    says.push(typeof current.say === 'string' ? current.say : `“${excerpt(flow, current.say)}”`);
-    current = current.next;
+/** Follows `say … next` to where the step finally leads, collecting the messages on the way; a schedule step leads two ways. */
+function destinations(flow: Flow, step: Step, says: readonly string[] = []): Array<{ to: DiagramNodeId; says: string[] }> {
+  if ('say' in step) return destinations(flow, step.next, [...says, typeof step.say === 'string' ? step.say : `“${excerpt(flow, step.say)}”`]);
+  if ('schedule' in step) {
+    return [...destinations(flow, step.open, [...says, `if ${step.schedule} is open`]), ...destinations(flow, step.closed, [...says, `if ${step.schedule} is closed`])];
   }
-  if ('menu' in current) return { to: menuNode(current.menu), says };
-  if ('transfer' in current) return { to: 'transfer', says };
-  return { to: 'goodbye', says };
+  if ('menu' in step) return [{ to: menuNode(step.menu), says: [...says] }];
+  if ('transfer' in step) return [{ to: 'transfer', says: [...says] }];
+  return [{ to: 'goodbye', says: [...says] }];
 }
 
 function nodeName(id: DiagramNodeId): string {
@@ -101,6 +100,8 @@ function describeCondition(when: RouteCondition, input: RecognizeInput): string 
   if ('phrase' in when) return `say “${when.phrase}”`;
   if ('sentiment' in when) return `sounds ${when.sentiment}`;
   if ('any' in when) return 'any answer';
+  if ('open' in when) return `${when.open} is open`;
+  if ('closed' in when) return `${when.closed} is closed`;
   const tone = input.type === 'choices' ? input.choices.find((choice) => choice.label === when.choice)?.tone : undefined;
   return tone === undefined ? when.choice : `${when.choice} / ${tone}`;
 }

@@ -6,6 +6,7 @@ import path from 'node:path';
 import ts from 'typescript';
 import { z } from 'zod';
 import { SENTIMENTS } from '../../src/flow/flow-schema';
+import { flowVersion } from '../../src/flow/flow-version';
 import { FlowError, loadFlow, type FlowProblem } from '../../src/flow/validate-flow';
 import { HOTLINE_NUMBER } from '../local/local-stack';
 import { CallView } from './call-view';
@@ -48,7 +49,17 @@ const DEFAULT_CALLER = '+14255550123';
 const MAX_BODY_BYTES = 16_384;
 
 const callId = z.uuid();
-const dialBody = z.strictObject({ from: z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number such as +14255550123') });
+const AT_ERROR = 'must be a time with an offset, such as 2026-12-25T10:00+01:00';
+const dialBody = z.strictObject({
+  from: z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number such as +14255550123'),
+  /** The clock field: the call happens at this time; empty or absent, now. */
+  at: z
+    .string()
+    .trim()
+    .transform((at) => (at === '' ? undefined : at))
+    .pipe(z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/, AT_ERROR).refine((at) => !Number.isNaN(Date.parse(at)), AT_ERROR).optional())
+    .optional(),
+});
 const dtmfBody = z.strictObject({ tones: z.string().regex(/^[0-9*#A-D]{1,32}$/, 'must be 1-32 keys 0-9, *, #, A-D') });
 const sayBody = z.strictObject({
   text: z.string().trim().min(1, 'say something').max(500),
@@ -91,8 +102,8 @@ export async function startDevPhone(options: DevPhoneOptions): Promise<DevPhone>
 
     if (id === undefined) {
       if (method !== 'POST') return sendJson(response, 405, { error: 'dial with POST' });
-      const { from } = await jsonBody(request, dialBody);
-      const dialed: DialResponse = await emulator.dial(from, hotlineNumber);
+      const { from, at } = await jsonBody(request, dialBody);
+      const dialed: DialResponse = await emulator.dial(from, hotlineNumber, at);
       return sendJson(response, 201, dialed);
     }
     const call = callId.safeParse(id);
@@ -168,8 +179,9 @@ function displayPath(file: string): string {
 function load(flowFile: string | undefined, flowName: string, hotlineNumber: string): Loaded {
   let problems: readonly FlowProblem[];
   try {
-    const graph = flowGraph(loadFlow(flowFile));
-    return { ok: true, graph, html: phonePage({ graph, diagram: diagramSvg(graph), flowName, hotlineNumber, defaultCaller: DEFAULT_CALLER }) };
+    const flow = loadFlow(flowFile);
+    const graph = flowGraph(flow);
+    return { ok: true, graph, html: phonePage({ graph, diagram: diagramSvg(graph), flowName, flowVersion: flowVersion(flow), hotlineNumber, defaultCaller: DEFAULT_CALLER }) };
   } catch (error) {
     if (!(error instanceof FlowError)) throw error;
     problems = error.problems;

@@ -11,6 +11,8 @@ export interface PhonePageInput {
   readonly diagram: string;
   /** Which flow file is shown, for the header. */
   readonly flowName: string;
+  /** The flow's version: what every call dialed from this page starts on (the hotline runs the same file). */
+  readonly flowVersion: string;
   readonly hotlineNumber: string;
   readonly defaultCaller: string;
 }
@@ -29,10 +31,11 @@ export function phonePage(input: PhonePageInput): string {
     `<header class="top">
   <div class="title">
     <h1>Dev phone</h1>
-    <p>Calls the local hotline <b>${escape(input.hotlineNumber)}</b> through the ACS emulator · flow: <code>${escape(input.flowName)}</code></p>
+    <p>Calls the local hotline <b>${escape(input.hotlineNumber)}</b> through the ACS emulator · flow: <code>${escape(input.flowName)}</code> · version <code>${escape(input.flowVersion)}</code></p>
   </div>
-  <form id="dial-form" class="dial">
+  <form id="dial-form" class="dial" data-flow-version="${escape(input.flowVersion)}">
     <label>Caller number <input name="from" value="${escape(input.defaultCaller)}" required pattern="\\+[1-9][0-9]{6,14}" inputmode="tel" autocomplete="off" title="An E.164 number such as +14255550123"></label>
+    <label>Call at <input name="at" placeholder="now" pattern="\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2})?(Z|\\+\\d{2}:\\d{2}|-\\d{2}:\\d{2})" autocomplete="off" title="Empty for now, or a time with an offset such as 2026-12-25T10:00-05:00: the hotline's opening hours are read at it"></label>
     <button type="submit" class="primary">Call the hotline</button>
   </form>
 </header>

@@ -7,7 +7,8 @@ import { SENTIMENTS, TONE_KEYS } from '../../src/flow/flow-schema';
 import type { CallEnd, SayOptions } from '../acs-emulator/index.js';
 
 export type CallStep =
-  | { readonly kind: 'dial'; readonly from: string | undefined }
+  /** `at`: the call happens at this time (ISO 8601 with an offset), as far as the hotline's clock-reading is concerned. */
+  | { readonly kind: 'dial'; readonly from: string | undefined; readonly at?: string }
   | { readonly kind: 'press'; readonly keys: string }
   | { readonly kind: 'say'; readonly text: string; readonly options: SayOptions }
   | { readonly kind: 'mumble' }
@@ -59,9 +60,18 @@ const STEPS = {
   dial: z
     .object({
       args: z.array(z.string().regex(/^\+[1-9]\d{6,14}$/, 'the caller number must be E.164, such as +14255550123')).max(1, 'takes at most one caller number'),
-      flags: noFlags,
+      flags: z.strictObject(
+        {
+          at: z
+            .string()
+            .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/, '--at must be a time with an offset, such as 2026-12-25T10:00+01:00')
+            .refine((at) => !Number.isNaN(Date.parse(at)), '--at must be a time with an offset, such as 2026-12-25T10:00+01:00')
+            .optional(),
+        },
+        { error: (issue) => `takes only --at ${describeKeys(issue)}`.trim() },
+      ),
     })
-    .transform(({ args }): CallStep => ({ kind: 'dial', from: args[0] })),
+    .transform(({ args, flags }): CallStep => ({ kind: 'dial', from: args[0], ...(flags.at === undefined ? {} : { at: flags.at }) })),
   press: z
     .object({ args: someText('keys to press, such as 2 or 1234#'), flags: noFlags })
     .transform(({ args }) => args.replace(/\s+/g, ''))
@@ -138,7 +148,7 @@ export function parseStep(line: string): CallStep {
       args: rest,
       allowPositionals: true,
       strict: true,
-      options: { lang: { type: 'string' }, sentiment: { type: 'string' }, confidence: { type: 'string' } },
+      options: { lang: { type: 'string' }, sentiment: { type: 'string' }, confidence: { type: 'string' }, at: { type: 'string' } },
     });
     raw = { args: parsed.positionals, flags: parsed.values };
   } catch (error) {

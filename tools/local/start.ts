@@ -1,4 +1,5 @@
 // `npm start`: the whole hotline on this machine (Azurite, the Functions host, the ACS emulator) and a phone in the terminal.
+import { flowVersion } from '../../src/flow/flow-version';
 import { loadFlow } from '../../src/flow/validate-flow';
 import type { AcsEmulator } from '../acs-emulator/index.js';
 import { startDevPhone } from '../dev-phone/index';
@@ -58,7 +59,7 @@ async function startHotline(env: StartEnv, report: (text: string) => void): Prom
       `  Functions host  ${stack.host.url} (callbacks at /api/callbacks)`,
       `  ACS emulator    ${stack.emulator.url}`,
       `  Azurite tables  in memory, table ${stack.settings['CALL_STATE_TABLE_NAME'] ?? ''}`,
-      `  flow            ${env.HOTLINE_FLOW_FILE ?? 'the default hotline (src/flow/default-flow.json)'}`,
+      `  flow            ${env.HOTLINE_FLOW_FILE ?? 'the default hotline (src/flow/default-flow.json)'}, version ${flowVersion(loadFlow(env.HOTLINE_FLOW_FILE))}`,
     ],
     stop: () => stack.stop(),
   };

@@ -9,7 +9,8 @@ import { ConfidenceNotes } from './confidence-note';
 import { describeEnd, formatLine, timelineLines, wantsColor } from './timeline-view';
 
 export const HELP = `Type what the caller does, one step a line:
-  dial [+14255550123]      call the hotline, optionally from this number
+  dial [+14255550123] [--at 2026-12-25T10:00+01:00]
+                           call the hotline, optionally from this number, and as if at that time (opening hours)
   press 1234#              press keys (0-9, *, #, A-D); a line of only digits, * and # is a press too
   say <words> [--lang es-ES] [--sentiment negative] [--confidence 0.4]
                            say something (quotes optional); the options are what speech analysis would find
@@ -138,7 +139,7 @@ export class TerminalPhone {
     switch (step.kind) {
       case 'dial': {
         if (this.call && this.call.ended === undefined) return this.print('A call is in progress: hangup first.');
-        const call = await this.options.caller.dial({ from: step.from ?? DEFAULT_CALLER, to: this.options.hotlineNumber });
+        const call = await this.options.caller.dial({ from: step.from ?? DEFAULT_CALLER, to: this.options.hotlineNumber, ...(step.at === undefined ? {} : { at: step.at }) });
         this.call = call;
         this.notes = this.newNotes();
         // Nothing runs between showing the entries so far and subscribing, so no entry is lost or shown twice.

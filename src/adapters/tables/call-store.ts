@@ -53,6 +53,7 @@ export interface WaitingCall {
   /** The menu the call waits in, when it waits for input or a transfer from one. */
   readonly menuId: string | undefined;
   readonly updatedAt: string;
+  readonly flowVersion: string | undefined;
 }
 
 export interface CleanupResult {
@@ -79,6 +80,8 @@ interface StateEntity {
   state: string;
   phase: string;
   updatedAt: string;
+  /** The call's flow version as a column, so retention can see which versions live calls use without reading states. */
+  flowVersion?: string;
 }
 
 type ClaimEntity = IncomingCallClaim & { writer: string; at: string };
@@ -199,7 +202,7 @@ export class CallStore {
       abortSignal: AbortSignal.timeout(WATCHDOG_SCAN_TIMEOUT_MS),
     });
     for await (const row of rows) {
-      const { phase } = JSON.parse(row.state) as CallState;
+      const { phase, flowVersion } = JSON.parse(row.state) as CallState;
       if (!isWaitingPhase(phase.name)) continue;
       found.push({
         callConnectionId: row.partitionKey ?? '',
@@ -207,6 +210,7 @@ export class CallStore {
         operationContext: 'operationContext' in phase ? phase.operationContext : undefined,
         menuId: 'menuId' in phase ? phase.menuId : undefined,
         updatedAt: row.updatedAt,
+        flowVersion,
       });
     }
     return found;
@@ -276,7 +280,14 @@ export class CallStore {
     const json = JSON.stringify(state);
     // Azurite accepts what the service refuses (a string over 32K characters), so the limit is checked here.
     if (json.length > MAX_STATE_CHARS) throw new StateTooLarge(state.callConnectionId, json.length);
-    return { partitionKey: state.callConnectionId, rowKey: STATE_ROW, state: json, phase: state.phase.name, updatedAt: at };
+    return {
+      partitionKey: state.callConnectionId,
+      rowKey: STATE_ROW,
+      state: json,
+      phase: state.phase.name,
+      updatedAt: at,
+      ...(state.flowVersion === undefined ? {} : { flowVersion: state.flowVersion }),
+    };
   }
 
   private async getEntity<T extends object>(partitionKey: string, rowKey: string): Promise<(T & { etag?: string }) | undefined> {

@@ -63,7 +63,10 @@ class Call {
     this.tab.setAttribute('role', 'tab');
     this.tab.setAttribute('aria-controls', this.panel.id);
     this.tab.innerHTML = '<span class="dot" aria-hidden="true"></span><span class="tab-name"></span>';
-    required(this.tab, '.tab-name', HTMLSpanElement).textContent = `Call ${number} · ${from}`;
+    // A call keeps the flow version it was dialed on, whatever the hotline is redeployed with meanwhile.
+    const version = dialForm.dataset['flowVersion'];
+    required(this.tab, '.tab-name', HTMLSpanElement).textContent = `Call ${number} · ${from}${version ? ` · flow ${version.slice(0, 8)}` : ''}`;
+    if (version) this.tab.title = `flow version ${version}`;
     this.tab.addEventListener('click', () => select(this));
     this.wireControls();
     tabList.append(this.tab);
@@ -221,10 +224,12 @@ tabList.addEventListener('keydown', (event) => {
 
 dialForm.addEventListener('submit', (event) => {
   event.preventDefault();
-  const from = field(new FormData(dialForm), 'from').trim();
+  const form = new FormData(dialForm);
+  const from = field(form, 'from').trim();
+  const at = field(form, 'at').trim();
   const button = required(dialForm, 'button', HTMLButtonElement);
   button.disabled = true;
-  void post('/api/calls', { from })
+  void post('/api/calls', at === '' ? { from } : { from, at })
     .then(async (response) => {
       const { callId } = (await response.json()) as DialResponse;
       const call = new Call(callId, calls.length + 1, from);
