@@ -72,6 +72,9 @@ param callStateTableName string = 'callstate'
 @description('E-mail address for alert notifications; empty = no action group.')
 param alertEmail string = ''
 
+@description('Outbound calls started per second at most, across all instances (OUTBOUND_CALLS_PER_SECOND).')
+param outboundCallsPerSecond string = '1'
+
 @description('Warm instances for the incomingCall trigger and for the http group the callbacks run in, each (0 = none; each instance costs money, each saves a cold start).')
 @minValue(0)
 param alwaysReadyInstances int = 0
@@ -157,10 +160,19 @@ module rbac 'modules/rbac.bicep' = {
   }
 }
 
+module outbound 'modules/outbound.bicep' = {
+  name: 'outbound'
+  params: {
+    storageAccountName: storage.outputs.storageAccountName
+    principalId: identity.properties.principalId
+  }
+}
+
 module functionApp 'modules/functionapp.bicep' = {
   name: 'functionapp'
   dependsOn: [
     rbac
+    outbound
   ]
   params: {
     location: location
@@ -176,6 +188,9 @@ module functionApp 'modules/functionapp.bicep' = {
     cognitiveServicesEndpoint: communication.outputs.cognitiveServicesEndpoint
     tablesEndpoint: storage.outputs.tablesEndpoint
     callStateTableName: storage.outputs.callStateTableName
+    queuesEndpoint: outbound.outputs.queuesEndpoint
+    outboundQueueName: outbound.outputs.outboundQueueName
+    outboundCallsPerSecond: outboundCallsPerSecond
     operatorPhoneNumber: operatorPhoneNumber
     hotlinePhoneNumber: hotlinePhoneNumber
     keyVaultReferences: keyVault.outputs.settingReferences
@@ -217,6 +232,7 @@ output identityPrincipalId string = identity.properties.principalId
 output storageAccountName string = storage.outputs.storageAccountName
 output tablesEndpoint string = storage.outputs.tablesEndpoint
 output callStateTableName string = storage.outputs.callStateTableName
+output outboundQueueName string = outbound.outputs.outboundQueueName
 output acsName string = communication.outputs.acsName
 output acsEndpoint string = communication.outputs.acsEndpoint
 output acsImmutableResourceId string = communication.outputs.acsImmutableResourceId

@@ -38,6 +38,7 @@ Options:
   -h, --help                   Show this help.
 
 Environment:
+  CALLBACK_SIGNING_KEY         Set only to rotate: a new base64 key (>= 32 bytes, not PSEUDONYM_KEY) signing callback URLs
   PSEUDONYM_KEY                Set only to rotate: a new base64 key (>= 32 bytes) for pseudonymising
                                phone numbers, written to the environment's Key Vault. Unset, the
                                vault's key is kept, or a random one is generated on the first deployment.
@@ -163,6 +164,7 @@ fi
 # App setting -> secret name in the vault; the same list as secretNames in infra/modules/keyvault.bicep.
 readonly SECRETS=(
   'PSEUDONYM_KEY:pseudonym-key'
+  'CALLBACK_SIGNING_KEY:callback-signing-key'
 )
 existing_vault="$(az keyvault list --resource-group "$resource_group" \
   --query "[?tags.workload=='ivr-hotline' && tags.environment=='${environment_name}'].name | [0]" -o tsv 2>/dev/null || true)"

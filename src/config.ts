@@ -6,6 +6,7 @@ const httpUrl = z.url({ protocol: /^https?$/ });
 /** An empty setting counts as unset. */
 const optional = <T extends z.ZodMiniType>(schema: T) =>
   z.pipe(z.transform((value: unknown) => (value === '' ? undefined : value)), z.optional(schema));
+const secretKey = z.string().check(z.refine((value) => Buffer.from(value, 'base64').length >= 32));
 const whole = (min: number, max: number) => z.coerce.number().check(z.int(), z.minimum(min), z.maximum(max));
 
 const rawSettings = z.object({
@@ -19,7 +20,8 @@ const rawSettings = z.object({
   OPERATOR_PHONE_NUMBER: e164,
   HOTLINE_PHONE_NUMBER: optional(e164),
   HOTLINE_FLOW_FILE: optional(z.string().check(z.minLength(1))),
-  PSEUDONYM_KEY: z.string().check(z.refine((value) => Buffer.from(value, 'base64').length >= 32)),
+  PSEUDONYM_KEY: secretKey,
+  CALLBACK_SIGNING_KEY: secretKey,
   CALLBACK_AUTH: optional(z.enum(['jwt', 'disabled'])),
   ACS_CALLBACK_AUDIENCE: optional(z.string().check(z.minLength(1))),
   ACS_OPENID_CONFIGURATION_URL: optional(httpUrl),
@@ -32,6 +34,11 @@ const rawSettings = z.object({
     ),
   ),
   WATCHDOG_STALL_SECONDS: optional(whole(5, 3600)),
+  QUEUES_CONNECTION_STRING: optional(z.string().check(z.minLength(1))),
+  QUEUES_ENDPOINT: optional(httpUrl),
+  OUTBOUND_QUEUE_NAME: optional(z.string().check(z.regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,48}[a-z0-9]$/, 'must be 3-50 lower-case letters, digits or single hyphens'))),
+  OUTBOUND_CALLS_PER_SECOND: optional(z.coerce.number().check(z.minimum(0.1), z.maximum(50))),
+  OUTBOUND_RETRY_SPACING_SECONDS: optional(whole(1, 7 * 24 * 3600)),
   CALL_RETENTION_HOURS: optional(whole(1, 24 * 90)),
 });
 type SettingName = keyof typeof rawSettings.shape;
@@ -49,6 +56,7 @@ const EXPECTED: { readonly [Name in SettingName]: string } = {
   HOTLINE_PHONE_NUMBER: 'an E.164 phone number such as +14255550123',
   HOTLINE_FLOW_FILE: 'the path of a flow JSON file',
   PSEUDONYM_KEY: 'at least 32 random bytes, base64-encoded (openssl rand -base64 32 makes one)',
+  CALLBACK_SIGNING_KEY: 'at least 32 random bytes, base64-encoded, other than PSEUDONYM_KEY (openssl rand -base64 32 makes one)',
   CALLBACK_AUTH: 'jwt or disabled',
   ACS_CALLBACK_AUDIENCE: "the ACS resource's immutable resource id",
   ACS_OPENID_CONFIGURATION_URL: "an http(s) URL of ACS's OpenID configuration",
@@ -57,6 +65,11 @@ const EXPECTED: { readonly [Name in SettingName]: string } = {
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD, optionally with ClientId=<client id of a user-assigned identity>',
   WATCHDOG_STALL_SECONDS: 'a whole number of seconds from 5 to 3600',
   CALL_RETENTION_HOURS: 'a whole number of hours from 1 to 2160 (90 days)',
+  QUEUES_CONNECTION_STRING: 'a Queue Storage connection string, such as UseDevelopmentStorage=true',
+  QUEUES_ENDPOINT: 'the queue endpoint, an http(s) URL such as https://<account>.queue.core.windows.net',
+  OUTBOUND_QUEUE_NAME: 'a queue name: 3-50 lower-case letters, digits or single hyphens',
+  OUTBOUND_CALLS_PER_SECOND: 'a number of calls per second from 0.1 to 50',
+  OUTBOUND_RETRY_SPACING_SECONDS: 'a whole number of seconds from 1 to 604800 (7 days)',
 };
 
 /** Every setting the app reads, for the sample settings file and the Bicep to be checked against. */
@@ -80,6 +93,8 @@ export interface Settings {
   readonly hotlinePhoneNumber: string | undefined;
   readonly flowFile: string | undefined;
   readonly pseudonymKey: Buffer;
+  /** Keys the per-call value in each callback URL, which binds a callback to the call it was issued for. */
+  readonly callbackSigningKey: Buffer;
   readonly callbackAuth: CallbackAuthSettings;
   /** Unset locally: custom events then go to the log as JSON lines. */
   readonly applicationInsightsConnectionString: string | undefined;
@@ -89,11 +104,30 @@ export interface Settings {
   readonly stallAfterSeconds: number | undefined;
   /** How long the rows of a finished call (and its incoming-call claim) are kept. */
   readonly retentionHours: number;
+  /** Outbound calls, when a queue is configured; `undefined` leaves the hotline answering only. */
+  readonly outbound: OutboundSettings | undefined;
+}
+
+export interface OutboundSettings {
+  readonly queue:
+    | { readonly kind: 'connectionString'; readonly connectionString: string }
+    | { readonly kind: 'managedIdentity'; readonly endpoint: string };
+  /** The queue requests wait in; its poison queue is this name with `-poison`. */
+  readonly queueName: string;
+  /** At most this many createCall requests start per second, across every instance. */
+  readonly callsPerSecond: number;
+  /** The caller id of every outbound call. */
+  readonly callerId: string;
+  /** Replaces every campaign's retry spacing: for local runs, where 15 minutes is too long to wait. */
+  readonly retrySpacingSeconds: number | undefined;
 }
 
 export const ACS_ISSUER = 'https://acscallautomation.communication.azure.com';
 export const ACS_OPENID_CONFIGURATION_URL = `${ACS_ISSUER}/calling/.well-known/acsopenidconfiguration`;
 export const DEFAULT_TABLE_NAME = 'callstate';
+export const DEFAULT_OUTBOUND_QUEUE = 'outbound-calls';
+/** One new call a second: a clinic's reminders, well inside ACS's documented createCall limits. */
+export const DEFAULT_OUTBOUND_CALLS_PER_SECOND = 1;
 /** Long enough to investigate yesterday's complaint, short enough that sealed numbers and inputs do not pile up. */
 export const DEFAULT_RETENTION_HOURS = 24;
 
@@ -124,6 +158,15 @@ export function loadSettings(env: Readonly<Record<string, string | undefined>>):
   if (authMode === 'jwt' && !set('ACS_CALLBACK_AUDIENCE')) {
     problems.push(`ACS_CALLBACK_AUDIENCE: is required while CALLBACK_AUTH is jwt: ${EXPECTED.ACS_CALLBACK_AUDIENCE}`);
   }
+  if (set('QUEUES_CONNECTION_STRING') && set('QUEUES_ENDPOINT')) {
+    problems.push('QUEUES_CONNECTION_STRING / QUEUES_ENDPOINT: set at most one (a connection string locally, the queue endpoint in Azure)');
+  }
+  const outboundOn = set('QUEUES_CONNECTION_STRING') || set('QUEUES_ENDPOINT');
+  if (outboundOn && !set('HOTLINE_PHONE_NUMBER')) problems.push('HOTLINE_PHONE_NUMBER: is required for outbound calls (it is their caller id)');
+  // One leaked key must not give away the other: pseudonyms are analytics data, callback signatures are credentials.
+  if (set('CALLBACK_SIGNING_KEY') && !malformed.has('CALLBACK_SIGNING_KEY') && env['CALLBACK_SIGNING_KEY'] === env['PSEUDONYM_KEY']) {
+    problems.push('CALLBACK_SIGNING_KEY: must differ from PSEUDONYM_KEY (generate its own 32 random bytes)');
+  }
   if (!parsed.success || problems.length > 0) throw new SettingsError(problems);
   const raw = parsed.data;
 
@@ -145,6 +188,7 @@ export function loadSettings(env: Readonly<Record<string, string | undefined>>):
     hotlinePhoneNumber: raw.HOTLINE_PHONE_NUMBER,
     flowFile: raw.HOTLINE_FLOW_FILE,
     pseudonymKey: Buffer.from(raw.PSEUDONYM_KEY, 'base64'),
+    callbackSigningKey: Buffer.from(raw.CALLBACK_SIGNING_KEY, 'base64'),
     callbackAuth:
       authMode === 'jwt'
         ? {
@@ -160,5 +204,16 @@ export function loadSettings(env: Readonly<Record<string, string | undefined>>):
       : undefined,
     stallAfterSeconds: raw.WATCHDOG_STALL_SECONDS,
     retentionHours: raw.CALL_RETENTION_HOURS ?? DEFAULT_RETENTION_HOURS,
+    outbound: outboundOn
+      ? {
+          queue: raw.QUEUES_CONNECTION_STRING
+            ? { kind: 'connectionString', connectionString: raw.QUEUES_CONNECTION_STRING }
+            : { kind: 'managedIdentity', endpoint: raw.QUEUES_ENDPOINT ?? '' },
+          queueName: raw.OUTBOUND_QUEUE_NAME ?? DEFAULT_OUTBOUND_QUEUE,
+          callsPerSecond: raw.OUTBOUND_CALLS_PER_SECOND ?? DEFAULT_OUTBOUND_CALLS_PER_SECOND,
+          callerId: raw.HOTLINE_PHONE_NUMBER ?? '',
+          retrySpacingSeconds: raw.OUTBOUND_RETRY_SPACING_SECONDS,
+        }
+      : undefined,
   };
 }

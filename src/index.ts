@@ -13,7 +13,9 @@ const functions = hotlineFunctions(settings, telemetry);
 app.setup({ enableHttpStream: true });
 // Events of the last second are still in the exporter's batch when the worker is told to stop.
 app.hook.appTerminate(() => telemetry.shutdown());
-for (const { name, route, methods, handler } of functions.http) app.http(name, { route, methods, authLevel: 'anonymous', handler });
+for (const { name, route, methods, authLevel, handler } of functions.http) app.http(name, { route, methods, authLevel, handler });
 for (const { name, handler } of functions.eventGrid) app.eventGrid(name, { handler });
+// The queues live in the host's storage account, so the trigger uses its identity-based connection.
+for (const { name, queueName, handler } of functions.queue) app.storageQueue(name, { queueName, connection: 'AzureWebJobsStorage', handler });
 for (const { name, schedule, handler } of functions.timer) app.timer(name, { schedule, handler });
 for (const warning of functions.warnings) console.warn(warning);

@@ -83,7 +83,10 @@ export function redactValue(value: string): string {
   return value.replace(JWT, REDACTED).replace(PHONE_NUMBER, REDACTED);
 }
 
+/** Dimensions are ids, names and codes; a longer value came from the wire and is cut (Application Insights keeps 8K). */
+export const MAX_PROPERTY_CHARS = 1_000;
+
 function redact(event: CustomEvent): CustomEvent {
-  const properties = Object.fromEntries(Object.entries(event.properties).map(([key, value]) => [key, redactValue(value)]));
+  const properties = Object.fromEntries(Object.entries(event.properties).map(([key, value]) => [key, redactValue(value.slice(0, MAX_PROPERTY_CHARS))]));
   return { ...event, properties };
 }

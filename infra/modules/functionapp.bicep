@@ -24,6 +24,10 @@ param acsImmutableResourceId string
 param cognitiveServicesEndpoint string
 param tablesEndpoint string
 param callStateTableName string
+@description('Queue service endpoint for outbound calls; set only once the hotline has a number to call from.')
+param queuesEndpoint string
+param outboundQueueName string
+param outboundCallsPerSecond string = '1'
 param operatorPhoneNumber string
 param hotlinePhoneNumber string
 
@@ -126,10 +130,15 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     COGNITIVE_SERVICES_ENDPOINT: cognitiveServicesEndpoint
     TABLES_ENDPOINT: tablesEndpoint
     CALL_STATE_TABLE_NAME: callStateTableName
+    // Outbound calls need a caller id: without a number the app only answers (an empty setting counts as unset).
+    QUEUES_ENDPOINT: empty(hotlinePhoneNumber) ? '' : queuesEndpoint
+    OUTBOUND_QUEUE_NAME: outboundQueueName
+    OUTBOUND_CALLS_PER_SECOND: outboundCallsPerSecond
     OPERATOR_PHONE_NUMBER: operatorPhoneNumber
     HOTLINE_PHONE_NUMBER: hotlinePhoneNumber
     // Secrets: Key Vault references, never values.
     PSEUDONYM_KEY: keyVaultReferences.PSEUDONYM_KEY
+    CALLBACK_SIGNING_KEY: keyVaultReferences.CALLBACK_SIGNING_KEY
     CALLBACK_AUTH: 'jwt'
     ACS_CALLBACK_AUDIENCE: acsImmutableResourceId
   }

@@ -13,6 +13,7 @@ param tags object = {}
 // One line per secret: the app setting it backs and the secret's name in the vault.
 var secretNames = {
   PSEUDONYM_KEY: 'pseudonym-key'
+  CALLBACK_SIGNING_KEY: 'callback-signing-key'
 }
 
 resource vault 'Microsoft.KeyVault/vaults@2024-11-01' = {

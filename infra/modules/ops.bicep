@@ -31,6 +31,8 @@ var queries = {
   'alert-calls-stuck': loadTextContent('../queries/alert-calls-stuck.kql')
   'alert-calls-failed': loadTextContent('../queries/alert-calls-failed.kql')
   'alert-app-silent': loadTextContent('../queries/alert-app-silent.kql')
+  'outbound-outcomes': loadTextContent('../queries/outbound-outcomes.kql')
+  'alert-outbound-failures': loadTextContent('../queries/alert-outbound-failures.kql')
 }
 
 // The workbook JSON keeps placeholders inside JSON strings; each query is JSON-escaped on the way in.
@@ -152,6 +154,18 @@ var alerts = [
     metricMeasureColumn: null
     operator: 'LessThan'
     threshold: 1
+    windowSize: 'PT15M'
+  }
+  {
+    key: 'outbound-failures'
+    displayName: 'Hotline: outbound calls failing'
+    description: 'Outbound call attempts that failed (createCall refused or dropped by ACS, or poisoned in the queue) over 15 minutes.'
+    severity: 2
+    query: loadTextContent('../queries/alert-outbound-failures.kql')
+    timeAggregation: 'Count'
+    metricMeasureColumn: null
+    operator: 'GreaterThan'
+    threshold: 2
     windowSize: 'PT15M'
   }
 ]

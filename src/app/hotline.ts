@@ -1,5 +1,7 @@
 // Owns the shell around the decision core: load state, decide, save with the event's marker, then act.
 import { setTimeout as sleep } from 'node:timers/promises';
+import { outboundRequestOf } from '../adapters/acs/callback-binding';
+import { newNonce } from './call-nonce';
 import type { CallbackEvent } from '../adapters/acs/callback-events';
 import type { IncomingCall } from '../adapters/acs/incoming-call';
 import type { CallerIdentity } from '../adapters/privacy/caller-identity';
@@ -11,22 +13,44 @@ import { decide } from '../domain/decide';
 import { decideWithoutOwnFlow } from '../domain/missing-flow';
 import type { Flow } from '../flow/flow-schema';
 import type { FlowLibrary } from './flow-library';
-import type { CallControl, Clock, Log, Telemetry } from './ports';
+import type { CallControl, Clock, Log, Telemetry, Timers } from './ports';
 
 /** A call rings for 30 s; answering later than that cannot reach the caller. */
 export const RING_WINDOW_MS = 30_000;
-/** Event Grid retries a failed delivery after 10 s: a claim still `answering` by then lost its owner. */
-const CLAIM_TAKEOVER_MS = 10_000;
-/** An unanswered caller is lost, so a throttled answer is tried again more often than a mid-call action (once). */
-const ANSWER_THROTTLE_RETRIES = 3;
+/** Event Grid retries a failed delivery 10 s later at the earliest. */
+const EVENT_GRID_RETRY_MS = 10_000;
+/**
+ * What a redelivery needs to claim the call and answer it: handing over later than this before the ring ends is futile.
+ * Generous, because a burst that slows the first delivery slows its redelivery too (a 300-call burst on a loaded
+ * 2-core machine lost calls handed over at 18 s).
+ */
+const REDELIVERY_NEEDS_MS = 5_000;
+/** An answer sent in the ring's last second may reach ACS too late: the last try starts before it. */
+const LAST_ANSWER_MARGIN_MS = 1_000;
+/**
+ * An owner's first answer ends by then, and it has recorded it (or extended its claim) 2 s later: before Event Grid's
+ * first retry (10 s), so a dead owner's claim is free for it.
+ */
+const CLAIM_START_BY_MS = 6_000;
+const FIRST_WRAP_UP_MS = 2_000;
+/** After its deadline the owner still records the answered call (a few storage writes); a takeover waits for that too. */
+const OWNER_WRAP_UP_MS = 5_000;
+/**
+ * How long one transition's ACS actions may take, retries included: with storage's own timeouts, a callback answers
+ * well inside ACS's patience and the Functions timeout; a call left waiting is the watchdog's.
+ */
+const ACTIONS_DEADLINE_MS = 10_000;
+/** How long to wait after a 429 without Retry-After (which the SDK does not retry). */
+const THROTTLE_PAUSE_MS = 1_000;
 /** Lost ETag races are retried on fresh state; more than this means something is wrong, not busy. */
 const MAX_COMMIT_ATTEMPTS = 5;
 /** A call that goes quiet this long without ending is over, whatever its row says; retention may remove it. */
 const ABANDONED_AFTER_MS = 24 * 3_600_000;
 
-/** `answerThrottled` asks for Event Grid's redelivery (10 s on, inside the ring window): the trigger throws. */
-export type IncomingCallOutcome = 'answered' | 'expired' | 'duplicate' | 'answerFailed' | 'answerThrottled';
-export type EventOutcome = 'applied' | 'ignored' | 'duplicate' | 'orphan' | 'unknownType' | 'notActionable';
+/** `retryLater` asks for Event Grid's redelivery (10 s on, still inside the ring window): the trigger throws. */
+export type IncomingCallOutcome = 'answered' | 'expired' | 'duplicate' | 'answerFailed' | 'retryLater';
+/** `forged`: the event names a call other than the one its callback URL was issued for; nothing was written. */
+export type EventOutcome = 'applied' | 'ignored' | 'duplicate' | 'orphan' | 'unknownType' | 'notActionable' | 'forged';
 
 export interface WatchdogResult {
   readonly stalled: number;
@@ -44,13 +68,20 @@ export class CommitConflict extends Error {
 
 /**
  * How long each phase may wait for its ACS result before the watchdog steps in: above the flow's longest initial
- * silence plus time for the prompt (at least 45 s, so that with a 15 s sweep nobody waits more than a minute).
+ * silence plus 25 s for the prompt (the longest, the reminder's, takes about 10 s), at least 45 s, so that with a 15 s
+ * sweep nobody waits more than a minute even in a menu that waits the 20 s choices allow.
  * A transfer rings the operator first, so it gets twice as long.
  */
 export function stallThresholdsMs(flow: Flow, overrideSeconds: number | undefined): Record<WaitingPhase, number> {
   const longestSilence = Math.max(0, ...Object.values(flow.menus).map((menu) => menu.input.initialSilenceTimeoutSeconds));
-  const base = (overrideSeconds ?? Math.max(45, longestSilence + 30)) * 1_000;
+  const base = (overrideSeconds ?? Math.max(45, longestSilence + 25)) * 1_000;
   return { connecting: base, awaitingInput: base, playing: base, transferring: 2 * base, hangingUp: base };
+}
+
+/** What the shell asks of outbound calls: a first state for an early callback, and a word when a call ends. */
+export interface OutboundHooks {
+  initialState(callConnectionId: string, correlationId: string | undefined, operationContext: string | undefined): Promise<CallState | undefined>;
+  onMilestones(milestones: readonly CallMilestone[], log: Log): Promise<void>;
 }
 
 export interface HotlineDependencies {
@@ -62,10 +93,13 @@ export interface HotlineDependencies {
   readonly callers: CallerIdentity;
   readonly telemetry: Telemetry;
   readonly clock: Clock;
-  readonly callbackUrl: string;
+  readonly timers: Timers;
+  /** The callback URL for a call, carrying the value that binds callbacks to it. */
+  readonly binding: { urlFor(correlationId: string): string };
   readonly cognitiveServicesEndpoint: string;
   readonly stallAfterMs: Readonly<Record<WaitingPhase, number>>;
   readonly retentionMs: number;
+  readonly outbound?: OutboundHooks | undefined;
 }
 
 export class Hotline {
@@ -76,7 +110,7 @@ export class Hotline {
   }
 
   async handleIncomingCall(call: IncomingCall, log: Log): Promise<IncomingCallOutcome> {
-    const { store, calls, callers, telemetry, clock } = this.deps;
+    const { store, callers, telemetry, clock } = this.deps;
     const now = clock.now();
     const callKey = call.correlationId;
     const callerPseudonym = callers.pseudonym(call.callerRawId);
@@ -92,10 +126,27 @@ export class Hotline {
       return 'expired';
     }
 
+    // Every answer path fits the ring window, measured from the event's time, not from when it reached us.
+    const ringEndsAt = Date.parse(call.eventTime) + RING_WINDOW_MS;
+    const handOverBy = ringEndsAt - EVENT_GRID_RETRY_MS - REDELIVERY_NEEDS_MS;
+    const canHandOver = now.getTime() < handOverBy;
+    // Until the last moment a redelivery could still answer, or, when that has passed, until the ring ends.
+    const deadline = canHandOver ? handOverBy : ringEndsAt - LAST_ANSWER_MARGIN_MS;
+
     // The claim is what makes a redelivered IncomingCall harmless: the SDK's repeatability id is fresh per request.
-    const claim = { correlationId: callKey, eventId: call.eventId, callerPseudonym, callerSealed: callers.seal(call.callerRawId), status: 'answering' as const };
-    const takeOverBefore = new Date(now.getTime() - CLAIM_TAKEOVER_MS).toISOString();
-    if ((await store.claimIncomingCall(claim, now.toISOString(), takeOverBefore)) === 'duplicate') {
+    // It names its owner's deadline: nobody takes the call over while its owner may still be answering it. At first
+    // that is short (before Event Grid's retry), so an owner that dies before answering does not cost the caller; an
+    // owner that needs longer (throttled, slow) extends it before going on.
+    const startBy = Math.min(deadline, now.getTime() + CLAIM_START_BY_MS);
+    const claim = {
+      correlationId: callKey,
+      eventId: call.eventId,
+      callerPseudonym,
+      callerSealed: callers.seal(call.callerRawId),
+      status: 'answering' as const,
+      deadline: new Date(startBy + (startBy < deadline ? FIRST_WRAP_UP_MS : OWNER_WRAP_UP_MS)).toISOString(),
+    };
+    if ((await store.claimIncomingCall(claim, now.toISOString())) === 'duplicate') {
       telemetry.trackEvent('CallNotAnswered', { callKey, reason: 'duplicate', flowVersion });
       log.info('incoming call already claimed', { callKey, eventId: call.eventId });
       return 'duplicate';
@@ -103,24 +154,33 @@ export class Hotline {
 
     let callConnectionId: string;
     try {
-      ({ callConnectionId } = await withThrottleRetry(ANSWER_THROTTLE_RETRIES, () =>
-        calls.answer({
-          incomingCallContext: call.incomingCallContext,
-          callbackUrl: this.deps.callbackUrl,
-          cognitiveServicesEndpoint: this.deps.cognitiveServicesEndpoint,
-          operationContext: `answer:${callKey}`,
-        }),
-      ));
+      const request = {
+        incomingCallContext: call.incomingCallContext,
+        callbackUrl: this.deps.binding.urlFor(callKey),
+        cognitiveServicesEndpoint: this.deps.cognitiveServicesEndpoint,
+        operationContext: `answer:${callKey}`,
+      };
+      const extend = () => store.updateClaim(callKey, { status: 'answering', deadline: new Date(deadline + OWNER_WRAP_UP_MS).toISOString() });
+      ({ callConnectionId } = await this.answerBy(startBy, deadline, request, extend));
     } catch (error) {
       const status = statusOf(error);
       const statusCode = String(status ?? 'none');
-      if (status === 429) {
-        // Refused before ACS acted on it, so answering again is safe: the claim is released for Event Grid's redelivery.
-        telemetry.trackEvent('CallNotAnswered', { callKey, reason: 'throttled', statusCode, flowVersion });
-        log.warn('answer throttled by ACS; waiting for Event Grid to redeliver', { callKey });
-        // Unreleased, the claim is still taken over once its owner counts as gone (10 s): the same moment.
-        await store.updateClaim(callKey, { status: 'answerThrottled' }).catch(() => undefined);
-        return 'answerThrottled';
+      const throttled = status === 429;
+      if (throttled || isTimeout(error)) {
+        const reason = throttled ? 'throttled' : 'timedOut';
+        if (canHandOver) {
+          // Refused (429) before ACS acted on it, or not answered by our deadline: a redelivery may try again, and
+          // Event Grid's (10 s on) still lands inside the ring window. The claim is released for it.
+          telemetry.trackEvent('CallNotAnswered', { callKey, reason, statusCode, flowVersion });
+          log.warn('answer not done in time; handing over to Event Grid\'s redelivery', { callKey, reason });
+          await store.updateClaim(callKey, { status: throttled ? 'answerThrottled' : 'answerTimedOut' }).catch(() => undefined);
+          return 'retryLater';
+        }
+        // A redelivery would land after the ring window: the caller is gone, so the failure is recorded, not retried.
+        telemetry.trackEvent('CallNotAnswered', { callKey, reason: 'ringWindow', statusCode, flowVersion });
+        log.error('answer not done inside the ring window', { callKey, reason });
+        await store.updateClaim(callKey, { status: 'answerFailed' }).catch(() => undefined);
+        return 'answerFailed';
       }
       // Anything else a retry would meet again, and a lost response was already retried by the SDK: record and move on.
       telemetry.trackEvent('CallNotAnswered', { callKey, reason: 'answerFailed', statusCode, flowVersion });
@@ -132,7 +192,15 @@ export class Hotline {
     telemetry.trackEvent('CallAnswered', { callKey, callConnectionId, flowVersion }, { ringMs: Math.max(0, ringMs) });
     try {
       await versionStored;
-      const state = newCallState({ callConnectionId, correlationId: callKey, callerPseudonym, callerSealed: claim.callerSealed, language: this.deps.flow.defaultLanguage, flowVersion });
+      const state = newCallState({
+        callConnectionId,
+        correlationId: callKey,
+        callerPseudonym,
+        callerSealed: claim.callerSealed,
+        language: this.deps.flow.defaultLanguage,
+        flowVersion,
+        nonce: newNonce(),
+      });
       await store.create(state, now.toISOString());
       await store.updateClaim(callKey, { status: 'answered', callConnectionId });
     } catch (error) {
@@ -142,28 +210,73 @@ export class Hotline {
     return 'answered';
   }
 
-  /** Events of one POST, in order: each is applied fully before the next is read. */
-  async handleCallbacks(events: readonly CallbackEvent[], log: Log): Promise<EventOutcome[]> {
+  /**
+   * Answers, with the SDK's retries (one repeatability id) and a second apart after a 429 without Retry-After (which
+   * the SDK does not retry, and ACS did not act on). The first answer ends by `startBy` (the claim's first deadline);
+   * retrying past a 429 takes `extend` (the claim's deadline moved to `deadline`), and every retry ends by `deadline`.
+   */
+  private async answerBy(
+    startBy: number,
+    deadline: number,
+    request: Omit<Parameters<CallControl['answer']>[0], 'abortSignal'>,
+    extend: () => Promise<void>,
+  ): Promise<{ callConnectionId: string }> {
+    const remaining = (until: number) => until - this.deps.clock.now().getTime();
+    let abortSignal = AbortSignal.timeout(Math.max(0, remaining(startBy)));
+    let extended = startBy >= deadline;
+    for (;;) {
+      try {
+        return await this.deps.calls.answer({ ...request, abortSignal });
+      } catch (error) {
+        // Only a refusal is retried here: a try that timed out may have landed, and a fresh answerCall would carry a
+        // fresh repeatability id. That is the redelivery's to decide, once this owner has handed the claim over.
+        if (statusOf(error) !== 429 || remaining(deadline) < THROTTLE_PAUSE_MS) throw error;
+        if (!extended) {
+          // Storage failing here throws: the owner stops, and its short deadline lets Event Grid's retry take over.
+          await extend();
+          extended = true;
+          abortSignal = AbortSignal.timeout(Math.max(0, remaining(deadline)));
+        }
+        // Not the Timers port: this pause must end when the deadline's abort signal fires, and the port takes no signal.
+        await sleep(THROTTLE_PAUSE_MS, undefined, { signal: abortSignal }).catch(() => undefined);
+        if (abortSignal.aborted) throw error;
+      }
+    }
+  }
+
+  /**
+   * Events of one POST, in order: each is applied fully before the next is read. `boundTo` is the correlation id the
+   * callback URL was issued for (checked by the trigger): an event whose call is another one is refused.
+   */
+  async handleCallbacks(events: readonly CallbackEvent[], boundTo: string, log: Log): Promise<EventOutcome[]> {
     const outcomes: EventOutcome[] = [];
-    for (const event of events) outcomes.push(await this.applyEvent(event, log));
+    for (const event of events) outcomes.push(await this.applyEvent(event, boundTo, log));
     return outcomes;
   }
 
-  private async applyEvent(received: CallbackEvent, log: Log): Promise<EventOutcome> {
+  private async applyEvent(received: CallbackEvent, boundTo: string, log: Log): Promise<EventOutcome> {
     if (!received.known) {
       this.deps.telemetry.trackEvent('CallbackIgnored', { reason: 'unknownType', eventType: received.type, flowVersion: this.deps.flows.currentVersion });
       log.warn('unknown callback event type ignored', { callConnectionId: received.callConnectionId, eventId: received.id, eventType: received.type });
       return 'unknownType';
     }
     if (!received.event) return 'notActionable';
-    return this.apply(received, received.event, log);
+    return this.apply(received, received.event, log, boundTo);
   }
 
-  /** Load, decide, commit with the event's marker, act; a lost ETag race decides again on what the winner left. */
-  private async apply(target: EventTarget, event: CallEvent, log: Log): Promise<EventOutcome> {
+  /**
+   * Load, decide, commit with the event's marker, act; a lost ETag race decides again on what the winner left.
+   * `boundTo` is set for callbacks (the call their URL names) and unset for the app's own events.
+   */
+  private async apply(target: EventTarget, event: CallEvent, log: Log, boundTo?: string): Promise<EventOutcome> {
     const context = { callConnectionId: target.callConnectionId, eventId: target.id, eventType: event.type };
     for (let attempt = 1; attempt <= MAX_COMMIT_ATTEMPTS; attempt++) {
       const stored = (await this.deps.store.load(target.callConnectionId)) ?? (await this.startFromClaim(target, log));
+      if (stored === 'forked' || (stored && boundTo !== undefined && !isBoundTo(stored.state, boundTo))) {
+        this.deps.telemetry.trackEvent('CallbackRejected', { reason: 'binding', status: '403', eventType: event.type });
+        log.warn(stored === 'forked' ? 'callback for another connection of an answered call refused' : 'callback for a call other than its URL names refused', context);
+        return 'forged';
+      }
       if (!stored) {
         this.deps.telemetry.trackEvent('CallbackIgnored', { reason: 'orphan', eventType: event.type, flowVersion: this.deps.flows.currentVersion });
         log.warn('callback for a call this hotline does not know', context);
@@ -181,9 +294,10 @@ export class Hotline {
       if (result === 'committed') {
         this.report(decision.state.callConnectionId, decision.state.flowVersion, decision.milestones);
         await this.act(stored, decision.actions, log);
+        await this.tellOutbound(decision.milestones, log);
         return 'applied';
       }
-      await sleep(10 + Math.random() * 40);
+      await this.deps.timers.sleep(10 + this.deps.timers.random() * 40);
     }
     throw new CommitConflict(target.callConnectionId);
   }
@@ -254,11 +368,19 @@ export class Hotline {
   /**
    * A callback can beat the answer's response: the claim written before answering is enough to start the call. So
    * can a response that was lost: a claim marked `answerFailed` whose call ACS reports connected is started too.
+   * Once the answer's response has named the call's connection, an event for any other connection of the same
+   * correlation id is a fork and is refused (`forked`); before that, the callback URL's binding is the proof.
    */
-  private async startFromClaim(received: EventTarget, log: Log): Promise<StoredCall | undefined> {
+  private async startFromClaim(received: EventTarget, log: Log): Promise<StoredCall | 'forked' | undefined> {
+    const outbound = await this.deps.outbound?.initialState(received.callConnectionId, received.correlationId, received.operationContext);
+    if (outbound) {
+      const created = await this.deps.store.create(outbound, this.deps.clock.now().toISOString());
+      return created.kind === 'created' ? created.stored : this.deps.store.load(received.callConnectionId);
+    }
     if (!received.correlationId) return undefined;
     const claim = await this.deps.store.loadClaim(received.correlationId);
     if (!claim) return undefined;
+    if (claim.callConnectionId !== undefined && claim.callConnectionId !== received.callConnectionId) return 'forked';
     await this.storeCurrentVersion(log);
     const state = newCallState({
       callConnectionId: received.callConnectionId,
@@ -267,6 +389,7 @@ export class Hotline {
       callerSealed: claim.callerSealed,
       language: this.deps.flow.defaultLanguage,
       flowVersion: this.deps.flows.currentVersion,
+      nonce: newNonce(),
     });
     const created = await this.deps.store.create(state, this.deps.clock.now().toISOString());
     return created.kind === 'created' ? created.stored : this.deps.store.load(received.callConnectionId);
@@ -279,9 +402,13 @@ export class Hotline {
    */
   private async act(stored: StoredCall, actions: readonly CallAction[], log: Log): Promise<void> {
     const { callConnectionId, callerSealed, sequence } = stored.state;
+    // One deadline for the transition's actions, retries included: a hung ACS must not hold the callback.
+    const abortSignal = AbortSignal.timeout(ACTIONS_DEADLINE_MS);
     for (const action of actions) {
       try {
-        await withThrottleRetry(1, () => this.deps.calls.execute(callConnectionId, this.deps.callers.unseal(callerSealed), action));
+        await withThrottleRetry(this.deps.timers, 1, () =>
+          untilAborted(this.deps.calls.execute(callConnectionId, this.deps.callers.unseal(callerSealed), action, abortSignal), abortSignal),
+        );
       } catch (error) {
         const status = statusOf(error);
         const code = acsErrorCode(error);
@@ -305,13 +432,23 @@ export class Hotline {
     }
   }
 
+  /** The call's state is saved, so a failure here is logged: the request sweep finds the ended call later. */
+  private async tellOutbound(milestones: readonly CallMilestone[], log: Log): Promise<void> {
+    if (!this.deps.outbound || !milestones.some((milestone) => milestone.name === 'OutboundCallEnded')) return;
+    try {
+      await this.deps.outbound.onMilestones(milestones, log);
+    } catch (error) {
+      log.error('could not record an outbound call\'s end on its request', { error: describe(error) });
+    }
+  }
+
   private report(callConnectionId: string, flowVersion: string | undefined, milestones: readonly CallMilestone[]): void {
     for (const milestone of milestones) {
       const { name, ...fields } = milestone;
       const properties: Record<string, string> = { callConnectionId, flowVersion: flowVersion ?? 'none' };
       const measurements: Record<string, number> = {};
       for (const [key, value] of Object.entries(fields)) {
-        if (typeof value === 'number' && (key === 'durationMs' || key === 'confidence')) measurements[key] = value;
+        if (typeof value === 'number' && (key === 'durationMs' || key === 'confidence' || key === 'ringMs')) measurements[key] = value;
         else if (value !== undefined) properties[key] = String(value);
       }
       this.deps.telemetry.trackEvent(name, properties, measurements);
@@ -323,15 +460,30 @@ export class Hotline {
  * The SDK does not retry a 429 without Retry-After, and a throttled request was not carried out, so retrying it is
  * safe: a second apart, `retries` times, then the caller of this decides.
  */
-async function withThrottleRetry<T>(retries: number, request: () => Promise<T>): Promise<T> {
+async function withThrottleRetry<T>(timers: Timers, retries: number, request: () => Promise<T>): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await request();
     } catch (error) {
       if (statusOf(error) !== 429 || attempt >= retries) throw error;
-      await sleep(1_000);
+      await timers.sleep(1_000);
     }
   }
+}
+
+/**
+ * The per-call random part of every operationContext, so a result for the current prompt cannot be guessed from the
+ * flow (`main-menu:1:1`). Starts with a letter so it never reads as the sequence number before it.
+ */
+
+/** The SDK drops the abort signal of some requests (startRecognizing), so the deadline is also enforced on the wait. */
+function untilAborted<T>(request: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    request.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 interface EventTarget {
@@ -339,7 +491,11 @@ interface EventTarget {
   readonly id: string;
   readonly callConnectionId: string;
   readonly correlationId: string | undefined;
+  readonly operationContext?: string | undefined;
 }
+
+/** What AbortSignal.timeout raises through the SDK: the request may or may not have reached ACS. */
+const isTimeout = (error: unknown) => error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError');
 
 /** 404 (8522): the call or participant is gone; 400/8528: the call was terminated. Either way it is over. */
 const isCallGone = (status: number | undefined, code: string | undefined) => status === 404 || (status === 400 && code === '8528');
@@ -350,4 +506,13 @@ function acsErrorCode(error: unknown): string | undefined {
 
 function describe(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+/**
+ * Whether a call is the one its callback URL was issued for: an answered call by its correlation id, an outbound call
+ * by its request (ACS gives it a correlation id only once createCall returns, after the URL was handed over).
+ */
+function isBoundTo(state: CallState, boundTo: string): boolean {
+  const requestId = outboundRequestOf(boundTo);
+  return requestId === undefined ? state.correlationId === boundTo : state.outbound?.requestId === requestId;
 }

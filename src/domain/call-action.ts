@@ -47,5 +47,17 @@ export type CallMilestone =
   | { readonly name: 'TransferFailed'; readonly subCode: number }
   /** The call's flow version could not be found (retired, wiped, unreadable): it is ended politely on the current flow. */
   | { readonly name: 'FlowVersionMissing'; readonly missingVersion: string }
-  | { readonly name: 'CallEnded'; readonly outcome: CallOutcome; readonly lastMenuId: string | undefined; readonly durationMs: number | undefined };
+  | { readonly name: 'CallEnded'; readonly outcome: CallOutcome; readonly lastMenuId: string | undefined; readonly durationMs: number | undefined }
+  | {
+      readonly name: 'OutboundCallEnded';
+      readonly requestId: string;
+      readonly campaign: string;
+      /** A route's result (`confirmed`), or how the attempt ended without one (`noAnswer`, `hungUp`, ...). */
+      readonly outcome: string;
+      readonly attempt: number;
+      /** ACS's result code when ACS ended the attempt, `ringTimeout` when the ring time ran out; `none` otherwise. */
+      readonly code: string;
+      readonly ringMs: number | undefined;
+      readonly durationMs: number | undefined;
+    };
 

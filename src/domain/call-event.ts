@@ -17,7 +17,19 @@ export type RecognizeFailureReason =
   | 'other'; // 9999 and codes the docs do not list
 
 export type CallEvent =
+  /** The app asked ACS to call someone: the call's start, with the request's data. */
+  | {
+      readonly type: 'callPlaced';
+      readonly at: string;
+      readonly requestId: string;
+      readonly campaign: string;
+      readonly attempt: number;
+      readonly variables: Readonly<Record<string, string>>;
+      readonly language: string | undefined;
+    }
   | { readonly type: 'callConnected'; readonly at: string }
+  /** ACS could not connect an outbound call: `code` is its resultInformation code (a SIP status such as 486). */
+  | { readonly type: 'createCallFailed'; readonly at: string; readonly code: number; readonly subCode: number }
   | {
       readonly type: 'recognizeCompleted';
       readonly at: string;
@@ -36,12 +48,12 @@ export type CallEvent =
       readonly subCode: number;
       readonly reason: RecognizeFailureReason;
     }
-  | { readonly type: 'recognizeCanceled'; readonly at: string; readonly operationContext: string | undefined }
+  | { readonly type: 'recognizeCanceled'; readonly at: string; readonly operationContext: string | undefined; readonly subCode: number }
   | { readonly type: 'playCompleted'; readonly at: string; readonly operationContext: string | undefined }
   | { readonly type: 'playFailed'; readonly at: string; readonly operationContext: string | undefined; readonly subCode: number }
   | { readonly type: 'transferAccepted'; readonly at: string; readonly operationContext: string | undefined }
   | { readonly type: 'transferFailed'; readonly at: string; readonly operationContext: string | undefined; readonly subCode: number }
-  | { readonly type: 'callDisconnected'; readonly at: string; readonly subCode: number }
+  | { readonly type: 'callDisconnected'; readonly at: string; readonly subCode: number; readonly code?: number }
   /** The watchdog found the call waiting too long for a result that will never come. */
   | { readonly type: 'stalled'; readonly at: string; readonly operationContext: string | undefined };
 

@@ -1,8 +1,18 @@
 // Owns the shape of one call's state between invocations, and how a new call starts.
-import type { InputType, RepromptReason, Sentiment, Step } from '../flow/flow-schema';
+import type { InputType, OutboundFailure, RepromptReason, Sentiment, Step } from '../flow/flow-schema';
 import type { RecognizedInput } from './call-event';
 
 export type CallOutcome = 'completed' | 'transferred' | 'abandoned' | 'failed';
+
+/** What makes a call outbound: the request it places, for which campaign, and which try this is. */
+export interface OutboundCall {
+  readonly requestId: string;
+  readonly campaign: string;
+  readonly attempt: number;
+  readonly placedAt: string;
+  /** Set once ACS (or the ring time) ends the attempt before anyone answered: busy, declined, noAnswer or failed. */
+  readonly unanswered?: { readonly outcome: OutboundFailure; readonly code: string };
+}
 
 /** What the call is waiting for. Every waiting phase names the operationContext it expects back. */
 export type CallPhase =
@@ -35,6 +45,8 @@ export interface CallState {
   readonly callerPseudonym: string;
   /** The caller's identifier sealed with the app's key: Recognize must target the caller. */
   readonly callerSealed: string;
+  /** Random per call, the last part of every operationContext, so a prompt's result cannot be forged by guessing. */
+  readonly nonce: string;
   readonly connectedAt: string | undefined;
   readonly phase: CallPhase;
   /** Bumped by every action that expects a result, so each operationContext is unique. */
@@ -50,6 +62,12 @@ export interface CallState {
   readonly eventAt?: string | undefined;
   /** The version of the flow the call started on, which it keeps to the end; absent in rows from before versions. */
   readonly flowVersion?: string | undefined;
+  /** Outbound calls only (rows written before outbound calls existed have none of these). */
+  readonly outbound?: OutboundCall;
+  /** The request's values for the campaign's `{{variables}}`. */
+  readonly variables?: Readonly<Record<string, string>>;
+  /** The business result the last route with one recorded, e.g. `confirmed`. */
+  readonly result?: string;
 }
 
 export const MAX_PATH_LENGTH = 50;
@@ -60,6 +78,7 @@ export function newCallState(init: {
   callerPseudonym: string;
   callerSealed: string;
   language: string;
+  nonce: string;
   flowVersion?: string;
 }): CallState {
   return {

@@ -4,6 +4,7 @@ import type { Flow, Menu, PromptRef, RepromptReason, RouteCondition, Step } from
 import type { CallAction, CallMilestone, RecognizeSpec, SpokenPrompt } from './call-action';
 import type { CallEvent, RecognizeFailureReason, RecognizedInput } from './call-event';
 import { isWaitingFor, MAX_PATH_LENGTH, type CallOutcome, type CallPhase, type CallState } from './call-state';
+import { attemptOutcome, unansweredOutcome } from './outbound';
 import { isOpenAt } from './opening-hours';
 import { resolvePrompt } from './prompts';
 
@@ -36,12 +37,33 @@ export function decide(flow: Flow, given: CallState, event: CallEvent): Decision
   if (phase.name === 'ended') return ignore('call already ended');
 
   switch (event.type) {
-    case 'callDisconnected':
-      return transition(endCall(state, event.at, outcomeOnDisconnect(phase)));
+    case 'callPlaced': {
+      if (phase.name !== 'connecting' || state.outbound) return ignore('already placed');
+      const { requestId, campaign, attempt, variables, language } = event;
+      const outbound = { requestId, campaign, attempt, placedAt: event.at };
+      return transition({ state: { ...state, outbound, variables, language: language ?? state.language }, actions: [], milestones: [] });
+    }
 
-    case 'callConnected':
+    case 'callDisconnected': {
+      // Hung up before anyone answered: an outbound call's ACS code says why (busy, declined, nobody there).
+      const unanswered = state.outbound && state.connectedAt === undefined && !state.outbound.unanswered;
+      const ending = unanswered ? notAnswered(state, event.code ?? 0) : state;
+      return transition(endCall(ending, event.at, outcomeOnDisconnect(phase)));
+    }
+
+    case 'createCallFailed':
+      if (phase.name !== 'connecting') return ignore('create call failure after the call connected');
+      return transition(endCall(notAnswered(state, event.code), event.at, 'failed'));
+
+    case 'callConnected': {
       if (phase.name !== 'connecting') return ignore('already connected');
-      return transition(runStep(flow, { ...state, connectedAt: event.at }, { menu: flow.start }));
+      const connected = { ...state, connectedAt: event.at };
+      if (!state.outbound) return transition(runStep(flow, connected, { kind: 'menu', menu: flow.start }));
+      const campaign = flow.campaigns[state.outbound.campaign];
+      // Only a state row from an older flow can name a campaign the flow no longer has.
+      if (!campaign) return transition(hangUp(connected, 'failed'));
+      return transition(runStep(flow, connected, { kind: 'menu', menu: campaign.start }));
+    }
 
     case 'recognizeCompleted': {
       if (phase.name !== 'awaitingInput' || !isWaitingFor(phase, event.operationContext)) return ignore('stale recognize result');
@@ -65,7 +87,7 @@ export function decide(flow: Flow, given: CallState, event: CallEvent): Decision
 
     case 'recognizeCanceled': {
       if (phase.name !== 'awaitingInput' || !isWaitingFor(phase, event.operationContext)) return ignore('stale recognize cancel');
-      const canceled: CallMilestone = { name: 'RecognizeFailed', menuId: phase.menuId, reason: 'canceled', subCode: 8508, attempt: phase.attempt };
+      const canceled: CallMilestone = { name: 'RecognizeFailed', menuId: phase.menuId, reason: 'canceled', subCode: event.subCode, attempt: phase.attempt };
       return transition(withMilestones(retryOrFallBack(flow, state, phase, 'canceled'), canceled));
     }
 
@@ -93,16 +115,21 @@ export function decide(flow: Flow, given: CallState, event: CallEvent): Decision
       );
 
     case 'stalled':
-      return onStalled(flow, state, phase, event.operationContext);
+      return onStalled(flow, state, phase, event.operationContext, event.at);
   }
 }
 
 /** The watchdog's answer to a call whose awaited result never came (a crash after saving, a lost callback). */
-function onStalled(flow: Flow, state: CallState, phase: Exclude<CallPhase, { name: 'ended' }>, operationContext: string | undefined): Decision {
+function onStalled(flow: Flow, state: CallState, phase: Exclude<CallPhase, { name: 'ended' }>, operationContext: string | undefined, at: string): Decision {
   if ('operationContext' in phase && !isWaitingFor(phase, operationContext)) return ignore('call moved on since the watchdog looked');
   switch (phase.name) {
-    case 'connecting':
-      return transition(hangUp(state, 'failed'));
+    case 'connecting': {
+      if (!state.outbound) return transition(hangUp(state, 'failed'));
+      // An outbound call rings for its campaign's ring time; past it nobody is going to answer.
+      const ringSeconds = flow.campaigns[state.outbound.campaign]?.ringSeconds ?? 0;
+      if (Date.parse(at) < Date.parse(state.outbound.placedAt) + ringSeconds * 1_000) return ignore('still ringing');
+      return transition(hangUp({ ...state, outbound: { ...state.outbound, unanswered: { outcome: 'noAnswer', code: 'ringTimeout' } } }, 'abandoned'));
+    }
     case 'awaitingInput':
       // Counted as an attempt, so a call that keeps stalling still reaches its fallback.
       return transition(retryOrFallBack(flow, state, phase, 'noInput'));
@@ -124,13 +151,16 @@ function onRecognized(
 ): Transition {
   const menu = requireMenu(flow, phase.menuId);
   const input = withoutStopTones(event.input, menu);
+  // Only a language the menu offered ACS becomes the call's: anything else would be sent back as speechLanguage.
+  const candidates = menu.input.type === 'dtmf' ? undefined : menu.input.speechLanguages;
+  const language = event.language !== undefined && candidates?.includes(event.language) === true ? event.language : undefined;
   const completed: CallMilestone = {
     name: 'RecognizeCompleted',
     menuId: phase.menuId,
     inputType: event.input.kind === 'choice' ? 'choices' : event.input.kind,
     subCode: event.subCode,
     attempt: phase.attempt,
-    language: event.language,
+    language,
     sentiment: event.sentiment,
     confidence: event.input.kind === 'dtmf' ? undefined : event.input.confidence,
   };
@@ -145,12 +175,13 @@ function onRecognized(
   }
   const heard: CallState = {
     ...state,
-    language: event.language ?? state.language,
+    language: language ?? state.language,
     sentiment: event.sentiment ?? state.sentiment,
     collected: { ...state.collected, [phase.menuId]: input },
     lastFailure: undefined,
   };
   const route = menu.routes.find((candidate) => matches(flow, candidate.when, input, event.sentiment, event.at));
+  if (route?.result !== undefined) return withMilestones(runStep(flow, { ...heard, result: route.result }, route.then), completed);
   if (!route) {
     // Heard clearly but not an option here: a wrong key or an unknown phrase, reprompted like one.
     const reason: RepromptReason = input.kind === 'dtmf' ? 'wrongKey' : 'noMatch';
@@ -172,13 +203,24 @@ function withoutStopTones(input: RecognizedInput, menu: Menu): RecognizedInput {
 }
 
 function matches(flow: Flow, when: RouteCondition, input: RecognizedInput, sentiment: string | undefined, at: string): boolean {
-  if ('any' in when) return true;
-  if ('open' in when) return isOpenAt(flow.schedules[when.open], at);
-  if ('closed' in when) return !isOpenAt(flow.schedules[when.closed], at);
-  if ('sentiment' in when) return sentiment === when.sentiment;
-  if ('tones' in when) return input.kind === 'dtmf' && input.tones === when.tones;
-  if ('choice' in when) return input.kind === 'choice' && input.label === when.choice;
-  return input.kind === 'speech' && containsPhrase(input.text, when.phrase);
+  switch (when.kind) {
+    case 'any':
+      return true;
+    case 'open':
+      return isOpenAt(flow.schedules[when.open], at);
+    case 'closed':
+      return !isOpenAt(flow.schedules[when.closed], at);
+    case 'sentiment':
+      return sentiment === when.sentiment;
+    case 'tones':
+      return input.kind === 'dtmf' && input.tones === when.tones;
+    case 'choice':
+      return input.kind === 'choice' && input.label === when.choice;
+    case 'phrase':
+      return input.kind === 'speech' && containsPhrase(input.text, when.phrase);
+    default:
+      return unknownKind(when, 'route condition');
+  }
 }
 
 /** Case, accents and punctuation aside: a caller's "si" or "Sí!" is the flow's "sí". */
@@ -200,26 +242,44 @@ function retryOrFallBack(
 }
 
 function runStep(flow: Flow, state: CallState, step: Step): Transition {
-  if ('menu' in step) return enterMenu(flow, state, step.menu, 1, undefined);
-  if ('say' in step) return play(flow, state, [step.say], { then: step.next, onFailure: 'apologize', outcome: 'completed' });
-  if ('schedule' in step) return runStep(flow, state, isOpenAt(flow.schedules[step.schedule], state.eventAt) ? step.open : step.closed);
-  if ('transfer' in step) {
-    const sequence = state.sequence + 1;
-    const operationContext = `transfer:${sequence}`;
-    const menuId = state.path.at(-1);
-    return {
-      state: { ...state, sequence, phase: { name: 'transferring', operationContext, menuId } },
-      actions: [{ type: 'transferToOperator', operationContext }],
-      milestones: [{ name: 'TransferStarted', menuId, target: step.transfer }],
-    };
+  switch (step.kind) {
+    case 'menu':
+      return enterMenu(flow, state, step.menu, 1, undefined);
+    case 'say':
+      return play(flow, state, [step.say], { then: step.next, onFailure: 'apologize', outcome: 'completed' });
+    case 'schedule':
+      return runStep(flow, state, isOpenAt(flow.schedules[step.schedule], state.eventAt) ? step.open : step.closed);
+    case 'transfer': {
+      const sequence = state.sequence + 1;
+      const operationContext = `transfer:${sequence}:${state.nonce}`;
+      const menuId = state.path.at(-1);
+      return {
+        state: { ...state, sequence, phase: { name: 'transferring', operationContext, menuId } },
+        actions: [{ type: 'transferToOperator', operationContext }],
+        milestones: [{ name: 'TransferStarted', menuId, target: step.transfer }],
+      };
+    }
+    case 'goodbye':
+      return play(flow, state, [goodbyeOf(flow, state)], { then: 'hangUp', onFailure: 'hangUp', outcome: 'completed' });
+    default:
+      return unknownKind(step, 'step');
   }
-  return play(flow, state, [flow.goodbye], { then: 'hangUp', onFailure: 'hangUp', outcome: 'completed' });
+}
+
+/** Outbound calls say their campaign's goodbye: the flow's thanks the caller for calling. */
+function goodbyeOf(flow: Flow, state: CallState): PromptRef {
+  return (state.outbound && flow.campaigns[state.outbound.campaign]?.goodbye) ?? flow.goodbye;
+}
+
+function notAnswered(state: CallState, code: number): CallState {
+  if (!state.outbound) return state;
+  return { ...state, outbound: { ...state.outbound, unanswered: { outcome: unansweredOutcome(code), code: String(code) } } };
 }
 
 function enterMenu(flow: Flow, state: CallState, menuId: string, attempt: number, reprompt: RepromptReason | undefined): Transition {
   const menu = requireMenu(flow, menuId);
   const sequence = state.sequence + 1;
-  const operationContext = `${menu.input.operationContext ?? menuId}:${attempt}:${sequence}`;
+  const operationContext = `${menu.input.operationContext ?? menuId}:${attempt}:${sequence}:${state.nonce}`;
   const repromptRef = reprompt === undefined ? undefined : (menu.reprompts?.[reprompt] ?? flow.reprompts[reprompt]);
   const prompts: SpokenPrompt[] = [...(repromptRef ? [repromptRef] : []), menu.prompt].map((ref) => speak(flow, state, ref));
   const path = attempt === 1 ? [...state.path, menuId].slice(-MAX_PATH_LENGTH) : state.path;
@@ -249,7 +309,7 @@ function play(
   next: { then: Step | 'hangUp'; onFailure: 'apologize' | 'hangUp'; outcome: CallOutcome },
 ): Transition {
   const sequence = state.sequence + 1;
-  const operationContext = `play:${sequence}`;
+  const operationContext = `play:${sequence}:${state.nonce}`;
   return {
     state: { ...state, sequence, phase: { name: 'playing', operationContext, ...next } },
     actions: [{ type: 'play', operationContext, prompts: refs.map((ref) => speak(flow, state, ref)) }],
@@ -259,7 +319,7 @@ function play(
 
 /** Something failed that the caller cannot fix: say so and say goodbye, never leave them in silence. */
 export function apologizeAndEnd(flow: Flow, state: CallState): Transition {
-  return play(flow, state, [flow.apology, flow.goodbye], { then: 'hangUp', onFailure: 'hangUp', outcome: 'failed' });
+  return play(flow, state, [flow.apology, goodbyeOf(flow, state)], { then: 'hangUp', onFailure: 'hangUp', outcome: 'failed' });
 }
 
 function hangUp(state: CallState, outcome: CallOutcome): Transition {
@@ -267,12 +327,28 @@ function hangUp(state: CallState, outcome: CallOutcome): Transition {
 }
 
 function endCall(state: CallState, at: string, outcome: CallOutcome): Transition {
-  const durationMs = state.connectedAt === undefined ? undefined : Math.max(0, Date.parse(at) - Date.parse(state.connectedAt));
-  return {
-    state: { ...state, phase: { name: 'ended', outcome } },
-    actions: [],
-    milestones: [{ name: 'CallEnded', outcome, lastMenuId: state.path.at(-1), durationMs: Number.isNaN(durationMs) ? undefined : durationMs }],
+  const durationMs = state.connectedAt === undefined ? undefined : msBetween(state.connectedAt, at);
+  const ended: CallState = { ...state, phase: { name: 'ended', outcome } };
+  if (!state.outbound) {
+    return { state: ended, actions: [], milestones: [{ name: 'CallEnded', outcome, lastMenuId: state.path.at(-1), durationMs }] };
+  }
+  const { requestId, campaign, attempt, placedAt, unanswered } = state.outbound;
+  const milestone: CallMilestone = {
+    name: 'OutboundCallEnded',
+    requestId,
+    campaign,
+    outcome: attemptOutcome(state, outcome),
+    attempt,
+    code: unanswered?.code ?? 'none',
+    ringMs: msBetween(placedAt, state.connectedAt ?? at),
+    durationMs,
   };
+  return { state: ended, actions: [], milestones: [milestone] };
+}
+
+function msBetween(from: string, to: string): number | undefined {
+  const ms = Date.parse(to) - Date.parse(from);
+  return Number.isNaN(ms) ? undefined : Math.max(0, ms);
 }
 
 function outcomeOnDisconnect(phase: Exclude<CallPhase, { name: 'ended' }>): CallOutcome {
@@ -292,6 +368,14 @@ function outcomeOnDisconnect(phase: Exclude<CallPhase, { name: 'ended' }>): Call
 }
 
 const speak = (flow: Flow, state: CallState, ref: PromptRef) => resolvePrompt(flow, ref, state);
+
+/**
+ * The `never` check of a switch over a flow union. Only a state row saved by an older version (a step without its
+ * kind) can get here; it fails loudly, naming what it found, rather than quietly saying goodbye.
+ */
+function unknownKind(value: never, what: string): never {
+  throw new Error(`Unknown ${what} ${JSON.stringify(value)}`);
+}
 
 function requireMenu(flow: Flow, menuId: string): Menu {
   const menu = flow.menus[menuId];

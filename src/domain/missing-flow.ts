@@ -54,8 +54,17 @@ function needsOwnMenus(phase: CallPhase): boolean {
 }
 
 function stepExists(flow: Flow, step: Step): boolean {
-  if ('menu' in step) return flow.menus[step.menu] !== undefined;
-  if ('say' in step) return (typeof step.say !== 'string' || flow.messages[step.say] !== undefined) && stepExists(flow, step.next);
-  if ('schedule' in step) return flow.schedules[step.schedule] !== undefined && stepExists(flow, step.open) && stepExists(flow, step.closed);
-  return true;
+  switch (step.kind) {
+    case 'menu':
+      return flow.menus[step.menu] !== undefined;
+    case 'say':
+      return (typeof step.say !== 'string' || flow.messages[step.say] !== undefined) && stepExists(flow, step.next);
+    case 'schedule':
+      return flow.schedules[step.schedule] !== undefined && stepExists(flow, step.open) && stepExists(flow, step.closed);
+    case 'transfer':
+    case 'goodbye':
+      return true;
+    default:
+      throw new Error(`Unknown step ${JSON.stringify(step satisfies never)}`);
+  }
 }

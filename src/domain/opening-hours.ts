@@ -125,6 +125,8 @@ export function weekdayOf(date: string): Weekday {
 
 /** Whether the platform knows an IANA zone name. */
 export function isKnownTimeZone(timeZone: string): boolean {
+  // Node 22's Intl also takes a fixed offset ("+01:00"), which has no daylight-saving rules: a schedule needs a zone name.
+  if (/^[+-]/.test(timeZone)) return false;
   try {
     formatterFor(timeZone);
     return true;

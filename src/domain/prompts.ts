@@ -41,12 +41,16 @@ function fillIn(flow: Flow, text: string, context: PromptContext, language: stri
       if (field === 'hours') return escape(speakWeeklyHours(schedule, language));
       return context.eventAt === undefined ? '' : escape(speakNextOpening(schedule, context.eventAt, language));
     })
-    .replace(/\{\{\s*([A-Za-z][A-Za-z0-9_-]*)\s*\}\}/g, (_, menuId: string) => escape(spoken(context.collected[menuId])));
+    // An earlier answer when the name is a menu, else the outbound request's variable of that name.
+    .replace(/\{\{\s*([A-Za-z][A-Za-z0-9_-]*)\s*\}\}/g, (_, name: string) =>
+      escape(name in flow.menus ? spoken(context.collected[name]) : (context.variables?.[name] ?? '')),
+    );
 }
 
 export interface PromptContext {
   readonly language: string;
   readonly collected: Readonly<Record<string, RecognizedInput>>;
+  readonly variables?: Readonly<Record<string, string>> | undefined;
   /** The time of the event being answered: what "when we reopen" is counted from. */
   readonly eventAt?: string | undefined;
 }
@@ -56,17 +60,24 @@ export function resolvePrompt(flow: Flow, ref: PromptRef, context: PromptContext
   // The validator guarantees named messages exist; an empty text still beats throwing mid-call.
   if (!prompt) return { kind: 'text', text: '', voice: flow.voices[flow.defaultLanguage] ?? '', language: flow.defaultLanguage };
   const fallback = flow.defaultLanguage;
-  if ('audioUrl' in prompt) return { kind: 'file', url: pick(prompt.audioUrl, context.language, fallback).text };
-  if ('ssml' in prompt) {
-    const chosen = pick(prompt.ssml, context.language, fallback);
-    return { kind: 'ssml', ssml: fillIn(flow, chosen.text, context, chosen.language, escapeXml), language: chosen.language };
+  switch (prompt.kind) {
+    case 'audio':
+      return { kind: 'file', url: pick(prompt.audioUrl, context.language, fallback).text };
+    case 'ssml': {
+      const chosen = pick(prompt.ssml, context.language, fallback);
+      return { kind: 'ssml', ssml: fillIn(flow, chosen.text, context, chosen.language, escapeXml), language: chosen.language };
+    }
+    case 'text': {
+      const chosen = pick(prompt.text, context.language, fallback);
+      const voice = prompt.voice === undefined ? flow.voices[chosen.language] : pick(prompt.voice, chosen.language, fallback).text;
+      return {
+        kind: 'text',
+        text: fillIn(flow, chosen.text, context, chosen.language, (s) => s),
+        voice: voice ?? flow.voices[fallback] ?? '',
+        language: chosen.language,
+      };
+    }
+    default:
+      throw new Error(`Unknown prompt ${JSON.stringify(prompt satisfies never)}`);
   }
-  const chosen = pick(prompt.text, context.language, fallback);
-  const voice = prompt.voice === undefined ? flow.voices[chosen.language] : pick(prompt.voice, chosen.language, fallback).text;
-  return {
-    kind: 'text',
-    text: fillIn(flow, chosen.text, context, chosen.language, (s) => s),
-    voice: voice ?? flow.voices[fallback] ?? '',
-    language: chosen.language,
-  };
 }

@@ -29,10 +29,20 @@ const text = z.string().check(z.minLength(1));
 /** A value that is either the same for every language or given per language tag. */
 const localized = <T extends z.ZodMiniType>(value: T) => z.union([value, z.record(language, value)]);
 
+/**
+ * The flow file keeps its short JSON form (`{ "menu": "main" }`); parsing adds the kind it is, so code switches on
+ * `kind` exhaustively instead of probing keys, and a new kind cannot fall through to a default.
+ */
+const tagged = <K extends string, T extends z.ZodMiniType<object>>(kind: K, schema: T) =>
+  z.pipe(
+    schema,
+    z.transform((value: z.output<T>): { readonly kind: K } & z.output<T> => ({ kind, ...value })),
+  );
+
 export const promptSchema = z.union([
-  z.strictObject({ text: localized(text), voice: z.optional(localized(text)) }),
-  z.strictObject({ ssml: localized(text) }),
-  z.strictObject({ audioUrl: localized(z.url({ protocol: /^https?$/ })) }),
+  tagged('text', z.strictObject({ text: localized(text), voice: z.optional(localized(text)) })),
+  tagged('ssml', z.strictObject({ ssml: localized(text) })),
+  tagged('audio', z.strictObject({ audioUrl: localized(z.url({ protocol: /^https?$/ })) })),
 ]);
 export type Prompt = z.output<typeof promptSchema>;
 
@@ -41,35 +51,44 @@ const promptRef = z.union([text, promptSchema]);
 export type PromptRef = z.output<typeof promptRef>;
 
 export type Step =
-  | { readonly menu: string }
-  | { readonly say: PromptRef; readonly next: Step }
-  | { readonly transfer: 'operator' }
-  | { readonly goodbye: true }
+  | { readonly kind: 'menu'; readonly menu: string }
+  | { readonly kind: 'say'; readonly say: PromptRef; readonly next: Step }
+  | { readonly kind: 'transfer'; readonly transfer: 'operator' }
+  | { readonly kind: 'goodbye'; readonly goodbye: true }
   /** Chooses by the clock: `open` while the named schedule is open, `closed` otherwise. */
-  | { readonly schedule: string; readonly open: Step; readonly closed: Step };
-export const stepSchema: z.ZodMiniType<Step> = z.lazy(() =>
+  | { readonly kind: 'schedule'; readonly schedule: string; readonly open: Step; readonly closed: Step };
+/** A step as the flow file writes it. */
+type StepJson =
+  | { menu: string }
+  | { say: z.input<typeof promptRef>; next: StepJson }
+  | { transfer: 'operator' }
+  | { goodbye: true }
+  | { schedule: string; open: StepJson; closed: StepJson };
+export const stepSchema: z.ZodMiniType<Step, StepJson> = z.lazy(() =>
   z.union([
-    z.strictObject({ menu: text }),
-    z.strictObject({ say: promptRef, next: stepSchema }),
-    z.strictObject({ transfer: z.literal('operator') }),
-    z.strictObject({ goodbye: z.literal(true) }),
-    z.strictObject({ schedule: text, open: stepSchema, closed: stepSchema }),
+    tagged('menu', z.strictObject({ menu: text })),
+    tagged('say', z.strictObject({ say: promptRef, next: stepSchema })),
+    tagged('transfer', z.strictObject({ transfer: z.literal('operator') })),
+    tagged('goodbye', z.strictObject({ goodbye: z.literal(true) })),
+    tagged('schedule', z.strictObject({ schedule: text, open: stepSchema, closed: stepSchema })),
   ]),
 );
 
 const routeCondition = z.union([
-  z.strictObject({ tones: z.string().check(z.regex(/^[0-9*#A-D]+$/, 'must be keys 0-9, *, #, A-D')) }),
-  z.strictObject({ choice: text }),
-  z.strictObject({ phrase: text }),
-  z.strictObject({ sentiment: z.enum(SENTIMENTS) }),
-  z.strictObject({ any: z.literal(true) }),
+  tagged('tones', z.strictObject({ tones: z.string().check(z.regex(/^[0-9*#A-D]+$/, 'must be keys 0-9, *, #, A-D')) })),
+  tagged('choice', z.strictObject({ choice: text })),
+  tagged('phrase', z.strictObject({ phrase: text })),
+  tagged('sentiment', z.strictObject({ sentiment: z.enum(SENTIMENTS) })),
+  tagged('any', z.strictObject({ any: z.literal(true) })),
   /** Whatever the caller answered, while a schedule is open (or closed): a menu that routes by the clock. */
-  z.strictObject({ open: text }),
-  z.strictObject({ closed: text }),
+  tagged('open', z.strictObject({ open: text })),
+  tagged('closed', z.strictObject({ closed: text })),
 ]);
 export type RouteCondition = z.output<typeof routeCondition>;
 
-export const routeSchema = z.strictObject({ when: routeCondition, then: stepSchema });
+/** A business result a route records on the call, e.g. `confirmed`: an outbound request's outcome. */
+const resultLabel = z.string().check(z.regex(/^[a-z][A-Za-z0-9]{0,31}$/, 'must be 1-32 letters or digits, starting with a lower-case letter'));
+export const routeSchema = z.strictObject({ when: routeCondition, then: stepSchema, result: z.optional(resultLabel) });
 export type Route = z.output<typeof routeSchema>;
 
 export const FAILURE_REASONS = [
@@ -186,6 +205,40 @@ export const menuSchema = z.strictObject({
 });
 export type Menu = z.output<typeof menuSchema>;
 
+/** How an outbound attempt can end without a route's result; each can be named for a retry. */
+export const OUTBOUND_OUTCOMES = ['noAnswer', 'busy', 'declined', 'failed', 'hungUp', 'noResponse'] as const;
+export type OutboundFailure = (typeof OUTBOUND_OUTCOMES)[number];
+
+export const OUTBOUND_LIMITS = {
+  ringSeconds: { min: 10, max: 120, default: 30 },
+  maxAttempts: { min: 1, max: 10, default: 1 },
+  spacingSeconds: { min: 1, max: 7 * 24 * 3600, default: 900 },
+} as const;
+
+const variableName = z.string().check(z.regex(/^[A-Za-z][A-Za-z0-9_-]{0,39}$/, 'variable names are 1-40 letters, digits, _ or -'));
+const boundedInt = (limits: { min: number; max: number; default: number }) => z._default(z.int().check(z.minimum(limits.min), z.maximum(limits.max)), limits.default);
+
+export const campaignSchema = z.strictObject({
+  description: z.optional(z.string()),
+  /** The menu an answered call starts at. */
+  start: text,
+  /** The `{{names}}` its prompts read from the request; every request must give each one. */
+  variables: z._default(z.array(variableName), []),
+  /** Said before hanging up instead of the flow's goodbye, which thanks the caller for calling. */
+  goodbye: z.optional(promptRef),
+  /** How long the callee's phone rings before the attempt counts as not answered. */
+  ringSeconds: boundedInt(OUTBOUND_LIMITS.ringSeconds),
+  retry: z._default(
+    z.strictObject({
+      maxAttempts: boundedInt(OUTBOUND_LIMITS.maxAttempts),
+      spacingSeconds: boundedInt(OUTBOUND_LIMITS.spacingSeconds),
+      on: z._default(z.array(z.enum(OUTBOUND_OUTCOMES)), ['noAnswer', 'busy']),
+    }),
+    { maxAttempts: OUTBOUND_LIMITS.maxAttempts.default, spacingSeconds: OUTBOUND_LIMITS.spacingSeconds.default, on: ['noAnswer', 'busy'] },
+  ),
+});
+export type Campaign = z.output<typeof campaignSchema>;
+
 export const flowSchema = z.strictObject({
   $schema: z.optional(z.string()),
   description: z.optional(z.string()),
@@ -194,7 +247,7 @@ export const flowSchema = z.strictObject({
   voices: z.record(language, text),
   start: text,
   maxAttempts: z._default(attempts, 3),
-  onMaxAttempts: z._default(stepSchema, { transfer: 'operator' }),
+  onMaxAttempts: z._default(stepSchema, { kind: 'transfer', transfer: 'operator' }),
   messages: z._default(z.record(text, promptSchema), {}),
   reprompts: z._default(reprompts, {}),
   /** Said before hanging up; also the end of every planned failure. */
@@ -204,5 +257,7 @@ export const flowSchema = z.strictObject({
   /** Opening hours by name, for routes (`{ "open": name }`) and steps (`{ "schedule": name, ... }`). */
   schedules: z._default(z.record(z.string().check(z.regex(/^[A-Za-z][A-Za-z0-9_-]{0,39}$/, 'schedule ids are 1-40 letters, digits, _ or -')), scheduleSchema), {}),
   menus: z.record(z.string().check(z.regex(/^[A-Za-z][A-Za-z0-9_-]{0,39}$/, 'menu ids are 1-40 letters, digits, _ or -')), menuSchema),
+  /** Outbound calls: each names the menu an answered call starts at, the variables its prompts read, and its retries. */
+  campaigns: z._default(z.record(z.string().check(z.regex(/^[A-Za-z][A-Za-z0-9_-]{0,39}$/, 'campaign ids are 1-40 letters, digits, _ or -')), campaignSchema), {}),
 });
 export type Flow = z.output<typeof flowSchema>;

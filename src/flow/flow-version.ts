@@ -11,7 +11,10 @@ export function flowVersion(flow: Flow): string {
   return createHash('sha256').update(canonicalJson(flow)).digest('hex').slice(0, VERSION_LENGTH);
 }
 
-/** JSON with object keys sorted at every level and no whitespace: one text per content. */
+/**
+ * JSON with object keys sorted at every level and no whitespace: one text per content. It is the flow as its file
+ * writes it: the `kind` tags parsing adds (no flow field is called `kind`) are left out, so the stored text parses back.
+ */
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(sortKeys(value));
 }
@@ -22,7 +25,7 @@ function sortKeys(value: unknown): unknown {
   return Object.fromEntries(
     Object.keys(value)
       .sort()
-      .filter((key) => (value as Record<string, unknown>)[key] !== undefined)
+      .filter((key) => key !== 'kind' && (value as Record<string, unknown>)[key] !== undefined)
       .map((key) => [key, sortKeys((value as Record<string, unknown>)[key])]),
   );
 }

@@ -4,13 +4,13 @@ import { parseIncomingCall } from '../adapters/acs/incoming-call';
 import type { App } from '../app/composition-root';
 import type { IncomingCallOutcome } from '../app/hotline';
 import type { Telemetry } from '../app/ports';
-import { describeError, failureCause } from './failure-cause';
+import { describeError, failureCause, isOutage } from './failure-cause';
 import { invocationLog } from './invocation-log';
 
 /**
  * Returns normally for everything a retry cannot fix (other event types, malformed events, expired or
  * duplicate calls, failed answers) so Event Grid does not redeliver; throws when storage is down before the
- * call was claimed or ACS throttled the answer, where a redelivery (10 s on) may still be in time.
+ * call was claimed, or ACS throttled or did not finish the answer while a redelivery (10 s on) can still be in time.
  */
 export function incomingCallHandler(app: () => Promise<App>, telemetry: Telemetry) {
   return async (event: EventGridEvent, context: InvocationContext): Promise<void> => {
@@ -32,11 +32,12 @@ export function incomingCallHandler(app: () => Promise<App>, telemetry: Telemetr
         } catch (error) {
           const cause = failureCause(error);
           telemetry.trackEvent('IncomingCallFailed', { callKey: parsed.call.correlationId, cause });
+          if (isOutage(cause)) telemetry.trackEvent('StorageOutage', { cause, trigger: 'incomingCall' });
           log.error('incoming call failed; Event Grid will redeliver', { callKey: parsed.call.correlationId, cause, error: describeError(error) });
           throw error;
         }
-        // Not a failure of ours, so no IncomingCallFailed: CallNotAnswered (throttled) is already recorded.
-        if (outcome === 'answerThrottled') throw new Error('ACS throttled the answer; Event Grid will redeliver');
+        // Not a failure of ours, so no IncomingCallFailed: CallNotAnswered (throttled or timed out) is already recorded.
+        if (outcome === 'retryLater') throw new Error('the answer was not done in time; Event Grid will redeliver');
         return;
       }
     }

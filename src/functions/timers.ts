@@ -11,9 +11,11 @@ export const RETENTION_EVERY_SECONDS = 3_600;
 export function watchdogHandler(app: () => Promise<App>) {
   return async (_timer: Timer, context: InvocationContext): Promise<void> => {
     const log = invocationLog(context);
-    const { hotline } = await app();
+    const { hotline, outbound } = await app();
     const result = await hotline.recoverStalledCalls(log);
     if (result.stalled > 0) log.warn('watchdog sweep', { ...result });
+    const requests = await outbound?.calls.recoverRequests(log);
+    if (requests && requests.resent + requests.ended > 0) log.warn('outbound request sweep', { ...requests });
   };
 }
 

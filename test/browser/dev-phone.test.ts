@@ -24,7 +24,7 @@ beforeAll(async () => {
   profile = await mkdtemp(path.join(tmpdir(), 'dev-phone-chromium-'));
   // Real time (timeScale 1): prompts last long enough to barge into, and no timeout fires while the test clicks.
   [stack, browser] = await Promise.all([
-    startLocalStack({ tablesConnectionString: inject('tablesConnectionString') }),
+    startLocalStack({ tablesConnectionString: inject('tablesConnectionString'), queuesConnectionString: inject('queuesConnectionString') }),
     chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
       headless: true,
@@ -32,7 +32,7 @@ beforeAll(async () => {
       args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     }),
   ]);
-  phone = await startDevPhone({ emulatorUrl: stack.emulator.url });
+  phone = await startDevPhone({ emulatorUrl: stack.emulator.url, hostUrl: stack.host.url });
   await mkdir(ARTIFACTS, { recursive: true });
 }, 60_000);
 
@@ -125,6 +125,24 @@ async function dial(page: Page, callNumber: number): Promise<Locator> {
 }
 
 describe('the dev phone', () => {
+  it('requests a reminder, rings in the incoming-call panel, answers, and confirms by key', async () => {
+    const page = await browser.newPage();
+    await page.goto(phone.url);
+    await page.getByLabel('Your number').fill('+12065550177');
+    await page.getByLabel('Appointment at').fill('11 AM');
+    await page.getByRole('button', { name: 'Have the hotline remind me' }).click();
+    const ringing = page.getByRole('alertdialog');
+    await ringing.getByText('is calling +12065550177').waitFor(WAIT);
+    await ringing.getByRole('button', { name: 'Answer' }).click();
+    const call = page.locator('#call-1');
+    await call.locator('.prompt-text', { hasText: 'reminder for your appointment at 11 AM' }).waitFor(WAIT);
+    await expectPosition(call, 'menu:appointmentReminder');
+    await call.getByRole('button', { name: '1', exact: true }).click();
+    await call.locator('.prompt-text', { hasText: 'Your appointment at 11 AM is confirmed' }).waitFor(WAIT);
+    expect(await ringing.isHidden()).toBe(true);
+    await page.close();
+  });
+
   it('dials, walks the menus by keypad and by voice with the position following, runs two calls at once, and hangs up', async () => {
     const page = await browser.newPage();
     const errors = consoleErrors(page);
@@ -168,7 +186,7 @@ describe('the dev phone', () => {
     expect(await first.locator('.timeline tbody').innerText()).toContain('says “yes” (en-US)');
     // The account number ended with the stop tone: ACS's result code, against the account menu's operationContext.
     const stopTone = first.locator('.timeline tr', { hasText: 'RecognizeCompleted' }).filter({ hasText: '200/8514' });
-    expect(await stopTone.locator('.context').textContent()).toMatch(/^account:1:\d+$/);
+    expect(await stopTone.locator('.context').textContent()).toMatch(/^account:1:\d+:k[0-9a-f]{16}$/);
 
     expect(await seriousViolations(page)).toEqual([]);
 
@@ -199,8 +217,8 @@ describe('the dev phone', () => {
       const rows = await Promise.all((await page.locator('.problem-list tbody tr').all()).map((row) => row.locator('td').allTextContents()));
       expect(rows).toEqual([
         ['main', 'routes.1.then.menu', 'names menu "acount", which does not exist'],
-        ['account', '(the menu itself)', 'cannot be reached from the start menu "main"'],
-        ['confirmAccount', '(the menu itself)', 'cannot be reached from the start menu "main"'],
+        ['account', '(the menu itself)', 'cannot be reached from the start menu "main" or a campaign'],
+        ['confirmAccount', '(the menu itself)', 'cannot be reached from the start menu "main" or a campaign'],
       ]);
       expect(await page.getByRole('button', { name: 'Call the hotline' }).count()).toBe(0);
       expect(await seriousViolations(page)).toEqual([]);

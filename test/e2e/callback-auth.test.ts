@@ -1,7 +1,7 @@
 // Callback authentication through the host (R-23): bad tokens get 401 and unreachable keys 503, with nothing written
 // and nothing sent to ACS; turning authentication off takes an explicit setting and is warned about at start-up.
 import { exportSPKI, importJWK, SignJWT, UnsecuredJWT, type CryptoKey, type JWK } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadSettings } from '../../src/config';
 import { hotlineFunctions } from '../../src/functions/hotline-functions';
 import { cloudEvent, startTestStack, type TestStack } from '../support/stack';
@@ -71,6 +71,21 @@ describe('a callback while the signing keys cannot be fetched', () => {
   });
 });
 
+describe('a callback while Table Storage is unreachable (issue 19, item 5)', () => {
+  it('is authenticated first: 401 without a token or with a forged URL, 503 only for a genuine callback', async () => {
+    const unreachable = inject('tablesConnectionString').replace(/TableEndpoint=http:\/\/127\.0\.0\.1:\d+/, 'TableEndpoint=http://127.0.0.1:9');
+    const stack = await startTestStack({ tablesConnectionString: unreachable });
+    try {
+      const event = [cloudEvent('CallConnected', { callConnectionId: 'c', correlationId: 'k' })];
+      expect(await stack.postCallbacks(event, { authorization: null })).toMatchObject({ status: 401, body: { error: 'unauthorized' } });
+      expect(await stack.postCallbacks(event, { url: `${stack.host.url}/api/callbacks` })).toMatchObject({ status: 401, body: { error: 'unauthorized' } });
+      expect(await stack.postCallbacks(event)).toMatchObject({ status: 503, body: { cause: 'storageUnreachable' } });
+    } finally {
+      await stack.stop();
+    }
+  });
+});
+
 describe('CALLBACK_AUTH', () => {
   const env = {
     ACS_CONNECTION_STRING: 'endpoint=https://acs.example/;accesskey=a2V5',
@@ -79,6 +94,7 @@ describe('CALLBACK_AUTH', () => {
     TABLES_CONNECTION_STRING: 'UseDevelopmentStorage=true',
     OPERATOR_PHONE_NUMBER: '+18005550199',
     PSEUDONYM_KEY: Buffer.alloc(32, 7).toString('base64'),
+    CALLBACK_SIGNING_KEY: Buffer.alloc(32, 8).toString('base64'),
     ACS_CALLBACK_AUDIENCE: 'aud',
   };
   const silent = { trackEvent: () => undefined };

@@ -9,7 +9,9 @@ import { startLocalStack, type LocalStack } from '../../tools/local/local-stack'
 const EXAMPLES = path.resolve(__dirname, '../../examples/calls');
 const scripts = readdirSync(EXAMPLES)
   .filter((file) => file.endsWith('.call'))
-  .map((file) => parseScript(readFileSync(path.join(EXAMPLES, file), 'utf8'), file));
+  .map((file) => parseScript(readFileSync(path.join(EXAMPLES, file), 'utf8'), file))
+  // The callers' paths; the reminder scripts (the hotline calling out) have their own concurrent test.
+  .filter((script) => script.steps[0]?.step.kind === 'dial');
 
 let stack: LocalStack;
 beforeAll(async () => {
@@ -30,5 +32,6 @@ describe('20 concurrent calls', () => {
     );
     const connections = new Set(results.map((result) => result.call?.callConnectionId));
     expect(connections.size).toBe(20);
-  });
+    // Twenty scripted calls on two shared cores: each step waits on what the caller hears, so only a wedged run hits this.
+  }, 180_000);
 });

@@ -11,13 +11,20 @@ const files = readdirSync(EXAMPLES).filter((file) => file.endsWith('.call'));
 
 let stack: LocalStack;
 beforeAll(async () => {
-  stack = await startLocalStack({ tablesConnectionString: inject('tablesConnectionString'), timeScale: 0.05 });
+  stack = await startLocalStack({
+    tablesConnectionString: inject('tablesConnectionString'),
+    // The reminder scripts: outbound calls on, the phone ringing 1.5 s, a retry a second after no answer (as npm run call does).
+    queuesConnectionString: inject('queuesConnectionString'),
+    ringWindowMs: 1_500,
+    settings: { OUTBOUND_RETRY_SPACING_SECONDS: '1' },
+    timeScale: 0.05,
+  });
 });
 afterAll(async () => stack?.stop());
 
 describe('the example call scripts', () => {
-  it('cover every path of the default hotline', () => {
-    expect(files).toHaveLength(11);
+  it('cover every path of the default hotline, and the reminder answered, cancelled and retried', () => {
+    expect(files).toHaveLength(14);
   });
 
   it.each(files)('%s goes as written', async (file) => {

@@ -20,6 +20,8 @@ beforeAll(async () => {
     Object.entries(sample).map(([name, value]) => [name, value.replace(':4010', `:${emulatorPort}`).replace(':7071', `:${hostPort}`)]),
   );
   settings['TABLES_CONNECTION_STRING'] = inject('tablesConnectionString');
+  settings['QUEUES_CONNECTION_STRING'] = inject('queuesConnectionString');
+  settings['OUTBOUND_QUEUE_NAME'] = `external${hostPort}`;
   settings['CALL_STATE_TABLE_NAME'] = `external${hostPort}`;
   host = await startFunctionsHost({ port: hostPort, env: settings, telemetry: { trackEvent: () => undefined } });
 });

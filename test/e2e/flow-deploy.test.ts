@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { CallStore } from '../../src/adapters/tables/call-store';
 import { flowVersion } from '../../src/flow/flow-version';
-import { loadFlow } from '../../src/flow/validate-flow';
+import { loadFlow } from '../../src/app/flow-file';
 import type { CallHandle } from '../../tools/acs-emulator/index.js';
 import { startFunctionsHost, type FunctionsHost } from '../../tools/local/functions-host';
 import { HOTLINE_NUMBER, startLocalStack, type LocalStack } from '../../tools/local/local-stack';

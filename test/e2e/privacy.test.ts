@@ -1,8 +1,9 @@
-// Privacy (R-27): after complete calls, faults and rejected callbacks, no phone number, token or key appears in what
-// the app logged, tracked, stored (keys and values) or put in a URL. The scanner is checked on a planted leak first.
+// Privacy (R-27): after complete calls, faults and rejected callbacks, no phone number, token, key or callback URL
+// signature appears in what the app logged, tracked, stored (keys and values) or put in a URL. The scanner is checked
+// on a planted leak first.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOTLINE_NUMBER, OPERATOR_NUMBER } from '../../tools/local/local-stack';
-import { leaksIn, leaksInTable, numberForms } from '../../tools/local/privacy-scan';
+import { leaksIn, leaksInTable, numberForms, PrivacyScanner } from '../../tools/local/privacy-scan';
 import { cloudEvent, startTestStack, type TestStack } from '../support/stack';
 import { confirmAccount } from '../support/scenarios';
 
@@ -20,6 +21,13 @@ describe('the privacy scanner', () => {
     const leaks = leaksIn('planted', `from 4:${CALLERS[0]} (4255550123) auth ${token} ?code=abc AccountKey=xyz`, [s.settings['PSEUDONYM_KEY'] ?? '']);
     expect(leaks.map((leak) => leak.kind).sort()).toEqual(['accountKey', 'functionKey', 'jwt', 'phoneNumber', 'phoneNumber']);
     expect(JSON.stringify(leaks)).not.toContain('4255550123');
+    // A callback URL's signature, with its parameter name or bare, and a run's numbers in any form, however many.
+    const signature = new URL(s.binding.urlFor('a-call')).searchParams.get('sig') ?? '';
+    const scanner = new PrivacyScanner([...Array.from({ length: 5_000 }, (_, i) => numberForms(`+1425555${String(i).padStart(4, '0')}`)).flat(), signature]);
+    expect(scanner.scan('url', `POST /api/callbacks?call=x&sig=${signature}`).map((leak) => leak.kind).sort()).toEqual(['callbackSignature', 'secret']);
+    expect(scanner.scan('log', `error at ${signature}.`).map((leak) => leak.kind)).toEqual(['secret']);
+    expect(scanner.scan('log', 'caller x14255554999y').map((leak) => leak.kind)).toEqual(['secret']);
+    expect(scanner.scan('log', `call 14255555000 ${signature.slice(1)}`)).toEqual([expect.objectContaining({ kind: 'phoneNumber' })]);
     expect(leaksIn('plain', '2026-11-22T10:00:00.0000000+00:00 6d1b0c2e-5f4a-4c3b-9e8d-063342647712 f12a4b0b0633426477dc ringMs 1234')).toEqual([]);
   });
 });
@@ -53,16 +61,31 @@ describe('a run of the hotline (R-27)', () => {
     await s.postCallbacks('not json');
     await s.postCallbacks([cloudEvent('CallConnected', { callConnectionId: 'c' })], { authorization: 'Bearer garbage' });
     await s.postCallbacks([cloudEvent('CallConnected', { callConnectionId: 'c' })], { authorization: `Bearer ${await s.emulator.signCallbackToken({ audience: 'x' })}` });
+    // And refused bindings: a forged signature, and a body for another call on a genuine URL.
+    await s.postCallbacks([cloudEvent('CallConnected', { callConnectionId: 'c' })], { url: `${s.binding.urlFor('x')}x` });
+    await s.postCallbacks([cloudEvent('CallConnected', { callConnectionId: 'c', correlationId: account.correlationId })], { correlationId: support.correlationId });
 
     expect(account.ended?.kind).toBe('hungUpByApp');
     expect(support.ended?.kind).toBe('transferred');
     expect(s.logs.length).toBeGreaterThan(5);
     expect(s.telemetry.length).toBeGreaterThan(20);
 
-    const secrets = [...[...CALLERS, OPERATOR_NUMBER, HOTLINE_NUMBER].flatMap(numberForms), s.settings['PSEUDONYM_KEY'] ?? '', s.emulator.accessKey];
+    // Each call's callback URL signature, as the app gave it to ACS.
+    const signatures = s.emulator.requests
+      .filter((request) => request.path.endsWith(':answer'))
+      .map((request) => new URL((request.body as { callbackUri: string }).callbackUri).searchParams.get('sig') ?? '');
+    expect(signatures.length).toBeGreaterThanOrEqual(3);
+    const secrets = [
+      ...[...CALLERS, OPERATOR_NUMBER, HOTLINE_NUMBER].flatMap(numberForms),
+      s.settings['PSEUDONYM_KEY'] ?? '',
+      s.settings['CALLBACK_SIGNING_KEY'] ?? '',
+      s.emulator.accessKey,
+      ...signatures,
+    ];
     const urls = [
       ...s.emulator.requests.map((request) => `${request.path}?${new URLSearchParams(request.query).toString()}`),
-      ...s.emulator.caller.calls.flatMap((call) => call.timeline.filter((entry) => entry.kind === 'callback').map((entry) => String(entry.details['url']))),
+      // ACS posts to the URL it was given: the one place the signature belongs, so only the path is scanned.
+      ...s.emulator.caller.calls.flatMap((call) => call.timeline.filter((entry) => entry.kind === 'callback').map((entry) => String(entry.details['url']).split('?')[0] ?? '')),
     ];
     const leaks = [
       ...s.logs.flatMap((entry, i) => leaksIn(`log[${i}] ${entry.functionName}`, entry.message, secrets)),

@@ -1,6 +1,7 @@
 // Storage failing under a callback: 503s the SDK absorbs, 503s it cannot, a hung operation,
 // a write that landed behind a lost response, and the watchdog rescuing a call whose action never left.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HOTLINE_NUMBER } from '../../tools/local/local-stack';
 import { cloudEvent, startTestStack, waitingContext, type TestStack } from '../support/stack';
 
 let s: TestStack;
@@ -113,6 +114,29 @@ describe('the watchdog (R-24)', () => {
       // A second sweep right after finds the call waiting afresh, not stalled.
       await stack.host.runTimer('watchdog');
       expect(call.recognizes() - call.recognizesBefore).toBe(1);
+    } finally {
+      await stack.stop();
+    }
+  });
+});
+
+describe('a missing call-state table (issue 13, item 7)', () => {
+  it('is an outage: callbacks 503 tableMissing (never 200 orphan), IncomingCall 500 for a redelivery, an error log and StorageOutage', async () => {
+    const stack = await startTestStack({ timeScale: 5 });
+    try {
+      const { callConnectionId, answer } = await callAtMainMenu(stack);
+      // As after Azurite restarted empty, or a storage account restored without the table.
+      await stack.table.deleteTable();
+      const reply = await stack.postCallbacks([answer]);
+      expect(reply).toMatchObject({ status: 503, body: { cause: 'tableMissing' } });
+      expect(stack.acsRequests(callConnectionId).filter((r) => r.path.endsWith(':recognize'))).toHaveLength(1);
+      const handle = await stack.emulator.caller.dial({ from: '+14255550177', to: HOTLINE_NUMBER, deliver: false });
+      expect(await stack.emulator.caller.redeliverIncomingCall(handle.callId)).toBe(500);
+      expect(stack.telemetry.filter((e) => e.name === 'StorageOutage').map((e) => e.properties)).toEqual([
+        { cause: 'tableMissing', trigger: 'callbacks' },
+        { cause: 'tableMissing', trigger: 'incomingCall' },
+      ]);
+      expect(stack.logs.filter((entry) => entry.level === 'error' && entry.message.includes('tableMissing')).length).toBeGreaterThanOrEqual(2);
     } finally {
       await stack.stop();
     }

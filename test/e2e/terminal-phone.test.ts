@@ -2,13 +2,17 @@
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { HOTLINE_NUMBER, startLocalStack, type LocalStack } from '../../tools/local/local-stack';
-import { loadFlow } from '../../src/flow/validate-flow';
+import { loadFlow } from '../../src/app/flow-file';
 import { TerminalPhone } from '../../tools/local/terminal-phone';
 
 let stack: LocalStack;
 beforeAll(async () => {
   // Slow enough that a person typing (this test) is never outrun by a silence timeout on a busy machine.
-  stack = await startLocalStack({ tablesConnectionString: inject('tablesConnectionString'), timeScale: 0.2 });
+  stack = await startLocalStack({
+    tablesConnectionString: inject('tablesConnectionString'),
+    queuesConnectionString: inject('queuesConnectionString'),
+    timeScale: 0.2,
+  });
 });
 afterAll(async () => stack?.stop());
 
@@ -18,11 +22,11 @@ function phone(options: { typing?: boolean } = {}) {
   const output = new PassThrough();
   let printed = '';
   output.on('data', (chunk: Buffer) => (printed += chunk.toString()));
-  const running = new TerminalPhone({ caller: stack.emulator.caller, hotlineNumber: HOTLINE_NUMBER, input, output, terminal: false, flow: loadFlow() }).run();
+  const running = new TerminalPhone({ caller: stack.emulator.caller, hotlineNumber: HOTLINE_NUMBER, input, output, terminal: false, flow: loadFlow(), hostUrl: stack.host.url }).run();
   return {
     type: (line: string) => input.write(`${line}\n`),
     /** Waits until the output has `text` after everything printed before the call. */
-    seen: (text: string) => vi.waitFor(() => expect(printed).toContain(text), { timeout: 10_000, interval: 20 }),
+    seen: (text: string) => vi.waitFor(() => expect(printed).toContain(text), { timeout: 30_000, interval: 20 }),
     get printed() {
       return printed;
     },
@@ -31,6 +35,26 @@ function phone(options: { typing?: boolean } = {}) {
 }
 
 describe('the terminal phone', () => {
+  it('takes a reminder call: remind, the phone rings, answer, confirm by key', async () => {
+    const p = phone();
+    p.type('answer');
+    await p.seen('Nothing is ringing');
+    p.type('remind +12065550142 --time "3 PM"');
+    await p.seen('Reminder requested');
+    await p.seen(`The phone rings: ${HOTLINE_NUMBER} is calling +12065550142. Type answer or decline.`);
+    p.type('answer');
+    await p.seen('"Hello, This is a reminder for your appointment at 3 PM');
+    p.type('1');
+    await p.seen('"Thank you. Your appointment at 3 PM is confirmed.');
+    await p.seen('The call is over (the hotline hung up).');
+    p.type('remind +12065550143');
+    await p.seen('is calling +12065550143');
+    p.type('decline');
+    await p.seen('The phone stopped ringing (the callee declined).');
+    p.type('quit');
+    await p.running;
+  });
+
   it('calls the hotline: keys, speech, the timeline, quit', async () => {
     const p = phone();
     p.type('dial');

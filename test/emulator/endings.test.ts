@@ -47,11 +47,12 @@ describe('transfer', () => {
 describe('caller hang-up', () => {
   it('mid-prompt: CallDisconnected 200/540000, no recognize result, then 404', async () => {
     const { connection, id, handle } = await h.connectedCall();
-    await connection.getCallMedia().startRecognizing(caller, {
+    const longRecognize = {
       kind: 'callMediaRecognizeDtmfOptions',
       playPrompt: { kind: 'textSource', text: Array.from({ length: 1500 }, () => 'wait').join(' ') },
       initialSilenceTimeoutInSeconds: 1,
-    });
+    } as const;
+    await connection.getCallMedia().startRecognizing(caller, longRecognize);
     await handle.nextPrompt();
     handle.hangUp();
     const disconnected = await h.waitForCallback(id, 'CallDisconnected');
@@ -63,8 +64,11 @@ describe('caller hang-up', () => {
     expect((await handle.waitForEnd()).kind).toBe('callerHungUp');
     const error = await restError(connection.getCallMedia().cancelAllOperations());
     expect([error.statusCode, error.code]).toEqual([404, '8522']);
-    // Nothing follows CallDisconnected: the timers of the recognize died with the call.
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Nothing follows CallDisconnected: the timers of the recognize died with the call. A twin call that starts the
+    // same Recognize after the hang-up gets its 8510; this call's, had it outlived the call, was due before that.
+    const twin = await h.connectedCall();
+    await twin.connection.getCallMedia().startRecognizing(caller, longRecognize);
+    expect((await h.waitForCallback(twin.id, 'RecognizeFailed', 15_000)).data.resultInformation).toMatchObject({ subCode: 8510 });
     expect(h.callbacksFor(id).filter((c) => c.type.startsWith('Recognize'))).toHaveLength(0);
   });
 

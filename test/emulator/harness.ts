@@ -124,7 +124,7 @@ export async function startHarness(options: AcsEmulatorOptions = {}): Promise<Ha
     return callbacks.filter((c) => c.data.callConnectionId === id);
   }
 
-  function waitForCallback(id: string, type: string, timeoutMs = 5000): Promise<ReceivedCallback> {
+  function waitForCallback(id: string, type: string, timeoutMs = 15_000): Promise<ReceivedCallback> {
     return new Promise((resolve, reject) => {
       const check = (): boolean => {
         const found = callbacksFor(id).find((c) => c.type === type);

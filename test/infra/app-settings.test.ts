@@ -11,11 +11,13 @@ import { objectKeys, parseBicepFile, propertyAt, repoRoot, resources } from './s
 const appSettingsLeftUnset: Record<string, string> = {
   ACS_CONNECTION_STRING: 'local only; Azure uses ACS_ENDPOINT with managed identity (exactly one of the two)',
   TABLES_CONNECTION_STRING: 'local only; Azure uses TABLES_ENDPOINT with managed identity (exactly one of the two)',
+  QUEUES_CONNECTION_STRING: 'local only; Azure uses QUEUES_ENDPOINT with managed identity (at most one of the two)',
   HOTLINE_FLOW_FILE: 'unset = the bundled flow',
   ACS_OPENID_CONFIGURATION_URL: "optional; the app's default is the real ACS OpenID configuration",
   ACS_CALLBACK_ISSUER: "optional; the app's default is the real ACS issuer",
   WATCHDOG_STALL_SECONDS: 'optional; unset = derived from the flow (at least 45 s), which is what Azure should run',
   CALL_RETENTION_HOURS: "optional; the app's default (24 h) is the retention the privacy notes ask for",
+  OUTBOUND_RETRY_SPACING_SECONDS: "local runs only; Azure keeps each campaign's own retry spacing",
 };
 
 /** Settings for the Functions runtime and Azure SDKs rather than src/config.ts. */

@@ -120,6 +120,8 @@ describe('Bicep structure', () => {
         'Microsoft.OperationalInsights/workspaces@2025-02-01',
         'Microsoft.Storage/storageAccounts/blobServices/containers@2024-01-01',
         'Microsoft.Storage/storageAccounts/blobServices@2024-01-01',
+        'Microsoft.Storage/storageAccounts/queueServices/queues@2024-01-01',
+        'Microsoft.Storage/storageAccounts/queueServices@2024-01-01',
         'Microsoft.Storage/storageAccounts/tableServices/tables@2024-01-01',
         'Microsoft.Storage/storageAccounts/tableServices@2024-01-01',
         'Microsoft.Storage/storageAccounts@2024-01-01',
@@ -194,6 +196,7 @@ describe('role assignments', () => {
     'infra/modules/rbac.bicep:telemetryPublisher': '3913510d-42f4-4e42-8a64-420c390055eb', // Monitoring Metrics Publisher
     'infra/modules/rbac.bicep:secretsUser': '4633458b-17de-408a-b874-0445c86b69e6', // Key Vault Secrets User
     'infra/modules/communication.bicep:acsCanUseAi': 'a97b65f3-24c7-4388-baec-2e87135dc908', // Cognitive Services User
+    'infra/modules/outbound.bicep:queueContributor': '974c5e8b-45b9-4653-ba55-5f855dd0fb88', // Storage Queue Data Contributor, per queue
   };
   const assignments = () => all.filter((resource) => resource.type === 'Microsoft.Authorization/roleAssignments');
   const roleArguments = (assignment: ResourceDeclaration) => {
@@ -238,6 +241,7 @@ describe('role assignments', () => {
       'infra/modules/rbac.bicep:secretsUser': 'vault',
       'infra/modules/rbac.bicep:callAutomation': 'acs',
       'infra/modules/communication.bicep:acsCanUseAi': 'aiServices',
+      'infra/modules/outbound.bicep:queueContributor': 'queues[index]',
     });
   });
 });

@@ -57,7 +57,7 @@ const twoEnvironments: FakeState = {
     { name: 'kvhltest', tags: test },
     { name: 'kvhotline', tags: hotline },
   ],
-  secrets: { kvhltest: ['pseudonym-key'], kvhotline: ['pseudonym-key'] },
+  secrets: { kvhltest: ['pseudonym-key', 'callback-signing-key'], kvhotline: ['pseudonym-key', 'callback-signing-key'] },
 };
 
 // Each case runs the script end to end (a dozen az and node processes): generous, so a busy machine only makes it slower.
@@ -70,11 +70,14 @@ describe('scripts/deploy.sh', { timeout: 120_000 }, () => {
     expect(phase1.environmentName).toBe('hotline');
     expect(phase1.deployIncomingCallSubscription).toBe('false');
     const secrets = phase1.newSecrets as Record<string, string>;
-    expect(Object.keys(secrets)).toEqual(['PSEUDONYM_KEY']);
-    expect(Buffer.from(secrets.PSEUDONYM_KEY ?? '', 'base64')).toHaveLength(32);
-    expect(run.stderr).not.toContain(secrets.PSEUDONYM_KEY);
-    // Only inside the private parameters file, never on an az command line.
-    expect(JSON.stringify(run.calls.map((call) => call.args))).not.toContain(secrets.PSEUDONYM_KEY ?? '');
+    expect(Object.keys(secrets)).toEqual(['PSEUDONYM_KEY', 'CALLBACK_SIGNING_KEY']);
+    expect(secrets.CALLBACK_SIGNING_KEY).not.toBe(secrets.PSEUDONYM_KEY);
+    for (const value of Object.values(secrets)) {
+      expect(Buffer.from(value, 'base64')).toHaveLength(32);
+      expect(run.stderr).not.toContain(value);
+      // Only inside the private parameters file, never on an az command line.
+      expect(JSON.stringify(run.calls.map((call) => call.args))).not.toContain(value);
+    }
   });
 
   it('uses the app of the environment asked for, not the first one in the resource group', () => {
@@ -114,7 +117,8 @@ describe('scripts/deploy.sh', { timeout: 120_000 }, () => {
     };
     const run = deploy(state, []);
     expect(run.status, run.stderr).toBe(0);
-    expect(run.parameters(0).newSecrets).toEqual({ PSEUDONYM_KEY: legacy });
+    // The pseudonym key moves unchanged; the callback signing key is new to this app, so it is generated.
+    expect(run.parameters(0).newSecrets).toEqual({ PSEUDONYM_KEY: legacy, CALLBACK_SIGNING_KEY: expect.any(String) as string });
     expect(run.stderr).toContain('Moving PSEUDONYM_KEY');
     expect(run.stderr).not.toContain(legacy);
   });

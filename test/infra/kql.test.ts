@@ -3,6 +3,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { TELEMETRY_EVENTS } from '../../src/app/ports';
 import { repoRoot } from './support/bicep';
 import { emittedEvents } from './support/telemetry-events';
 import { kqlResultColumns, kqlSemanticDiagnostics, kqlSyntaxDiagnostics } from './support/kusto';
@@ -13,6 +14,13 @@ const read = (name: string): string => readFileSync(path.join(queriesDir, name),
 
 /** The custom events the app emits, read from src/ (name = event name in customEvents). */
 const appEvents = emittedEvents().map((event) => event.name);
+
+/** The event names a query compares `name` with: `name == 'X'`, `name != 'X'` and `name in ('X', 'Y')`. */
+function eventNamesIn(kql: string): string[] {
+  const compared = [...kql.matchAll(/\bname\s*[!=]=\s*'([^']*)'/g)].map((match) => match[1] ?? '');
+  const listed = [...kql.matchAll(/\bname\s+(?:!)?in\s*\(([^)]*)\)/g)].flatMap((match) => [...(match[1] ?? '').matchAll(/'([^']*)'/g)].map((m) => m[1] ?? ''));
+  return [...compared, ...listed];
+}
 
 describe('KQL queries', () => {
   it('has the queries the workbook and alerts need', () => {
@@ -31,6 +39,8 @@ describe('KQL queries', () => {
         'alert-calls-stuck.kql',
         'alert-calls-failed.kql',
         'alert-app-silent.kql',
+        'outbound-outcomes.kql',
+        'alert-outbound-failures.kql',
       ]),
     );
   });
@@ -48,12 +58,24 @@ describe('KQL queries', () => {
     expect(kqlSemanticDiagnostics(read(name))).toEqual([]);
   });
 
+  it('reads event names the way the queries write them (guards against a check that finds nothing)', () => {
+    expect(eventNamesIn("customEvents | where name == 'A' or name != 'B' | where name in ('C', 'D')")).toEqual(['A', 'B', 'C', 'D']);
+  });
+
+  it('the events read from the code are the list trackEvent is typed against', () => {
+    expect([...new Set(appEvents)].sort()).toEqual([...TELEMETRY_EVENTS].sort());
+  });
+
   it.each(queryFiles)('%s names only events the app emits', (name) => {
     const text = read(name);
-    const literals = [...text.matchAll(/'([A-Z][A-Za-z]+)'/g)].map((match) => match[1] ?? '');
-    const eventLike = literals.filter((literal) => /^(Call|Menu|Recognize|Transfer|IncomingCall|Action)/.test(literal));
-    expect(eventLike.filter((literal) => !appEvents.includes(literal))).toEqual([]);
+    const unknown = eventNamesIn(text).filter((event) => !appEvents.includes(event));
+    expect(unknown).toEqual([]);
     expect(text).not.toMatch(/\bAppEvents\b/); // one table family throughout: the classic customEvents
+  });
+
+  it('every query that reads customEvents names the events it reads', () => {
+    const unnamed = queryFiles.filter((name) => /\bcustomEvents\b/.test(read(name)) && eventNamesIn(read(name)).length === 0);
+    expect(unnamed).toEqual([]);
   });
 
   it('leaves the time range to the workbook and the alert window (no ago() in a query)', () => {

@@ -49,6 +49,7 @@ describe('module wiring', () => {
       'infra/modules/keyvault.bicep',
       'infra/modules/monitoring.bicep',
       'infra/modules/ops.bicep',
+      'infra/modules/outbound.bicep',
       'infra/modules/rbac.bicep',
       'infra/modules/storage.bicep',
     ]);

@@ -113,6 +113,7 @@ describe('alerts', () => {
       { key: 'calls-stuck', query: '../queries/alert-calls-stuck.kql' },
       { key: 'calls-failed', query: '../queries/alert-calls-failed.kql' },
       { key: 'app-silent', query: '../queries/alert-app-silent.kql' },
+      { key: 'outbound-failures', query: '../queries/alert-outbound-failures.kql' },
     ]);
     // The absence alert is the one that fires on too few rows.
     expect(alerts.map((alert) => [stringLiteral(property(alert, 'key')), stringLiteral(property(alert, 'operator'))]).filter(([, operator]) => operator !== 'GreaterThan')).toEqual([

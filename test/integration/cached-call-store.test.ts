@@ -7,7 +7,7 @@ import { freshTable } from '../support/tables';
 
 const at = '2026-11-22T10:00:00.0000000Z';
 const call = (id: string): CallState =>
-  newCallState({ callConnectionId: id, correlationId: `corr-${id}`, callerPseudonym: 'p', callerSealed: 's', language: 'en-US' });
+  newCallState({ callConnectionId: id, correlationId: `corr-${id}`, callerPseudonym: 'p', callerSealed: 's', language: 'en-US', nonce: 'k0123456789abcdef' });
 const advanced = (state: CallState, sequence: number): CallState => ({ ...state, sequence });
 
 /** A table client that counts the reads it sends, so a test sees which loads reached the table. */

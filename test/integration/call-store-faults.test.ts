@@ -9,7 +9,7 @@ import { allRows, freshTable } from '../support/tables';
 
 const at = '2026-11-22T10:00:00.000Z';
 const call = (id: string, phase: CallPhase = { name: 'connecting' }): CallState => ({
-  ...newCallState({ callConnectionId: id, correlationId: `corr-${id}`, callerPseudonym: 'p', callerSealed: 's', language: 'en-US' }),
+  ...newCallState({ callConnectionId: id, correlationId: `corr-${id}`, callerPseudonym: 'p', callerSealed: 's', language: 'en-US', nonce: 'k0123456789abcdef' }),
   phase,
 });
 const claim = (correlationId: string) => ({ correlationId, eventId: 'eg-1', callerPseudonym: 'p', callerSealed: 's', status: 'answering' as const });
@@ -42,8 +42,8 @@ describe('a write that landed while the client saw a 503 (R-14)', () => {
   it('claims an incoming call whose insert landed behind a lost response', async () => {
     const { faults, store } = await faultyStore();
     faults.inject({ fault: 'lostResponse', operations: ['insert'] });
-    expect(await store.claimIncomingCall(claim('corr-1'), at, at)).toBe('claimed');
-    expect(await store.claimIncomingCall(claim('corr-1'), at, at)).toBe('duplicate');
+    expect(await store.claimIncomingCall(claim('corr-1'), at)).toBe('claimed');
+    expect(await store.claimIncomingCall(claim('corr-1'), at)).toBe('duplicate');
   });
 });
 
@@ -51,27 +51,36 @@ describe('claims of incoming calls', () => {
   it('are tried again here when the insert hangs, rather than waiting 10 s for Event Grid', async () => {
     const { faults, store } = await faultyStore();
     faults.inject({ fault: 'hang', operations: ['insert'] });
-    expect(await store.claimIncomingCall(claim('corr-hang'), at, at)).toBe('claimed');
+    expect(await store.claimIncomingCall(claim('corr-hang'), at)).toBe('claimed');
     expect(faults.count('hang')).toBe(1);
-    expect(await store.claimIncomingCall(claim('corr-hang'), at, at)).toBe('duplicate');
+    expect(await store.claimIncomingCall(claim('corr-hang'), at)).toBe('duplicate');
   });
 
 
-  it('are taken over when still answering after the takeover time (the owner died), by exactly one redelivery', async () => {
+  it("are taken over only after their owner's deadline (the owner died), by exactly one redelivery (issue 13, item 5)", async () => {
     const store = new CallStore(await freshTable());
-    expect(await store.claimIncomingCall(claim('corr-2'), '2026-11-22T10:00:00.000Z', '2026-11-22T09:59:50.000Z')).toBe('claimed');
-    // 5 s later: the owner may still be answering.
-    expect(await store.claimIncomingCall(claim('corr-2'), '2026-11-22T10:00:05.000Z', '2026-11-22T09:59:55.000Z')).toBe('duplicate');
-    // 11 s later, two redeliveries at once: one takes it over.
-    const late = await Promise.all([1, 2].map(() => store.claimIncomingCall(claim('corr-2'), '2026-11-22T10:00:11.000Z', '2026-11-22T10:00:01.000Z')));
+    const owned = { ...claim('corr-2'), deadline: '2026-11-22T10:00:23.000Z' };
+    expect(await store.claimIncomingCall(owned, '2026-11-22T10:00:00.000Z')).toBe('claimed');
+    // 12 s later (Event Grid's redelivery of an owner still hanging on ACS): the owner may still be answering.
+    expect(await store.claimIncomingCall(claim('corr-2'), '2026-11-22T10:00:12.000Z')).toBe('duplicate');
+    expect(await store.claimIncomingCall(claim('corr-2'), '2026-11-22T10:00:22.900Z')).toBe('duplicate');
+    // Past the deadline, two redeliveries at once: one takes it over.
+    const late = await Promise.all([1, 2].map(() => store.claimIncomingCall(claim('corr-2'), '2026-11-22T10:00:23.100Z')));
     expect(late.sort()).toEqual(['claimed', 'duplicate']);
+  });
+
+  it.each(['answerThrottled', 'answerTimedOut'] as const)('are taken over at once when the owner handed them over (%s)', async (status) => {
+    const store = new CallStore(await freshTable());
+    await store.claimIncomingCall({ ...claim('corr-4'), deadline: '2026-11-22T10:00:18.000Z' }, '2026-11-22T10:00:00.000Z');
+    await store.updateClaim('corr-4', { status });
+    expect(await store.claimIncomingCall(claim('corr-4'), '2026-11-22T10:00:12.000Z')).toBe('claimed');
   });
 
   it('are never taken over once the call was answered', async () => {
     const store = new CallStore(await freshTable());
-    await store.claimIncomingCall(claim('corr-3'), '2026-11-22T10:00:00.000Z', '2026-11-22T09:59:50.000Z');
+    await store.claimIncomingCall(claim('corr-3'), '2026-11-22T10:00:00.000Z');
     await store.updateClaim('corr-3', { status: 'answered', callConnectionId: 'c3' });
-    expect(await store.claimIncomingCall(claim('corr-3'), '2026-11-22T10:01:00.000Z', '2026-11-22T10:00:50.000Z')).toBe('duplicate');
+    expect(await store.claimIncomingCall(claim('corr-3'), '2026-11-22T10:01:00.000Z')).toBe('duplicate');
   });
 });
 
@@ -138,8 +147,8 @@ describe('retention (R-28)', () => {
     await seed('abandoned-live-row', awaiting, '2026-11-01T10:00:00.000Z', 2);
     await seed('live-old-phase', awaiting, old, 4); // waiting, quiet for a day: not ours to delete yet
     await seed('ended-recently', { name: 'ended', outcome: 'completed' }, '2026-11-22T09:30:00.000Z', 2);
-    await store.claimIncomingCall(claim('corr-old'), old, old);
-    await store.claimIncomingCall(claim('corr-new'), '2026-11-22T09:30:00.000Z', old);
+    await store.claimIncomingCall(claim('corr-old'), old);
+    await store.claimIncomingCall(claim('corr-new'), '2026-11-22T09:30:00.000Z');
     batches.length = 0;
 
     const result = await store.deleteFinished('2026-11-21T10:00:00.000Z', '2026-11-15T10:00:00.000Z');

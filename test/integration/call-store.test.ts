@@ -5,7 +5,7 @@ import { freshTable } from '../support/tables';
 
 const at = '2026-11-22T10:00:00.0000000Z';
 const call = (id: string): CallState =>
-  newCallState({ callConnectionId: id, correlationId: `corr-${id}`, callerPseudonym: 'p', callerSealed: 's', language: 'en-US' });
+  newCallState({ callConnectionId: id, correlationId: `corr-${id}`, callerPseudonym: 'p', callerSealed: 's', language: 'en-US', nonce: 'k0123456789abcdef' });
 const advanced = (state: CallState, sequence: number): CallState => ({ ...state, sequence });
 
 describe('CallStore against Azurite', () => {
@@ -54,7 +54,7 @@ describe('CallStore against Azurite', () => {
   it('claims an incoming call once', async () => {
     const store = new CallStore(await freshTable());
     const claim = { correlationId: 'corr-9', eventId: 'eg-1', callerPseudonym: 'p', callerSealed: 's', status: 'answering' as const };
-    const results = await Promise.all([store.claimIncomingCall(claim, at, at), store.claimIncomingCall(claim, at, at)]);
+    const results = await Promise.all([store.claimIncomingCall(claim, at), store.claimIncomingCall(claim, at)]);
     expect(results.sort()).toEqual(['claimed', 'duplicate']);
     await store.updateClaim('corr-9', { status: 'answered', callConnectionId: 'c9' });
     expect(await store.loadClaim('corr-9')).toMatchObject({ status: 'answered', callConnectionId: 'c9', callerSealed: 's' });

@@ -3,7 +3,7 @@ import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAcsEmulator, type AcsEmulator } from '../../tools/acs-emulator/index.js';
 import { flowVersion } from '../../src/flow/flow-version';
-import { loadFlow } from '../../src/flow/validate-flow';
+import { loadFlow } from '../../src/app/flow-file';
 import { startDevPhone, type DevPhone } from '../../tools/dev-phone/index';
 import type { CallUpdate } from '../../tools/dev-phone/protocol';
 

@@ -29,7 +29,7 @@ describe('FlowVersionStore and FlowLibrary', () => {
     expect(await allRows(table)).toEqual([[`flow|${old.currentVersion}`, 'flow']]);
 
     const cold = new FlowLibrary(changed, flowVersion(changed), new FlowVersionStore(table), clock);
-    const state = { ...newCallState({ callConnectionId: 'c1', correlationId: 'k1', callerPseudonym: 'p', callerSealed: 's', language: 'en-US' }), flowVersion: old.currentVersion };
+    const state = { ...newCallState({ callConnectionId: 'c1', correlationId: 'k1', callerPseudonym: 'p', callerSealed: 's', language: 'en-US', nonce: 'k0123456789abcdef' }), flowVersion: old.currentVersion };
     expect(await cold.flowFor(state, quiet)).toEqual({ kind: 'found', flow: defaultFlow });
     expect(await cold.flowFor({ ...state, flowVersion: 'feedfeedfeedfeed' }, quiet)).toEqual({ kind: 'missing', version: 'feedfeedfeedfeed' });
   });
@@ -46,7 +46,7 @@ describe('FlowVersionStore and FlowLibrary', () => {
     const table = await freshTable();
     await new FlowVersionStore(table).save('3333333333333333', canonicalJson({ ...defaultFlow, start: 'nowhere' }), '2026-12-21T10:00:00Z');
     const library = new FlowLibrary(defaultFlow, flowVersion(defaultFlow), new FlowVersionStore(table), clockAt('2026-12-21T10:00:00Z'));
-    const state = { ...newCallState({ callConnectionId: 'c1', correlationId: 'k1', callerPseudonym: 'p', callerSealed: 's', language: 'en-US' }), flowVersion: '3333333333333333' };
+    const state = { ...newCallState({ callConnectionId: 'c1', correlationId: 'k1', callerPseudonym: 'p', callerSealed: 's', language: 'en-US', nonce: 'k0123456789abcdef' }), flowVersion: '3333333333333333' };
     expect(await library.flowFor(state, quiet)).toEqual({ kind: 'missing', version: '3333333333333333' });
   });
 
@@ -58,7 +58,7 @@ describe('FlowVersionStore and FlowLibrary', () => {
     await versions.save('aaaaaaaaaaaaaaaa', '{}', '2026-12-19T10:00:00Z'); // old, unused: retired
     await versions.save('bbbbbbbbbbbbbbbb', '{}', '2026-12-19T10:00:00Z'); // old, but a live call runs on it
     await versions.save('cccccccccccccccc', '{}', '2026-12-21T09:00:00Z'); // unused, but served an hour ago
-    const live = { ...newCallState({ callConnectionId: 'live', correlationId: 'k', callerPseudonym: 'p', callerSealed: 's', language: 'en-US' }), flowVersion: 'bbbbbbbbbbbbbbbb' };
+    const live = { ...newCallState({ callConnectionId: 'live', correlationId: 'k', callerPseudonym: 'p', callerSealed: 's', language: 'en-US', nonce: 'k0123456789abcdef' }), flowVersion: 'bbbbbbbbbbbbbbbb' };
     await calls.create(live, '2026-12-19T10:00:00Z');
     const library = new FlowLibrary(defaultFlow, flowVersion(defaultFlow), versions, clock);
     await library.ensureCurrentStored();

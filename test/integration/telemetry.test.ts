@@ -3,7 +3,7 @@ import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } f
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { CUSTOM_EVENT_NAME, CUSTOM_MEASUREMENTS, logRecordSink } from '../../src/adapters/telemetry/custom-events';
 import { flowVersion as versionOf } from '../../src/flow/flow-version';
-import { loadFlow } from '../../src/flow/validate-flow';
+import { loadFlow } from '../../src/app/flow-file';
 import { telemetryOver } from '../../src/telemetry';
 import { HOTLINE_NUMBER, startLocalStack, type LocalStack } from '../../tools/local/local-stack';
 import { confirmAccount } from '../support/scenarios';
@@ -46,7 +46,7 @@ describe('telemetry of a call', () => {
       const tracked = await trackedEvents();
       expect(tracked.map((event) => event.name)).toContain('CallEnded');
       return tracked;
-    }, { timeout: 10_000 });
+    }, { timeout: 30_000 });
     const named = (name: string) => events.filter((event) => event.name === name);
     const callKey = call.correlationId;
     const callConnectionId = call.callConnectionId;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseIncomingCall } from '../../src/adapters/acs/incoming-call';
 import { flowVersion } from '../../src/flow/flow-version';
-import { loadFlow } from '../../src/flow/validate-flow';
+import { loadFlow } from '../../src/app/flow-file';
 import { payload } from '../support/payloads';
 import { OFFICE_HOURS_AT } from '../support/stack';
 import { callbackFrom, startTriggerHarness, waitingContext, type TriggerHarness } from '../support/trigger-harness';
@@ -37,7 +37,8 @@ describe('Event Grid trigger: IncomingCall', () => {
     const answer = h.emulator.requests.find((r) => r.path.endsWith(':answer') && r.rawBody.includes(call.incomingCallContext));
     expect(answer?.apiVersion).toBe(STABLE);
     expect(answer?.body).toMatchObject({
-      callbackUri: 'http://127.0.0.1:9/api/callbacks',
+      // Bound to the call: its correlation id and an HMAC of it under CALLBACK_SIGNING_KEY.
+      callbackUri: expect.stringMatching(new RegExp(`^http://127\\.0\\.0\\.1:9/api/callbacks\\?call=${call.correlationId}&sig=[\\w-]{43}$`)) as string,
       callIntelligenceOptions: { cognitiveServicesEndpoint: 'https://hotline-ai.cognitiveservices.azure.com/' },
     });
     expect(await h.state(callConnectionId)).toMatchObject({ phase: { name: 'connecting' } });
@@ -83,7 +84,7 @@ describe('HTTP trigger: every callback type moves the call, checked on the wire'
     expect(recognize?.body).toMatchObject({
       recognizeInputType: 'choices',
       interruptCallMediaOperation: true,
-      operationContext: 'main-menu:1:1',
+      operationContext: expect.stringMatching(/^main-menu:1:1:k[0-9a-f]{16}$/) as string,
       playPrompts: [{ kind: 'text', text: { voiceName: 'en-US-NancyNeural', sourceLocale: 'en-US' } }],
       recognizeOptions: {
         interruptPrompt: true,
@@ -135,7 +136,7 @@ describe('HTTP trigger: every callback type moves the call, checked on the wire'
     expect(response.status).toBe(200);
     expect(sent.map((r) => r.path.split(':').at(-1))).toEqual(['recognize']);
     expect((sent[0]?.body as { playPrompts: Array<{ text: { text: string } }> }).playPrompts[0]?.text.text).toContain(words);
-    expect(sent[0]?.body).toMatchObject({ operationContext: 'main-menu:2:2' });
+    expect(sent[0]?.body).toMatchObject({ operationContext: expect.stringMatching(/^main-menu:2:2:k[0-9a-f]{16}$/) as string });
   });
 
   it('RecognizeFailed 8511 apologises, says goodbye, and PlayCompleted then hangs up', async () => {
@@ -158,7 +159,7 @@ describe('HTTP trigger: every callback type moves the call, checked on the wire'
     const { callConnectionId } = await connectedCall();
     await answerPrompt(callConnectionId, 'RecognizeCompleted__choices__8545-speech-option-matched.json', { choiceResult: { label: 'operator', recognizedPhrase: 'agent' } }, OFFICE_HOURS_AT);
     const transfer = await answerPrompt(callConnectionId, 'recorded-js__callback-body__PlayCompleted.json');
-    expect(transfer.sent[0]?.body).toMatchObject({ targetParticipant: { rawId: '4:+18005550199' }, operationContext: 'transfer:3' });
+    expect(transfer.sent[0]?.body).toMatchObject({ targetParticipant: { rawId: '4:+18005550199' }, operationContext: expect.stringMatching(/^transfer:3:k[0-9a-f]{16}$/) as string });
     await answerPrompt(callConnectionId, 'java-unit-test__CallTransferAccepted.json');
     expect((await h.state(callConnectionId))?.phase).toEqual({ name: 'transferred' });
     const disconnected = callbackFrom('recorded-js__callback-body__PlayCompleted.json', callConnectionId, { type: 'CallDisconnected' });
@@ -219,7 +220,7 @@ describe('HTTP trigger: replays, batches, unknown and malformed input', () => {
     const requestsBefore = h.emulator.requests.length;
     const unknown = callbackFrom('recorded-js__callback-body__PlayStarted.json', 'no-such-call', { type: 'FutureThing' });
     const orphan = callbackFrom('RecognizeFailed__8510-initial-silence-timeout.json', 'no-such-call', { data: { correlationId: 'nobody' } });
-    expect(await h.postCallbacks([unknown, orphan])).toEqual({ status: 200, body: { outcomes: ['unknownType', 'orphan'] } });
+    expect(await h.postCallbacks([{ ...unknown, data: { ...(unknown['data'] as object), correlationId: 'nobody' } }, orphan])).toEqual({ status: 200, body: { outcomes: ['unknownType', 'orphan'] } });
     expect(await h.state('no-such-call')).toBeUndefined();
     expect(h.emulator.requests).toHaveLength(requestsBefore);
   });
@@ -245,9 +246,15 @@ describe('HTTP trigger: replays, batches, unknown and malformed input', () => {
 
 describe('privacy at rest', () => {
   it('no table row holds a caller\'s phone number, in keys or values', async () => {
+    // A call of its own, through the menus that store what the caller gave: claim, state, markers, collected digits.
+    const { call, callConnectionId } = await connectedCall();
+    await answerPrompt(callConnectionId, 'RecognizeCompleted__choices__8533-dtmf-option-matched.json', { choiceResult: { label: 'account' } });
+    await answerPrompt(callConnectionId, 'RecognizeCompleted__dtmf__8514-stop-tone.json', { dtmfResult: { tones: ['four', 'two'] } });
     const rows: string[] = [];
     for await (const entity of h.app.table.listEntities()) rows.push(JSON.stringify(entity));
-    expect(rows.length).toBeGreaterThan(10);
+    const ofThisCall = rows.filter((row) => row.includes(callConnectionId) || row.includes(call.correlationId));
+    expect(ofThisCall.length).toBeGreaterThanOrEqual(5); // the claim, the state row and one marker per callback
+    expect(ofThisCall.some((row) => row.includes('callerSealed'))).toBe(true);
     // Every caller in these tests dials from +1425555xxxx; GUIDs and times hold long digit runs, so match the number itself.
     expect(rows.filter((row) => /\+\d{7,15}|1425555\d{4}/.test(row))).toEqual([]);
   });

@@ -21,12 +21,23 @@ describe('parseStep', () => {
     ['expect Welcome to Contoso', { kind: 'expect', text: 'Welcome to Contoso' }],
     ['expect-end transferred', { kind: 'expectEnd', end: 'transferred' }],
     ['expect-outcome abandoned', { kind: 'expectOutcome', outcome: 'abandoned' }],
+    ['remind +12065550100', { kind: 'remind', to: '+12065550100', time: '2 PM', language: undefined }],
+    ['remind +12065550100 --time "10:30 AM" --lang es-ES', { kind: 'remind', to: '+12065550100', time: '10:30 AM', language: 'es-ES' }],
+    ['answer', { kind: 'answer' }],
+    ['decline', { kind: 'decline' }],
+    ['no-answer', { kind: 'noAnswer' }],
+    ['expect-request confirmed', { kind: 'expectRequest', outcome: 'confirmed' }],
+    ['expect-end notConnected', { kind: 'expectEnd', end: 'notConnected' }],
   ])('%s', (line, step) => {
     expect(parseStep(line)).toEqual(step);
   });
 
   it.each([
-    ['pres 2', 'unknown step "pres" (steps: dial, press, say, mumble, silence, hangup, expect, expect-end, expect-outcome)'],
+    ['pres 2', 'unknown step "pres" (steps: dial, press, say, remind, answer, decline, no-answer, expect-request, mumble, silence, hangup, expect, expect-end, expect-outcome)'],
+    ['remind 2065550100', 'remind: the number must be E.164, such as +14255550123'],
+    ['remind +12065550100 --sentiment negative', 'remind: takes only --time and --lang (got --sentiment)'],
+    ['expect-request maybe', 'expect-request: must be one of confirmed, cancelled, noAnswer, busy, declined, failed, hungUp, noResponse'],
+    ['answer now', 'answer: takes no arguments'],
     ['press', 'press: needs keys to press, such as 2 or 1234#'],
     ['press 12x', 'press: keys are 0-9, *, # and A-D'],
     ['dial 4255550123', 'dial: the caller number must be E.164, such as +14255550123'],
@@ -43,7 +54,7 @@ describe('parseStep', () => {
     ['hangup --lang es-ES', 'hangup: takes no option (got --lang)'],
     ['mumble loudly', 'mumble: takes no arguments'],
     ['expect "Welcome', 'unterminated quote in "Welcome'],
-    ['expect-end vanished', 'expect-end: must be one of hungUpByApp, transferred, callerHungUp, missed'],
+    ['expect-end vanished', 'expect-end: must be one of hungUpByApp, transferred, callerHungUp, missed, notConnected'],
     ['expect-outcome', 'expect-outcome: needs exactly one outcome (completed, transferred, abandoned, failed)'],
   ])('rejects %s', (line, message) => {
     expect(() => parseStep(line)).toThrow(message);
@@ -65,19 +76,21 @@ describe('parseScript', () => {
   });
 
   it('wants one dial, first', () => {
-    expect(() => parseScript('# nothing\n', 'empty.call')).toThrow('empty.call:1: a call script starts with dial');
+    expect(() => parseScript('# nothing\n', 'empty.call')).toThrow('empty.call:1: a call script starts with dial (or remind, for a reminder call)');
     expect(() => parseScript('expect "Welcome"\ndial\n', 'late.call')).toThrow('late.call:1: a call script starts with dial');
-    expect(() => parseScript('dial\nhangup\ndial\n', 'twice.call')).toThrow('twice.call:3: one call a script: dial only once, first');
+    expect(() => parseScript('dial\nhangup\ndial\n', 'twice.call')).toThrow('twice.call:3: one call a script: dial or remind only once, first');
+    expect(() => parseScript('remind +12065550100\ndial\n', 'both.call')).toThrow('both.call:2: one call a script: dial or remind only once, first');
+    expect(() => parseScript('dial\nanswer\n', 'phone.call')).toThrow('phone.call:2: answer is for a reminder call: start the script with remind');
   });
 
   it('names every mistake of a script at once, in line order', () => {
     expect(() => parseScript('say hello\npress nine\n\ndial\nsay hola --lang spanish\nexpect-end vanished\n', 'calls/many.call')).toThrow(
       [
-        'calls/many.call:1: a call script starts with dial',
+        'calls/many.call:1: a call script starts with dial (or remind, for a reminder call)',
         'calls/many.call:2: press: keys are 0-9, *, # and A-D',
-        'calls/many.call:4: one call a script: dial only once, first',
+        'calls/many.call:4: one call a script: dial or remind only once, first',
         'calls/many.call:5: say: --lang must be a language tag such as es-ES',
-        'calls/many.call:6: expect-end: must be one of hungUpByApp, transferred, callerHungUp, missed',
+        'calls/many.call:6: expect-end: must be one of hungUpByApp, transferred, callerHungUp, missed, notConnected',
       ].join('\n'),
     );
   });

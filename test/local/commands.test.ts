@@ -1,6 +1,6 @@
 // The local commands as a person runs them: exit codes, and one clear line when something is in the way.
-import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -14,15 +14,58 @@ interface Run {
   code: number | null;
   stdout: string;
   stderr: string;
+  /** The processes of the command's own process group (tsx, node, an Azurite it started) still alive after it exited. */
+  leftRunning: string[];
 }
 
-/** Runs a command file with tsx, as its npm script does, with a clean environment plus `env`. */
+/** Runs a command file with tsx, as its npm script does, with a clean environment plus `env`, in a process group of its own. */
 function run(file: string, args: readonly string[], env: Record<string, string> = {}, cwd = ROOT): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(TSX, [path.resolve(ROOT, file), ...args], { cwd, env: { PATH: process.env['PATH'] ?? '', NO_COLOR: '1', ...env }, timeout: 60_000 }, (error, stdout, stderr) =>
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }),
-    );
+  return new Promise((resolve, reject) => {
+    const child = spawn(TSX, [path.resolve(ROOT, file), ...args], { cwd, env: { PATH: process.env['PATH'] ?? '', NO_COLOR: '1', ...env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    // A hung command is stopped, group and all, so a failing test does not leave it behind either.
+    const timer = setTimeout(() => child.pid !== undefined && process.kill(-child.pid, 'SIGKILL'), 60_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      void leftInGroup(child.pid).then((leftRunning) => resolve({ code, stdout, stderr, leftRunning }));
+    });
   });
+}
+
+/** The command lines of the processes in a process group, read from /proc. */
+function groupMembers(pgid: number): string[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .flatMap((pid) => {
+      try {
+        // Field 3 of stat is the state, field 5 the process group; the command name in field 2 may hold spaces, so
+        // read after its ')'. A zombie is not running: it only waits for a parent (here PID 1) to collect its status.
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        if (Number(fields[2]) !== pgid || fields[0] === 'Z' || fields[0] === 'X') return [];
+        return [readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim() || `(${fields[0] ?? '?'}) ${pid}`];
+      } catch {
+        return []; // gone while we looked
+      }
+    });
+}
+
+/**
+ * What of the command's process group is still alive once it has had time to wind down. Helpers that exit on their
+ * own when their parent goes (tsx's esbuild service) may take a moment on a busy machine; Azurite would not.
+ */
+async function leftInGroup(pid: number | undefined): Promise<string[]> {
+  if (pid === undefined) return [];
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const members = groupMembers(pid);
+    if (members.length === 0 || Date.now() > deadline) return members;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 let taken: Server[] = [];
@@ -58,7 +101,7 @@ describe.concurrent('npm run call', { timeout: 60_000 }, () => {
     expect(result.stderr.trim()).toBe(
       [
         `${malformed}:3: say: --lang must be a language tag such as es-ES`,
-        `${malformed}:4: unknown step "pres" (steps: dial, press, say, mumble, silence, hangup, expect, expect-end, expect-outcome)`,
+        `${malformed}:4: unknown step "pres" (steps: dial, press, say, remind, answer, decline, no-answer, expect-request, mumble, silence, hangup, expect, expect-end, expect-outcome)`,
         `${missing}: no such file`,
       ].join('\n'),
     );
@@ -78,6 +121,7 @@ describe('npm run host without settings', { timeout: 60_000 }, () => {
       'COGNITIVE_SERVICES_ENDPOINT',
       'OPERATOR_PHONE_NUMBER',
       'PSEUDONYM_KEY',
+      'CALLBACK_SIGNING_KEY',
       'ACS_CONNECTION_STRING / ACS_ENDPOINT',
       'TABLES_CONNECTION_STRING / TABLES_ENDPOINT',
       'ACS_CALLBACK_AUDIENCE',
@@ -140,10 +184,11 @@ describe('npm run dev-phone with a broken flow', { timeout: 60_000 }, () => {
 describe.concurrent('ports in use', { timeout: 60_000 }, () => {
   it('npm start names the setting that moves the emulator, and leaves nothing running', async () => {
     const result = await run('tools/local/start.ts', [], { PORT: '0', ACS_EMULATOR_PORT: String(takenPort) });
-    // The command returned, so the Azurite it had started is gone too (its child process would keep it alive).
     expect(result.stderr.trim()).toBe(`Port ${takenPort} is in use: set ACS_EMULATOR_PORT or stop the other process`);
     expect(result.stdout).not.toContain('Stopping');
     expect(result.code).toBe(1);
+    // Nothing of it stays behind: tsx, node and anything they started share the command's process group.
+    expect(result.leftRunning).toEqual([]);
   });
 
   it('npm start names every taken port and its setting in one message, before starting anything', async () => {
@@ -161,5 +206,32 @@ describe.concurrent('ports in use', { timeout: 60_000 }, () => {
     const result = await run('tools/local/host-cli.ts', [], { ...sample, PORT: String(takenPort) });
     expect(result.stderr.trim()).toBe(`Port ${takenPort} is in use: set PORT or stop the other process`);
     expect(result.code).toBe(1);
+  });
+});
+
+describe('npm run host without Table Storage (issue 19, item 5; issue 13, item 8)', { timeout: 60_000 }, () => {
+  it('warns at start-up that storage is unreachable, listens, and runs the watchdog on its schedule', async () => {
+    const sample = (JSON.parse(readFileSync(path.join(ROOT, 'local.settings.sample.json'), 'utf8')) as { Values: Record<string, string> }).Values;
+    const noStorage = 'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=a2V5;TableEndpoint=http://127.0.0.1:9/devstoreaccount1;';
+    const child = spawn(TSX, ['tools/local/host-cli.ts'], {
+      cwd: ROOT,
+      env: { PATH: process.env['PATH'] ?? '', NO_COLOR: '1', ...sample, PORT: '0', TABLES_CONNECTION_STRING: noStorage },
+    });
+    let stdout = '';
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.on('data', (data: Buffer) => {
+          stdout += data.toString();
+          // The watchdog's first sweep (15 s in) meets the missing storage and says so: the timer runs by itself.
+          if (/watchdog error/.test(stdout)) resolve();
+        });
+        child.once('exit', (code) => reject(new Error(`host exited ${String(code)}: ${stdout}`)));
+      });
+    } finally {
+      child.kill('SIGINT');
+    }
+    const warning = stdout.split('\n').findIndex((line) => /warning: Table Storage is unreachable \(.*127\.0\.0\.1:9/.test(line));
+    expect(warning, stdout).toBeGreaterThanOrEqual(0);
+    expect(warning).toBeLessThan(stdout.split('\n').findIndex((line) => line.startsWith('Functions host listening')));
   });
 });

@@ -4,14 +4,21 @@ import type { CallEvent, RecognizedInput, RecognizeFailureReason } from '../../s
 import { newCallState, type CallState } from '../../src/domain/call-state';
 import { decide, type Decision } from '../../src/domain/decide';
 import type { Flow, Sentiment } from '../../src/flow/flow-schema';
-import { loadFlow } from '../../src/flow/validate-flow';
+import { defaultFlow as bundledFlow, parseFlow } from '../../src/flow/validate-flow';
 
-export const defaultFlow: Flow = loadFlow();
+export const defaultFlow: Flow = bundledFlow();
+/** A flow built for one test, checked like a flow file; a mistake in it fails the test with every problem. */
+export function flowOf(json: unknown): Flow {
+  const parsed = parseFlow(json);
+  if (!parsed.ok) throw new Error(`test flow is invalid: ${JSON.stringify(parsed.problems)}`);
+  return parsed.flow;
+}
+
 /** A Monday, 10:00 in New York: inside the default hotline's office hours. */
 export const at = '2026-11-23T15:00:00.0000000+00:00';
 
 export const freshCall = (flow: Flow = defaultFlow): CallState =>
-  newCallState({ callConnectionId: 'call-1', correlationId: 'corr-1', callerPseudonym: 'pseudo', callerSealed: 'sealed', language: flow.defaultLanguage });
+  newCallState({ callConnectionId: 'call-1', correlationId: 'corr-1', callerPseudonym: 'pseudo', callerSealed: 'sealed', language: flow.defaultLanguage, nonce: 'k0123456789abcdef' });
 
 export const waitingFor = (state: CallState): string | undefined => ('operationContext' in state.phase ? state.phase.operationContext : undefined);
 

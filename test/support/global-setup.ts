@@ -1,15 +1,19 @@
 // Starts one in-memory Azurite for the whole test run and tells the tests where it is.
 import type { TestProject } from 'vitest/node' with { 'resolution-mode': 'import' };
-import { startAzurite } from '../../tools/local/azurite';
+import { startAzurite, startAzuriteQueues } from '../../tools/local/azurite';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     tablesConnectionString: string;
+    queuesConnectionString: string;
   }
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const azurite = await startAzurite();
+  const [azurite, queues] = await Promise.all([startAzurite(), startAzuriteQueues()]);
   project.provide('tablesConnectionString', azurite.connectionString);
-  return () => azurite.stop();
+  project.provide('queuesConnectionString', queues.connectionString);
+  return async () => {
+    await Promise.all([azurite.stop(), queues.stop()]);
+  };
 }

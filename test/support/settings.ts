@@ -9,5 +9,6 @@ export const minimalSettings = {
   TABLES_CONNECTION_STRING: 'UseDevelopmentStorage=true',
   OPERATOR_PHONE_NUMBER: '+14255550100',
   PSEUDONYM_KEY: key,
+  CALLBACK_SIGNING_KEY: Buffer.alloc(32, 9).toString('base64'),
   ACS_CALLBACK_AUDIENCE: '00000000-0000-0000-0000-000000000001',
 } as const;

@@ -3,12 +3,14 @@
 import { randomUUID } from 'node:crypto';
 import { TableClient } from '@azure/data-tables';
 import { inject } from 'vitest';
+import { CallbackBinding } from '../../src/adapters/acs/callback-binding';
 import { CallStore } from '../../src/adapters/tables/call-store';
 import type { Overrides } from '../../src/app/composition-root';
 import type { CallPhase, CallState } from '../../src/domain/call-state';
 import type { CallHandle, RecordedRequest } from '../../tools/acs-emulator/index.js';
 import { HOTLINE_NUMBER, startLocalStack, type LocalStack, type LocalStackOptions } from '../../tools/local/local-stack';
 import { StorageFaults } from '../../tools/local/storage-faults';
+import { boundCallback } from './bound-callbacks';
 import { allRows } from './tables';
 
 export const CALLER_NUMBER = '+14255550123';
@@ -37,8 +39,16 @@ export interface TestStack extends LocalStack {
   advanceClock(ms: number): void;
   /** Dials the hotline and waits for the first prompt, so the call is answered and its state row exists. */
   dial(options?: { from?: string }): Promise<{ handle: CallHandle; callConnectionId: string; correlationId: string }>;
-  /** POSTs to the callback endpoint with a fresh valid token, unless `authorization` says otherwise. */
-  postCallbacks(body: unknown, options?: { authorization?: string | null; headers?: Record<string, string> }): Promise<CallbackReply>;
+  /**
+   * POSTs to the callback URL bound to the events' call (see boundCallback), or to the one bound to `correlationId`, or
+   * to `url` as given; with a fresh valid token, unless `authorization` says otherwise.
+   */
+  postCallbacks(
+    body: unknown,
+    options?: { authorization?: string | null; headers?: Record<string, string>; correlationId?: string; url?: string },
+  ): Promise<CallbackReply>;
+  /** The app's own signer of callback URLs, as the settings key it. */
+  readonly binding: CallbackBinding;
   stateOf(callConnectionId: string): Promise<CallState | undefined>;
   /** Rewrites a call's phase (as an earlier event would have), to deliver an event the call is waiting for. */
   setPhase(callConnectionId: string, phase: CallPhase): Promise<CallState>;
@@ -47,13 +57,17 @@ export interface TestStack extends LocalStack {
   rows(): Promise<Array<[string, string]>>;
 }
 
-export async function startTestStack(options: LocalStackOptions & { overrides?: Omit<Overrides, 'clock' | 'storagePolicies'> } = {}): Promise<TestStack> {
+export async function startTestStack(
+  options: LocalStackOptions & { overrides?: Omit<Overrides, 'clock' | 'storagePolicies'>; outbound?: boolean } = {},
+): Promise<TestStack> {
   const telemetry: TrackedEvent[] = [];
   const logs: TestStack['logs'] = [];
   const storageFaults = new StorageFaults();
   let offsetMs = 0;
   const stack = await startLocalStack({
     tablesConnectionString: inject('tablesConnectionString'),
+    // Outbound calls only where a test asks: each stack with a queue polls it.
+    ...(options.outbound ? { queuesConnectionString: inject('queuesConnectionString'), queueRetryDelaySeconds: 0 } : {}),
     timeScale: 0.02,
     telemetry: { trackEvent: (name, properties, measurements) => telemetry.push({ name, properties, measurements }) },
     log: (level, functionName, message) => logs.push({ level, functionName, message }),
@@ -68,7 +82,7 @@ export async function startTestStack(options: LocalStackOptions & { overrides?: 
   const table = TableClient.fromConnectionString(inject('tablesConnectionString'), stack.settings['CALL_STATE_TABLE_NAME'] ?? '', { allowInsecureConnection: true });
   await table.createTable();
   const store = new CallStore(table);
-  const callbackUrl = `${stack.host.url}/api/callbacks`;
+  const binding = new CallbackBinding(Buffer.from(stack.settings['CALLBACK_SIGNING_KEY'] ?? '', 'base64'), `${stack.host.url}/api/callbacks`);
 
   const stateOf = async (callConnectionId: string) => (await store.load(callConnectionId))?.state;
 
@@ -87,12 +101,14 @@ export async function startTestStack(options: LocalStackOptions & { overrides?: 
       await waitFor(async () => (await stateOf(callConnectionId))?.phase.name === 'awaitingInput');
       return { handle, callConnectionId, correlationId: handle.correlationId };
     },
-    async postCallbacks(body, { authorization, headers = {} } = {}) {
+    binding,
+    async postCallbacks(body, { authorization, headers = {}, correlationId, url } = {}) {
       const auth = authorization === undefined ? `Bearer ${await stack.emulator.signCallbackToken()}` : authorization;
-      const response = await fetch(callbackUrl, {
+      const bound = boundCallback(body, binding, stack.emulator.caller.calls, correlationId);
+      const response = await fetch(url ?? bound.url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...(auth === null ? {} : { authorization: auth }), ...headers },
-        body: typeof body === 'string' ? body : JSON.stringify(body),
+        body: bound.body,
       });
       const text = await response.text();
       let parsed: CallbackReply['body'];
@@ -135,7 +151,7 @@ export function cloudEvent(
 }
 
 /** Polls until the condition holds; the limit only matters on a machine so loaded that the test is wrong anyway. */
-export async function waitFor(condition: () => Promise<boolean> | boolean, what = 'the condition', timeoutMs = 15_000): Promise<void> {
+export async function waitFor(condition: () => Promise<boolean> | boolean, what = 'the condition', timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);

@@ -4,11 +4,12 @@ import { HttpRequest, InvocationContext, type EventGridEvent } from '@azure/func
 import { inject } from 'vitest';
 import { startAcsEmulator, type AcsEmulator, type CallHandle } from '../../tools/acs-emulator/index.js';
 import type { CallState } from '../../src/domain/call-state';
-import { createApp, type App } from '../../src/app/composition-root';
+import { createApp, createCallbackGuard, type App } from '../../src/app/composition-root';
 import type { Telemetry } from '../../src/app/ports';
 import { loadSettings } from '../../src/config';
 import { callbackHandler } from '../../src/functions/callbacks';
 import { incomingCallHandler } from '../../src/functions/incoming-call';
+import { boundCallback } from './bound-callbacks';
 import { payload } from './payloads';
 
 export const CALLER = '+14255550123';
@@ -18,7 +19,8 @@ export interface TriggerHarness {
   readonly emulator: AcsEmulator;
   readonly app: App;
   readonly events: Array<{ name: string; properties: Record<string, string> }>;
-  postCallbacks(body: unknown, headers?: Record<string, string>): Promise<{ status: number; body: unknown }>;
+  /** Posts to the URL bound to the events' call (see boundCallback), or to the one bound to `correlationId`. */
+  postCallbacks(body: unknown, headers?: Record<string, string>, correlationId?: string): Promise<{ status: number; body: unknown }>;
   deliverIncomingCall(event: Record<string, unknown>): Promise<void>;
   /** Rings a call in the emulator and answers it through the Event Grid trigger. */
   answeredCall(): Promise<{ call: CallHandle; callConnectionId: string }>;
@@ -28,28 +30,28 @@ export interface TriggerHarness {
   close(): Promise<void>;
 }
 
-export async function startTriggerHarness(settings: Record<string, string> = {}): Promise<TriggerHarness> {
+export async function startTriggerHarness(overrides: Record<string, string> = {}): Promise<TriggerHarness> {
   const emulator = await startAcsEmulator({ timeScale: 0.01 });
   const events: TriggerHarness['events'] = [];
   const telemetry: Telemetry = { trackEvent: (name, properties) => events.push({ name, properties: { ...properties } }) };
-  const app = createApp(
-    loadSettings({
-      ACS_CONNECTION_STRING: emulator.connectionString,
-      // Nothing listens here: these tests post callbacks themselves, with the payloads they choose.
-      CALLBACK_BASE_URL: 'http://127.0.0.1:9',
-      COGNITIVE_SERVICES_ENDPOINT: 'https://hotline-ai.cognitiveservices.azure.com/',
-      TABLES_CONNECTION_STRING: inject('tablesConnectionString'),
-      CALL_STATE_TABLE_NAME: `t${randomUUID().replace(/-/g, '').slice(0, 20)}`,
-      OPERATOR_PHONE_NUMBER: '+18005550199',
-      PSEUDONYM_KEY: randomBytes(32).toString('base64'),
-      CALLBACK_AUTH: 'disabled',
-      ...settings,
-    }),
-    telemetry,
-  );
+  const settings = loadSettings({
+    ACS_CONNECTION_STRING: emulator.connectionString,
+    // Nothing listens here: these tests post callbacks themselves, with the payloads they choose.
+    CALLBACK_BASE_URL: 'http://127.0.0.1:9',
+    COGNITIVE_SERVICES_ENDPOINT: 'https://hotline-ai.cognitiveservices.azure.com/',
+    TABLES_CONNECTION_STRING: inject('tablesConnectionString'),
+    CALL_STATE_TABLE_NAME: `t${randomUUID().replace(/-/g, '').slice(0, 20)}`,
+    OPERATOR_PHONE_NUMBER: '+18005550199',
+    PSEUDONYM_KEY: randomBytes(32).toString('base64'),
+    CALLBACK_SIGNING_KEY: randomBytes(32).toString('base64'),
+    CALLBACK_AUTH: 'disabled',
+    ...overrides,
+  });
+  const app = createApp(settings, telemetry);
   await app.table.createTable();
   const appFactory = () => Promise.resolve(app);
-  const onCallback = callbackHandler(appFactory, telemetry);
+  const guard = createCallbackGuard(settings);
+  const onCallback = callbackHandler(guard, appFactory, telemetry);
   const onIncomingCall = incomingCallHandler(appFactory, telemetry);
   const context = () => new InvocationContext({ functionName: 'test', logHandler: () => undefined });
 
@@ -57,12 +59,13 @@ export async function startTriggerHarness(settings: Record<string, string> = {})
     emulator,
     app,
     events,
-    async postCallbacks(body, headers = {}) {
+    async postCallbacks(body, headers = {}, correlationId) {
+      const bound = boundCallback(body, guard.binding, emulator.caller.calls, correlationId);
       const request = new HttpRequest({
         method: 'POST',
-        url: 'http://127.0.0.1/api/callbacks',
+        url: bound.url,
         headers: { 'content-type': 'application/json', ...headers },
-        body: { string: typeof body === 'string' ? body : JSON.stringify(body) },
+        body: { string: bound.body },
       });
       const response = await onCallback(request, context());
       return { status: response.status ?? 200, body: response.jsonBody };
@@ -105,7 +108,8 @@ export function callbackFrom(
     source: `calling/callConnections/${callConnectionId}`,
     subject: `calling/callConnections/${callConnectionId}`,
     time: change.time ?? new Date().toISOString(),
-    data: { ...event.data, callConnectionId, correlationId: event.data['correlationId'], operationContext: change.operationContext, ...change.data },
+    // The sample's correlationId names no call of ours: postCallbacks fills in the call's own.
+    data: { ...event.data, callConnectionId, correlationId: undefined, operationContext: change.operationContext, ...change.data },
   };
 }
 

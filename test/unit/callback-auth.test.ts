@@ -51,17 +51,33 @@ const authenticator = (openIdConfigurationUrl = `${baseUrl}/calling/.well-known/
   new CallbackAuthenticator({ openIdConfigurationUrl, issuer: ISSUER, audience: AUDIENCE });
 
 const now = () => Math.floor(Date.now() / 1000);
-async function token(options: { key?: CryptoKey; kid?: string; issuer?: string; audience?: string; issuedAt?: number; expires?: false } = {}): Promise<string> {
+async function token(
+  options: { key?: CryptoKey; kid?: string | null; issuer?: string; audience?: string; issuedAt?: number; expires?: false; lifetime?: number; crit?: boolean } = {},
+): Promise<string> {
   const issuedAt = options.issuedAt ?? now();
   const jwt = new SignJWT({})
-    .setProtectedHeader({ alg: 'RS256', kid: options.kid ?? KID, typ: 'JWT' })
+    .setProtectedHeader({ alg: 'RS256', ...(options.kid === null ? {} : { kid: options.kid ?? KID }), typ: 'JWT', ...(options.crit ? { crit: ['exp2'], exp2: 1 } : {}) })
     .setIssuer(options.issuer ?? ISSUER)
     .setAudience(options.audience ?? AUDIENCE)
     .setIssuedAt(issuedAt)
     .setNotBefore(issuedAt);
-  return (options.expires === false ? jwt : jwt.setExpirationTime(issuedAt + 300)).sign(options.key ?? keys.privateKey);
+  return (options.expires === false ? jwt : jwt.setExpirationTime(issuedAt + (options.lifetime ?? 300))).sign(options.key ?? keys.privateKey, options.crit ? { crit: { exp2: true } } : {});
 }
 const bearer = async (options?: Parameters<typeof token>[0]) => `Bearer ${await token(options)}`;
+
+describe('CallbackAuthenticator: tokens ACS would not issue (issue 13, item 3)', () => {
+  it.each([
+    ['an unknown critical header', { crit: true }, 'unsupported critical header'],
+    ['a lifetime of two hours', { lifetime: 7_200 }, 'lifetime too long'],
+    ['no kid', { kid: null }, 'kid required'],
+  ] as const)('%s: 401', async (_, options, reason) => {
+    expect(await authenticator().verify(await bearer(options))).toEqual({ ok: false, status: 401, reason });
+  });
+
+  it('a lifetime of an hour (far above the 5 minutes ACS issues, within what is tolerated) is accepted', async () => {
+    expect(await authenticator().verify(await bearer({ lifetime: 3_600 }))).toEqual({ ok: true });
+  });
+});
 
 describe('CallbackAuthenticator', () => {
   it('accepts a valid token, whatever the case of the scheme', async () => {

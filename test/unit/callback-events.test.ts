@@ -26,7 +26,7 @@ describe('parseCallbackBody: the payload samples map onto the app\'s events', ()
     ['RecognizeFailed__8534-incorrect-tone.json', { type: 'recognizeFailed', reason: 'wrongKey', subCode: 8534 }],
     ['RecognizeFailed__8547-speech-option-not-matched.json', { type: 'recognizeFailed', reason: 'noMatch', subCode: 8547 }],
     ['RecognizeFailed__8563-speech-not-recognized.json', { type: 'recognizeFailed', reason: 'speechNotRecognized', subCode: 8563 }],
-    ['RecognizeCanceled__8508.json', { type: 'recognizeCanceled' }],
+    ['RecognizeCanceled__8508.json', { type: 'recognizeCanceled', subCode: 8508 }],
     ['recorded-js__callback-body__PlayCompleted.json', { type: 'playCompleted' }],
     ['recorded-js__callback-body__PlayFailed-8535.json', { type: 'playFailed', subCode: 8535 }],
     ['java-unit-test__CallTransferAccepted.json', { type: 'transferAccepted' }],
@@ -109,5 +109,45 @@ describe('parseCallbackBody: the payload samples map onto the app\'s events', ()
     const parsed = parseCallbackBody(body, receivedAt);
     expect(parsed.ok).toBe(false);
     expect(!parsed.ok && parsed.error).toContain(error);
+  });
+});
+
+describe('parseCallbackBody: malformed recognition results are malformed input, not caller mistakes (issue 13, item 10)', () => {
+  const completed = (data: Record<string, unknown>, extra: Record<string, unknown> = {}) => [
+    {
+      id: 'e1',
+      type: 'Microsoft.Communication.RecognizeCompleted',
+      time: '2026-11-22T10:00:00.0000000+00:00',
+      data: { callConnectionId: 'c1', correlationId: 'k1', operationContext: 'main-menu:1:1:k0', resultInformation: { code: 200, subCode: 8545 }, ...data },
+      ...extra,
+    },
+  ];
+
+  it.each([
+    ['choiceResult as a string', { choiceResult: 'operator' }, /^events\[0\]\.data\.choiceResult: /],
+    ['a numeric label', { choiceResult: { label: 7 } }, /^events\[0\]\.data\.choiceResult\.label: /],
+    ['a non-numeric confidence beside a valid label', { choiceResult: { label: 'operator', confidence: 'high' } }, /choiceResult\.confidence/],
+    ['a confidence above 1', { speechResult: { speech: 'yes', confidence: 7 } }, /speechResult\.confidence/],
+    ['tones as numbers', { dtmfResult: { tones: [1, 2] } }, /^events\[0\]\.data\.dtmfResult\.tones\.0: /],
+    ['speech as an object', { speechResult: { speech: { text: 'yes' } } }, /speechResult\.speech/],
+  ])('%s: an error naming the field', (_, data, error) => {
+    const parsed = parseCallbackBody(completed(data), receivedAt);
+    expect(parsed.ok).toBe(false);
+    expect(parsed.ok ? '' : parsed.error).toMatch(error);
+  });
+
+  it('a time that is not a date is refused', () => {
+    const parsed = parseCallbackBody(completed({ choiceResult: { label: 'operator' } }, { time: 'yesterday' }), receivedAt);
+    expect(parsed).toEqual({ ok: false, error: 'events[0].time: must be a date and time' });
+  });
+
+  it('absent or null optional fields are ignored', () => {
+    const parsed = parseCallbackBody(completed({ choiceResult: { label: 'operator', recognizedPhrase: null, confidence: null }, speechResult: null }), receivedAt);
+    expect(parsed.ok && parsed.events[0]?.event).toMatchObject({ type: 'recognizeCompleted', input: { kind: 'choice', label: 'operator' } });
+  });
+
+  it('an unknown event type is cut to 100 characters for the log', () => {
+    const parsed = parseCallbackBody([{ ...completed({})[0], type: `Microsoft.Communication.${'X'.repeat(60_000)}` }], receivedAt);
+    expect(parsed.ok && parsed.events[0]).toMatchObject({ known: false, type: 'X'.repeat(100) });
   });
 });

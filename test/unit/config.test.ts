@@ -72,11 +72,12 @@ describe('loadSettings', () => {
     }
     const named = problems.map((problem) => problem.split(':')[0]);
     // The free-form ones (a connection string, a path, an audience, an issuer) take any non-empty value.
-    const freeForm: readonly string[] = ['TABLES_CONNECTION_STRING', 'HOTLINE_FLOW_FILE', 'ACS_CALLBACK_AUDIENCE', 'ACS_CALLBACK_ISSUER'];
+    const freeForm: readonly string[] = ['TABLES_CONNECTION_STRING', 'QUEUES_CONNECTION_STRING', 'HOTLINE_FLOW_FILE', 'ACS_CALLBACK_AUDIENCE', 'ACS_CALLBACK_ISSUER'];
     expect(named).toEqual([
       ...SETTING_NAMES.filter((name) => !freeForm.includes(name)),
       'ACS_CONNECTION_STRING / ACS_ENDPOINT',
       'TABLES_CONNECTION_STRING / TABLES_ENDPOINT',
+      'QUEUES_CONNECTION_STRING / QUEUES_ENDPOINT',
     ]);
     for (const problem of problems) expect(problem).not.toMatch(/Invalid|expected|received|NaN|x y/);
   });
@@ -88,10 +89,17 @@ describe('loadSettings', () => {
         'COGNITIVE_SERVICES_ENDPOINT: is required: the Azure AI services endpoint, an http(s) URL such as https://<name>.cognitiveservices.azure.com',
         'OPERATOR_PHONE_NUMBER: is required: an E.164 phone number such as +14255550123',
         'PSEUDONYM_KEY: is required: at least 32 random bytes, base64-encoded (openssl rand -base64 32 makes one)',
+        'CALLBACK_SIGNING_KEY: is required: at least 32 random bytes, base64-encoded, other than PSEUDONYM_KEY (openssl rand -base64 32 makes one)',
         'ACS_CONNECTION_STRING / ACS_ENDPOINT: set exactly one (a connection string locally, the endpoint with managed identity in Azure)',
         'TABLES_CONNECTION_STRING / TABLES_ENDPOINT: set exactly one (UseDevelopmentStorage=true locally, the table endpoint in Azure)',
         "ACS_CALLBACK_AUDIENCE: is required while CALLBACK_AUTH is jwt: the ACS resource's immutable resource id",
       ]),
+    );
+  });
+
+  it('refuses a CALLBACK_SIGNING_KEY equal to the PSEUDONYM_KEY (issue 13, item 1)', () => {
+    expect(() => loadSettings({ ...local, CALLBACK_SIGNING_KEY: local.PSEUDONYM_KEY })).toThrow(
+      new SettingsError(['CALLBACK_SIGNING_KEY: must differ from PSEUDONYM_KEY (generate its own 32 random bytes)']),
     );
   });
 

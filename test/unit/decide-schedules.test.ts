@@ -4,7 +4,7 @@ import type { CallEvent } from '../../src/domain/call-event';
 import type { CallState } from '../../src/domain/call-state';
 import type { Flow } from '../../src/flow/flow-schema';
 import { parseFlow } from '../../src/flow/validate-flow';
-import { choice, defaultFlow, heard, played, recognized, walk } from '../support/calls';
+import { choice, defaultFlow, freshCall, heard, played, recognized, walk } from '../support/calls';
 
 const json = {
   voices: { 'en-US': 'en-US-NancyNeural', 'es-ES': 'es-ES-ElviraNeural' },
@@ -56,7 +56,8 @@ describe('decide with schedules', () => {
   });
 
   it('on a closed date inside the weekly hours (Friday 25 December, 10:00) the next opening is after it, in Spanish for a Spanish caller', () => {
-    const { last } = walk(flow, pick('operator', '2026-12-25T09:00:00Z', 'es-ES'));
+    // A Spanish caller (identified earlier: this menu offers ACS no candidate languages, so one reported here is ignored).
+    const { last } = walk(flow, pick('operator', '2026-12-25T09:00:00Z'), { ...freshCall(flow), language: 'es-ES' });
     expect(heard(last).replace(/\s/g, ' ')).toMatch(/^Estamos cerrados\. Volvemos a abrir el lunes, 28 de diciembre,? 9:00\.$/);
   });
 

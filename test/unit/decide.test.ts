@@ -32,7 +32,7 @@ describe('decide: answering and the main menu', () => {
     expect(actions).toEqual([
       {
         type: 'recognize',
-        operationContext: 'main-menu:1:1',
+        operationContext: 'main-menu:1:1:k0123456789abcdef',
         prompts: [{ kind: 'text', text: expect.stringContaining('Welcome to Contoso') as string, voice: 'en-US-NancyNeural', language: 'en-US' }],
         input: expect.objectContaining({
           type: 'choices',
@@ -66,13 +66,13 @@ describe('decide: answering and the main menu', () => {
 
   it('returns to the main menu after the opening-hours message', () => {
     const { state, last } = walk(flow, [...toMain, (s) => recognized(s, choice('hours')), played]);
-    expect(last).toMatchObject({ type: 'recognize', operationContext: 'main-menu:1:3' });
+    expect(last).toMatchObject({ type: 'recognize', operationContext: 'main-menu:1:3:k0123456789abcdef' });
     expect(state.path).toEqual(['main', 'main']);
   });
 
   it('transfers to the operator after the hold message', () => {
     const { state, last } = walk(flow, [...toMain, (s) => recognized(s, choice('operator')), played]);
-    expect(last).toEqual({ type: 'transferToOperator', operationContext: 'transfer:3' });
+    expect(last).toEqual({ type: 'transferToOperator', operationContext: 'transfer:3:k0123456789abcdef' });
     expect(state.phase).toMatchObject({ name: 'transferring', menuId: 'main' });
   });
 });
@@ -143,7 +143,7 @@ describe('decide: failures reprompt by reason, up to the limit, then fall back',
   });
 
   it('treats a canceled Recognize as a failed attempt', () => {
-    const { state, last } = walk(flow, [...toAccount, (s) => ({ type: 'recognizeCanceled', at, operationContext: waitingFor(s) })]);
+    const { state, last } = walk(flow, [...toAccount, (s) => ({ type: 'recognizeCanceled', at, operationContext: waitingFor(s), subCode: 8508 })]);
     expect(state.phase).toMatchObject({ attempt: 2 });
     expect(heard(last)).toContain("Let's try that again.");
   });
@@ -190,10 +190,10 @@ describe('decide: free speech, language identification and sentiment', () => {
     expect(last).toMatchObject({ prompts: [{ text: 'Introduzca su número de cuenta y pulse la tecla almohadilla.', voice: 'es-ES-ElviraNeural', language: 'es-ES' }] });
   });
 
-  it('falls back to the default language for a language the flow has no prompts in', () => {
-    const { state, last } = walk(flow, [...toMain, (s) => recognized(s, choice('account'), { language: 'fr-FR' })]);
-    expect(state.language).toBe('fr-FR');
-    expect(last).toMatchObject({ prompts: [{ voice: 'en-US-NancyNeural', language: 'en-US' }] });
+  it('ignores an identified language the menu did not offer, instead of sending it back to ACS (issue 13, item 10)', () => {
+    const { state, last } = walk(flow, [...toMain, (s) => recognized(s, choice('support'), { language: 'fr-FR' })]);
+    expect(state.language).toBe('en-US');
+    expect(last).toMatchObject({ prompts: [{ voice: 'en-US-NancyNeural', language: 'en-US' }], input: { speechLanguage: 'en-US' } });
   });
 });
 
@@ -201,10 +201,11 @@ describe('decide: how sure speech must be, and how loosely phrases match', () =>
   const unsure = (input: RecognizedInput, confidence: number) => ({ ...input, confidence }) as RecognizedInput;
 
   it.each(['si', 'Sí!', 'SÍ', 'sí, sí'])('given the confirmation menu, when the caller says %j, then the account is confirmed', (said) => {
-    // given
-    const confirming = walk(flow, toConfirm).state;
+    // given a caller who speaks Spanish (identified at the main menu: confirmAccount offers ACS no candidate languages,
+    // so a language reported there would be ignored)
+    const confirming = { ...walk(flow, toConfirm).state, language: 'es-ES' };
     // when
-    const { last } = walk(flow, [(s) => recognized(s, speech(said), { language: 'es-ES' })], confirming);
+    const { last } = walk(flow, [(s) => recognized(s, speech(said))], confirming);
     // then
     expect(heard(last)).toContain('Su cuenta está verificada');
   });

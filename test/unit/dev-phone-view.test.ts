@@ -4,7 +4,7 @@ import type { TimelineEntry } from '../../tools/acs-emulator/index.js';
 import { CallView } from '../../tools/dev-phone/call-view';
 import { diagramSvg } from '../../tools/dev-phone/diagram';
 import { flowGraph } from '../../tools/dev-phone/flow-graph';
-import { loadFlow } from '../../src/flow/validate-flow';
+import { loadFlow } from '../../src/app/flow-file';
 
 const graph = flowGraph(loadFlow());
 
@@ -29,6 +29,7 @@ describe('the flow graph', () => {
       'menu:account',
       'menu:confirmAccount',
       'menu:support',
+      'menu:appointmentReminder',
       'transfer',
       'goodbye',
     ]);
@@ -50,6 +51,7 @@ describe('the flow graph', () => {
       account: 'account',
       confirmAccount: 'confirmAccount',
       support: 'support',
+      AppointmentReminderMenu: 'appointmentReminder',
     });
   });
 

@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Flow } from '../../src/flow/flow-schema';
-import { loadFlow } from '../../src/flow/validate-flow';
+import { loadFlow } from '../../src/app/flow-file';
 import { diffFlows, formatDiff } from '../../tools/flow/flow-diff';
 import { defaultFlow } from '../support/calls';
 
@@ -31,10 +31,10 @@ describe('diffFlows', () => {
     if (!office) throw new Error('the default flow has an office schedule');
     const changed: Flow = {
       ...defaultFlow,
-      goodbye: { text: 'Bye now.' },
-      messages: { ...defaultFlow.messages, transferring: { text: 'One moment.' } },
+      goodbye: { kind: 'text', text: 'Bye now.' },
+      messages: { ...defaultFlow.messages, transferring: { kind: 'text', text: 'One moment.' } },
       schedules: { office: { ...office, closed: [...office.closed, '2026-12-31'] } },
-      menus: { ...defaultFlow.menus, main: { ...main, routes: [account, hours, support, { when: { any: true }, then: { goodbye: true } }] } },
+      menus: { ...defaultFlow.menus, main: { ...main, routes: [account, hours, support, { when: { kind: 'any', any: true }, then: { kind: 'goodbye', goodbye: true } }] } },
     };
     const diff = diffFlows(defaultFlow, changed);
     expect(diff.routesChanged).toEqual([

@@ -21,7 +21,7 @@ describe('flowVersion', () => {
   it('changes with any prompt, route or default, and not with layout', () => {
     const main = defaultFlow.menus['main'];
     if (!main) throw new Error('the default flow has a main menu');
-    const renamedPrompt = { ...defaultFlow, menus: { ...defaultFlow.menus, main: { ...main, prompt: { text: 'Hello.' } } } };
+    const renamedPrompt = { ...defaultFlow, menus: { ...defaultFlow.menus, main: { ...main, prompt: { kind: 'text' as const, text: 'Hello.' } } } };
     expect(flowVersion(renamedPrompt)).not.toBe(currentVersion);
     expect(flowVersion({ ...defaultFlow, maxAttempts: 4 })).not.toBe(currentVersion);
   });
@@ -75,7 +75,7 @@ describe('positionExists (rows from before versions)', () => {
     const state = walk(current, [() => connected]).state;
     expect(positionExists(current, state.phase)).toBe(true);
     expect(positionExists(current, { name: 'awaitingInput', menuId: 'billing', attempt: 1, inputType: 'dtmf', operationContext: 'billing:1:2' })).toBe(false);
-    expect(positionExists(current, { name: 'playing', operationContext: 'play:3', then: { say: 'gone', next: { menu: 'main' } }, onFailure: 'apologize', outcome: 'completed' })).toBe(false);
+    expect(positionExists(current, { name: 'playing', operationContext: 'play:3', then: { kind: 'say', say: 'gone', next: { kind: 'menu', menu: 'main' } }, onFailure: 'apologize', outcome: 'completed' })).toBe(false);
     expect(positionExists(current, { name: 'playing', operationContext: 'play:3', then: 'hangUp', onFailure: 'hangUp', outcome: 'completed' })).toBe(true);
   });
 });

@@ -5,7 +5,7 @@ import { everySchedule, RETENTION_EVERY_SECONDS, WATCHDOG_EVERY_SECONDS } from '
 import { defaultFlow } from '../support/calls';
 
 describe('stallThresholdsMs', () => {
-  it('is 45 s for the default flow (longest initial silence 15 s + 30 s), twice that for a transfer', () => {
+  it('is 45 s for the default flow (longest initial silence 20 s + 25 s), twice that for a transfer', () => {
     expect(stallThresholdsMs(defaultFlow, undefined)).toEqual({ connecting: 45_000, awaitingInput: 45_000, playing: 45_000, hangingUp: 45_000, transferring: 90_000 });
   });
 
@@ -13,7 +13,7 @@ describe('stallThresholdsMs', () => {
     const main = defaultFlow.menus['main'];
     if (!main) throw new Error('the default flow has a main menu');
     const patient = { ...defaultFlow, menus: { ...defaultFlow.menus, main: { ...main, input: { ...main.input, initialSilenceTimeoutSeconds: 120 } } } };
-    expect(stallThresholdsMs(patient, undefined).awaitingInput).toBe(150_000);
+    expect(stallThresholdsMs(patient, undefined).awaitingInput).toBe(145_000);
   });
 
   it('takes WATCHDOG_STALL_SECONDS over the flow', () => {

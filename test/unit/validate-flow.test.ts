@@ -136,3 +136,50 @@ describe('parseFlow', () => {
     expect(problemsOf(speechMenu(11))).toContainEqual({ path: 'menus.pin.input.speechLanguages', message: expect.stringMatching(/at most 10/) as string });
   });
 });
+
+describe('parseFlow: campaigns', () => {
+  const reminder = (f: Draft, campaign: Record<string, unknown> = {}) => {
+    (f.menus as Record<string, unknown>)['remind'] = {
+      prompt: { text: 'Your visit is at {{time}}. Press 1 to confirm.' },
+      input: { type: 'dtmf', maxTonesToCollect: 1 },
+      routes: [{ when: { tones: '1' }, then: { goodbye: true }, result: 'confirmed' }],
+    };
+    f['campaigns'] = { reminder: { start: 'remind', variables: ['time'], ...campaign } };
+  };
+
+  it('accepts a campaign whose variables cover its prompts, and reaches its menus from the campaign', () => {
+    const result = parseFlow(Object.assign(base(), {}));
+    expect(result.ok).toBe(true);
+    expect(problemsOf((f) => reminder(f))).toEqual([]);
+  });
+
+  it('applies the default ring time and retry policy', () => {
+    const flow = base() as Draft;
+    reminder(flow);
+    const result = parseFlow(flow);
+    expect(result.ok && result.flow.campaigns['reminder']).toMatchObject({ ringSeconds: 30, retry: { maxAttempts: 1, spacingSeconds: 900, on: ['noAnswer', 'busy'] } });
+  });
+
+  it('names the variable a campaign forgot, a start menu that does not exist, and a variable that shadows a menu', () => {
+    expect(problemsOf((f) => reminder(f, { variables: [] }))).toContainEqual({ path: 'campaigns.reminder.variables', message: 'does not list "time", which a prompt of this campaign reads' });
+    expect(problemsOf((f) => reminder(f, { start: 'nowhere' }))).toContainEqual({ path: 'campaigns.reminder.start', message: 'names menu "nowhere", which does not exist' });
+    expect(problemsOf((f) => reminder(f, { variables: ['time', 'pin'] }))).toContainEqual({
+      path: 'campaigns.reminder.variables.1',
+      message: '"pin" is also a menu id, so {{pin}} would be ambiguous',
+    });
+  });
+
+  it('refuses a variable in a prompt an inbound caller hears, and retry settings out of range', () => {
+    const problems = problemsOf((f) => {
+      reminder(f, { retry: { maxAttempts: 11, spacingSeconds: 0, on: ['sometimes'] } });
+      f.menus.pin.prompt = { text: 'Enter the PIN for {{time}}.' };
+    });
+    expect(problems.map((p) => p.path)).toEqual(
+      expect.arrayContaining(['campaigns.reminder.retry.maxAttempts', 'campaigns.reminder.retry.spacingSeconds', 'campaigns.reminder.retry.on.0']),
+    );
+    expect(problemsOf((f) => {
+      reminder(f);
+      f.menus.pin.prompt = { text: 'Enter the PIN for {{time}}.' };
+    })).toEqual([{ path: 'start', message: 'a prompt reached from the start menu reads {{time}}, which only outbound calls carry' }]);
+  });
+});

@@ -1,7 +1,8 @@
 // Owns the caller's side: dialing in through Event Grid, the ring window, and a handle to press, say, listen and hang up.
+import { randomUUID } from 'node:crypto';
 import type { CallbackQueue, DeliveryRecord } from './callbacks.js';
 import type { Contract } from './contract.js';
-import { Call, type CallEnd, type CallEnvironment, type CallState, type HeardPrompt, type TimelineEntry } from './calls.js';
+import { Call, type CallDirection, type CallEnd, type CallEnvironment, type CallState, type HeardPrompt, type TimelineEntry } from './calls.js';
 import { deliverNotification, incomingCallEvent, validateSubscription, type ValidationResult } from './event-grid.js';
 import type { HttpPoster } from './http-client.js';
 import { tonesFromKeys } from './recognize.js';
@@ -37,8 +38,30 @@ export interface SayOptions {
   confidence?: number;
 }
 
+/**
+ * What a callee does when the app calls them: pick up or refuse at once or after a delay (real ms), or `ring` until
+ * whoever holds the handle answers it (or the ring window runs out).
+ */
+export type CalleeBehaviour =
+  | { readonly kind: 'ring' }
+  | { readonly kind: 'answer'; readonly afterMs?: number }
+  | { readonly kind: 'decline'; readonly afterMs?: number }
+  | { readonly kind: 'busy' }
+  | { readonly kind: 'noAnswer' };
+
+/** What the server hands the caller side for one createCall. */
+export interface PlacedCall {
+  readonly from: string;
+  readonly to: string;
+  readonly callbackUri: string;
+  readonly operationContext: string | undefined;
+  readonly apiVersion: string;
+}
+
 export interface CallHandle {
   readonly callId: string;
+  /** `outbound` for a call the app placed with createCall: this handle is then the callee's phone. */
+  readonly direction: CallDirection;
   readonly from: string;
   readonly to: string;
   readonly incomingCallContext: string;
@@ -62,6 +85,10 @@ export interface CallHandle {
   /** Does nothing: documents that the caller stays silent (timeouts will follow). */
   silence(): void;
   hangUp(): void;
+  /** The callee of an outbound call picks up (throws for an inbound call or one no longer ringing). */
+  answer(): void;
+  /** The callee of an outbound call declines it. */
+  decline(): void;
   waitForEnd(options?: { timeoutMs?: number }): Promise<CallEnd>;
 }
 
@@ -75,6 +102,12 @@ export interface CallerApi {
   redeliverIncomingCall(callId: string): Promise<number>;
   /** Runs the Event Grid webhook validation handshake against eventGridUrl. */
   validateSubscription(): Promise<ValidationResult>;
+  /** How the phone at this number reacts to the app's calls from now on (default: it rings until answered). */
+  calleeBehaves(number: string, behaviour: CalleeBehaviour): void;
+  /** Calls `listener` with each outbound call as it starts ringing; returns the unsubscribe. */
+  onRing(listener: (handle: CallHandle) => void): () => void;
+  /** The next outbound call to ring (to `to`, when given), including one already ringing that nobody took yet. */
+  nextRinging(options?: { to?: string; timeoutMs?: number }): Promise<CallHandle>;
 }
 
 export interface CallerApiDeps {
@@ -84,6 +117,7 @@ export interface CallerApiDeps {
   eventGridUrl: string | undefined;
   ringWindowMs: number;
   promptMsPerWord: number;
+  outboundFailureEvent: CallEnvironment['outboundFailureEvent'];
   eventGridRetryDelaysMs: readonly number[];
   /** The default `at` of every dial. */
   callsAt?: string | undefined;
@@ -92,7 +126,8 @@ export interface CallerApiDeps {
   newCallbackQueue(onDelivered: (record: DeliveryRecord) => void): CallbackQueue;
 }
 
-const DEFAULT_WAIT_MS = 10_000;
+/** How long a test waits for what the caller should hear: only a wedged call reaches it, even on a busy machine. */
+const DEFAULT_WAIT_MS = 30_000;
 
 class Handle implements CallHandle {
   constructor(
@@ -102,6 +137,9 @@ class Handle implements CallHandle {
 
   get callId(): string {
     return this.call.callId;
+  }
+  get direction(): CallDirection {
+    return this.call.direction;
   }
   get from(): string {
     return this.call.facts.from;
@@ -170,6 +208,14 @@ class Handle implements CallHandle {
     this.call.callerHangUp();
   }
 
+  answer(): void {
+    this.call.calleeAnswers();
+  }
+
+  decline(): void {
+    this.call.calleeRefuses('declined');
+  }
+
   waitForEnd(options: { timeoutMs?: number } = {}): Promise<CallEnd> {
     return this.call.waitForEnd(options.timeoutMs ?? DEFAULT_WAIT_MS);
   }
@@ -180,6 +226,10 @@ export class Caller implements CallerApi {
   private readonly byContext = new Map<string, Call>();
   private readonly byConnection = new Map<string, Call>();
   private readonly failingTargets = new Set<string>();
+  private readonly behaviours = new Map<string, CalleeBehaviour>();
+  private readonly ringListeners = new Set<(handle: CallHandle) => void>();
+  /** Outbound calls that rang while nobody waited in nextRinging, oldest first. */
+  private readonly unclaimedRings: Handle[] = [];
   private readonly env: CallEnvironment;
 
   constructor(private readonly deps: CallerApiDeps) {
@@ -187,6 +237,7 @@ export class Caller implements CallerApi {
       timers: deps.timers,
       promptMsPerWord: deps.promptMsPerWord,
       transferFails: (target) => this.failingTargets.has(target),
+      outboundFailureEvent: deps.outboundFailureEvent,
       newCallbackQueue: (onDelivered) => deps.newCallbackQueue(onDelivered),
     };
   }
@@ -250,6 +301,69 @@ export class Caller implements CallerApi {
     await this.deliver(call);
     for (let extra = 0; extra < (options.duplicateDelivery ?? 0); extra += 1) await this.deliver(call);
     return handle;
+  }
+
+  calleeBehaves(number: string, behaviour: CalleeBehaviour): void {
+    this.behaviours.set(number, behaviour);
+  }
+
+  onRing(listener: (handle: CallHandle) => void): () => void {
+    this.ringListeners.add(listener);
+    return () => this.ringListeners.delete(listener);
+  }
+
+  nextRinging(options: { to?: string; timeoutMs?: number } = {}): Promise<CallHandle> {
+    const matches = (handle: CallHandle) => (options.to === undefined || handle.to === options.to) && handle.state === 'ringing';
+    const waiting = this.unclaimedRings.findIndex(matches);
+    if (waiting >= 0) return Promise.resolve(this.unclaimedRings.splice(waiting, 1)[0] as Handle);
+    return new Promise((resolve, reject) => {
+      const timer = this.deps.timers.afterMs(options.timeoutMs ?? DEFAULT_WAIT_MS, () => {
+        stop();
+        reject(new Error(`no outbound call rang${options.to ? ` ${options.to}` : ''} within ${options.timeoutMs ?? DEFAULT_WAIT_MS} ms`));
+      });
+      const stop = this.onRing((handle) => {
+        if (!matches(handle)) return;
+        this.deps.timers.clear(timer);
+        stop();
+        const index = this.unclaimedRings.indexOf(handle as Handle);
+        if (index >= 0) this.unclaimedRings.splice(index, 1);
+        resolve(handle);
+      });
+    });
+  }
+
+  /** createCall: a new call whose callee's phone rings now, reacting as that number was told to (or as its handle says). */
+  place(placed: PlacedCall): Call {
+    const call = new Call({ from: placed.from, to: placed.to, callerDisplayName: '', failTransfers: false, direction: 'outbound', clockOffsetMs: clockOffsetMs(this.deps.callsAt) }, this.env);
+    const handle = new Handle(call, this.deps.timers);
+    this.handles.set(call.callId, handle);
+    call.place(randomUUID(), placed.callbackUri, placed.operationContext, placed.apiVersion);
+    this.registerConnection(call);
+    const behaviour = this.behaviours.get(placed.to) ?? { kind: 'ring' };
+    const timers = this.deps.timers;
+    // Refusals come a moment after the 201, as the network's answer would: never before the app has the call's id.
+    switch (behaviour.kind) {
+      case 'ring':
+        call.ringTimer = timers.afterMs(this.deps.ringWindowMs, () => call.ringExpired());
+        break;
+      case 'answer':
+        call.ringTimer = timers.afterMs(behaviour.afterMs ?? 0, () => call.calleeAnswers());
+        break;
+      case 'decline':
+        call.ringTimer = timers.afterMs(behaviour.afterMs ?? 0, () => call.calleeRefuses('declined'));
+        break;
+      case 'busy':
+        call.ringTimer = timers.afterMs(0, () => call.calleeRefuses('busy'));
+        break;
+      case 'noAnswer':
+        call.ringTimer = timers.afterMs(this.deps.ringWindowMs, () => call.ringExpired());
+        break;
+    }
+    // Calls nobody claimed and that stopped ringing are of no use to nextRinging any more.
+    for (let index = this.unclaimedRings.length - 1; index >= 0; index--) if (this.unclaimedRings[index]?.state !== 'ringing') this.unclaimedRings.splice(index, 1);
+    this.unclaimedRings.push(handle);
+    for (const listener of [...this.ringListeners]) listener(handle);
+    return call;
   }
 
   async redeliverIncomingCall(callId: string): Promise<number> {

@@ -18,11 +18,18 @@ import type { TimerId, TimerSet } from './timers.js';
 
 export type CallState = 'ringing' | 'connecting' | 'connected' | 'transferring' | 'disconnected';
 
+/** Inbound: a caller dialled the hotline. Outbound: the app's createCall rings a callee. */
+export type CallDirection = 'inbound' | 'outbound';
+
+/** How an outbound callee's phone ends without an answer. */
+export type CalleeRefusal = 'declined' | 'busy' | 'noAnswer';
+
 export type CallEnd =
   | { kind: 'hungUpByApp'; at: string }
   | { kind: 'transferred'; target: string; at: string }
   | { kind: 'callerHungUp'; at: string; beforeAnswer: boolean }
-  | { kind: 'missed'; at: string };
+  | { kind: 'missed'; at: string }
+  | { kind: 'notConnected'; reason: CalleeRefusal; at: string };
 
 export interface HeardPrompt {
   kind: 'text' | 'ssml' | 'file';
@@ -37,6 +44,7 @@ export interface HeardPrompt {
 
 export type TimelineKind =
   | 'dialed'
+  | 'ringing'
   | 'incomingCallDelivered'
   | 'request'
   | 'answered'
@@ -80,6 +88,8 @@ export interface CallEnvironment {
   /** Real milliseconds one word of a prompt takes to play (already multiplied by timeScale). */
   promptMsPerWord: number;
   transferFails(target: string, call: Call): boolean;
+  /** Which event reports an outbound call that was not answered; real ACS has sent both. */
+  outboundFailureEvent: 'CreateCallFailed' | 'CallDisconnected';
   newCallbackQueue(onDelivered: (record: DeliveryRecord) => void): CallbackQueue;
 }
 
@@ -88,6 +98,7 @@ export interface DialFacts {
   to: string;
   callerDisplayName: string;
   failTransfers: boolean;
+  direction?: CallDirection;
   /** The call's clock minus the machine's: callbacks are stamped as if the call happened then. */
   clockOffsetMs: number;
 }
@@ -194,8 +205,44 @@ export class Call {
     return () => this.listeners.delete(listener);
   }
 
+  get direction(): CallDirection {
+    return this.facts.direction ?? 'inbound';
+  }
+
   answer(callConnectionId: string, callbackUri: string, operationContext: string | undefined, version: string): void {
     this.env.timers.clear(this.ringTimer);
+    this.connect(callConnectionId, callbackUri, operationContext, version);
+    this.record('answered', `answered as ${callConnectionId}`, { callConnectionId, callbackUri });
+    this.connected();
+  }
+
+  /** createCall: the call exists (and can be hung up) while the callee's phone rings; events wait for their answer. */
+  place(callConnectionId: string, callbackUri: string, operationContext: string | undefined, version: string): void {
+    this.connect(callConnectionId, callbackUri, operationContext, version);
+    this.state = 'ringing';
+    this.record('ringing', `${this.facts.from} calls ${this.facts.to} as ${callConnectionId}`, { callConnectionId, callbackUri });
+  }
+
+  /** The callee picks up: the app hears CallConnected with the createCall's operationContext. */
+  calleeAnswers(): void {
+    if (this.direction !== 'outbound') throw new Error('only an outbound call is answered by its callee');
+    if (this.state !== 'ringing' || this.ended !== undefined) throw new Error(`the call is ${this.state}, not ringing`);
+    this.env.timers.clear(this.ringTimer);
+    this.state = 'connecting';
+    this.record('answered', 'the callee answered', { callConnectionId: this.callConnectionId });
+    this.connected();
+  }
+
+  /** The callee declines, is busy, or never picks up (the ring window): the createCall fails. */
+  calleeRefuses(reason: CalleeRefusal): void {
+    if (this.direction !== 'outbound') throw new Error('only an outbound call is refused by its callee');
+    if (this.state !== 'ringing' || this.ended !== undefined) throw new Error(`the call is ${this.state}, not ringing`);
+    const result = reason === 'busy' ? RESULTS.calleeBusy : reason === 'declined' ? RESULTS.calleeDeclined : RESULTS.calleeNoAnswer;
+    this.emit(this.env.outboundFailureEvent, { operationContext: this.answerOperationContext, result });
+    this.finishCall({ kind: 'notConnected', reason, at: new Date().toISOString() });
+  }
+
+  private connect(callConnectionId: string, callbackUri: string, operationContext: string | undefined, version: string): void {
     this.callConnectionId = callConnectionId;
     this.callbackUri = callbackUri;
     this.answerOperationContext = operationContext;
@@ -206,7 +253,11 @@ export class Call {
         ...delivery,
       }),
     );
-    this.record('answered', `answered as ${callConnectionId}`, { callConnectionId, callbackUri });
+  }
+
+  private connected(): void {
+    const operationContext = this.answerOperationContext;
+    const version = this.answerVersion;
     this.emit('CallConnected', { operationContext, result: RESULTS.connected, version });
     this.emit('ParticipantsUpdated', {
       operationContext: undefined,
@@ -214,7 +265,7 @@ export class Call {
       version,
       fields: {
         sequenceNumber: 1,
-        participants: [{ identifier: phoneIdentifier(this.facts.from), isMuted: false, isOnHold: false }],
+        participants: [{ identifier: phoneIdentifier(this.direction === 'outbound' ? this.facts.to : this.facts.from), isMuted: false, isOnHold: false }],
       },
     });
     // The REST response says "connecting"; the call is connected once the event is on its way.
@@ -425,6 +476,10 @@ export class Call {
 
   callerHangUp(): void {
     if (this.ended !== undefined) return;
+    if (this.direction === 'outbound' && this.state === 'ringing') {
+      this.calleeRefuses('declined');
+      return;
+    }
     const beforeAnswer = this.state === 'ringing';
     this.stopMediaSilently();
     this.emit('CallDisconnected', { operationContext: undefined, result: RESULTS.endedByCaller });
@@ -433,6 +488,10 @@ export class Call {
 
   ringExpired(): void {
     if (this.ended !== undefined || this.state !== 'ringing') return;
+    if (this.direction === 'outbound') {
+      this.calleeRefuses('noAnswer');
+      return;
+    }
     this.finishCall({ kind: 'missed', at: new Date().toISOString() });
   }
 

@@ -10,8 +10,8 @@ import { loadContract } from './contract.js';
 import { createHandler, type RecordedRequest } from './server.js';
 import { TimerSet } from './timers.js';
 
-export type { CallerApi, CallHandle, DialOptions, SayOptions } from './caller-api.js';
-export type { CallEnd, CallState, HeardPrompt, TimelineEntry, TimelineKind } from './calls.js';
+export type { CalleeBehaviour, CallerApi, CallHandle, DialOptions, SayOptions } from './caller-api.js';
+export type { CallDirection, CalleeRefusal, CallEnd, CallState, HeardPrompt, TimelineEntry, TimelineKind } from './calls.js';
 export type { DeliveryQuirks, DeliveryRecord, TokenOverrides } from './callbacks.js';
 export type { ValidationResult } from './event-grid.js';
 export type { FaultInjector, FaultSpec } from './faults.js';
@@ -52,6 +52,8 @@ export interface AcsEmulatorOptions {
    * each time, as ACS does). Load tests set it so the emulator's RSA signing does not crowd out the app they measure.
    */
   callbackTokenReuseMs?: number;
+  /** Which event reports an outbound call its callee did not take (busy, declined, no answer); default CreateCallFailed. */
+  outboundFailureEvent?: 'CreateCallFailed' | 'CallDisconnected';
   /** Every call happens "at" this time unless its dial says otherwise (see `DialOptions.at`); default now. */
   callsAt?: string;
 }
@@ -109,6 +111,7 @@ export async function startAcsEmulator(options: AcsEmulatorOptions = {}): Promis
     ringWindowMs: options.ringWindowMs ?? 30_000,
     promptMsPerWord: (options.promptMsPerWord ?? 60) * timeScale,
     eventGridRetryDelaysMs: options.eventGridRetryDelaysMs ?? [],
+    outboundFailureEvent: options.outboundFailureEvent ?? 'CreateCallFailed',
     callsAt: options.callsAt,
     contract,
     newCallbackQueue: (onDelivered) =>

@@ -35,4 +35,9 @@ export const RESULTS = {
   transferAccepted: result(200, 7015, 'The transfer operation completed successfully.'),
   // Unconfirmed for the real service (see payloads/synthesized/CallTransferFailed__ILLUSTRATIVE-codes.json).
   transferFailed: result(400, 8539, 'Transfer failed: the transfer target did not accept the call.'),
+  // Outbound PSTN failures: the SIP status as the code, 560 + it as the subCode (the troubleshooting codes' convention
+  // for outbound PSTN legs). Illustrative: the exact triples ACS sends for each are not published.
+  calleeBusy: result(486, 560486, 'Call ended as the callee was busy.'),
+  calleeDeclined: result(603, 560603, 'Call declined by the callee.'),
+  calleeNoAnswer: result(408, 560408, 'Call ended as the callee did not answer within the ring time.'),
 } as const satisfies Record<string, ResultInformation>;

@@ -11,7 +11,7 @@ import type { Faults } from './faults.js';
 import { verifyHmac } from './hmac.js';
 import type { Contract } from './contract.js';
 import { settingsFrom } from './recognize.js';
-import type { AnswerRequest, IdentifierModel, PlayRequest, PlaySource, RecognizeRequest, TransferRequest } from './wire-types.js';
+import type { AnswerRequest, CreateCallRequest, IdentifierModel, PlayRequest, PlaySource, RecognizeRequest, TransferRequest } from './wire-types.js';
 
 export interface RecordedRequest {
   at: string;
@@ -203,6 +203,7 @@ export function createHandler(ctx: ServerContext): (req: IncomingMessage, res: S
   /** Runs one operation the spec has already accepted; the body conforms to its model (wire-types.ts). */
   function dispatch(operationId: string, params: Record<string, string>, apiVersion: string, body: unknown): { reply: Reply; call?: Call } {
     if (operationId === 'AnswerCall') return answer(apiVersion, body as AnswerRequest);
+    if (operationId === 'CreateCall') return createCall(apiVersion, body as CreateCallRequest);
     const id = params['callConnectionId'];
     if (id === undefined) return { reply: notImplemented(operationId) };
     const call = ctx.caller.callByConnectionId(id);
@@ -245,6 +246,26 @@ export function createHandler(ctx: ServerContext): (req: IncomingMessage, res: S
     call.answer(randomUUID(), req.callbackUri, req.operationContext, apiVersion);
     ctx.caller.registerConnection(call);
     return { reply: { status: 200, body: call.properties() }, call };
+  }
+
+  /** CreateCall: 201 with the call's properties (`connecting`); the callee's phone decides what the callbacks say. */
+  function createCall(apiVersion: string, req: CreateCallRequest): { reply: Reply; call?: Call } {
+    const [target, ...others] = req.targets;
+    if (target === undefined || others.length > 0) {
+      return { reply: acsError(400, '8523', 'Invalid request body: targets: the emulator places calls to exactly one target.') };
+    }
+    // The documented rule for PSTN targets: the caller id must be a number of the resource.
+    if (target.phoneNumber !== undefined && req.sourceCallerIdNumber === undefined) {
+      return { reply: acsError(400, '8523', 'Invalid request body: sourceCallerIdNumber: is required to call a phone number.') };
+    }
+    const call = ctx.caller.place({
+      from: req.sourceCallerIdNumber?.value ?? req.source?.id ?? '',
+      to: targetNumber(target),
+      callbackUri: req.callbackUri,
+      operationContext: req.operationContext,
+      apiVersion,
+    });
+    return { reply: { status: 201, body: call.properties() }, call };
   }
 
   function recognize(call: Call, apiVersion: string, req: RecognizeRequest): Reply {
@@ -297,7 +318,7 @@ export function createHandler(ctx: ServerContext): (req: IncomingMessage, res: S
 
     if (parts[1] === 'calls' && parts.length === 2) {
       if (method === 'GET') {
-        send(res, { status: 200, body: ctx.caller.calls.map((c) => ({ callId: c.callId, state: c.state, ended: c.ended })) });
+        send(res, { status: 200, body: ctx.caller.calls.map((c) => ({ callId: c.callId, direction: c.direction, from: c.from, to: c.to, state: c.state, ended: c.ended })) });
         return;
       }
       if (method === 'POST') {
@@ -361,6 +382,17 @@ export function createHandler(ctx: ServerContext): (req: IncomingMessage, res: S
         return;
       }
     }
+    if (parts[1] === 'callees' && method === 'POST') {
+      const callee = calleeBody.safeParse(body);
+      if (!callee.success) {
+        fail(400, z.prettifyError(callee.error));
+        return;
+      }
+      const { number, behaviour, afterMs } = callee.data;
+      ctx.caller.calleeBehaves(number, behaviour === 'answer' || behaviour === 'decline' ? { kind: behaviour, ...(afterMs === undefined ? {} : { afterMs }) } : { kind: behaviour });
+      send(res, { status: 204 });
+      return;
+    }
     if (parts[1] === 'transfer-failures' && method === 'POST') {
       const numbers = z.object({ numbers: z.array(z.string()) }).safeParse(body);
       if (!numbers.success) {
@@ -384,6 +416,7 @@ export function createHandler(ctx: ServerContext): (req: IncomingMessage, res: S
         status: 200,
         body: {
           callId: handle.callId,
+          direction: handle.direction,
           from: handle.from,
           to: handle.to,
           state: handle.state,
@@ -431,6 +464,16 @@ export function createHandler(ctx: ServerContext): (req: IncomingMessage, res: S
         send(res, { status: 202 });
         return;
       }
+      case 'answer':
+      case 'decline':
+        try {
+          if (verb === 'answer') handle.answer();
+          else handle.decline();
+          send(res, { status: 202 });
+        } catch (error) {
+          fail(409, error instanceof Error ? error.message : String(error));
+        }
+        return;
       case 'mumble':
         handle.mumble();
         send(res, { status: 202 });
@@ -479,6 +522,11 @@ export function createHandler(ctx: ServerContext): (req: IncomingMessage, res: S
   }
 }
 
+const calleeBody = z.object({
+  number: z.string().min(1),
+  behaviour: z.enum(['ring', 'answer', 'decline', 'busy', 'noAnswer']),
+  afterMs: z.int().min(0).optional(),
+});
 const dialBody = z.object({
   from: z.string().min(1),
   to: z.string().min(1),

@@ -26,6 +26,15 @@ export interface AnswerRequest {
   operationContext?: string;
 }
 
+/** CreateCallRequest: the fields the emulator reads (the spec checked the rest). */
+export interface CreateCallRequest {
+  targets: IdentifierModel[];
+  sourceCallerIdNumber?: { value: string };
+  source?: { id: string };
+  operationContext?: string;
+  callbackUri: string;
+}
+
 export interface RecognizeChoice {
   label: string;
   phrases: string[];

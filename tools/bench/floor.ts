@@ -91,8 +91,9 @@ export function floorFunctions(settings: Settings, storagePolicies: readonly Ext
   }
 
   return {
-    http: [{ name: 'callbacks', route: 'callbacks', methods: ['POST'], handler: callbacks }],
+    http: [{ name: 'callbacks', route: 'callbacks', methods: ['POST'], authLevel: 'anonymous', handler: callbacks }],
     eventGrid: [{ name: 'incomingCall', handler: incomingCall }],
+    queue: [],
     timer: [],
     warnings: [],
   };

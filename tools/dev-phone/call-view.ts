@@ -7,6 +7,7 @@ import type { CallPosition, CallUpdate, HeardPromptView, RowTone, TimelineRow } 
 
 const TIMELINE_KINDS = [
   'dialed',
+  'ringing',
   'incomingCallDelivered',
   'request',
   'answered',
@@ -47,12 +48,15 @@ const inputDetails = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('speech'), text: z.string(), language: z.string().optional(), sentiment: z.string().optional(), confidence: z.number().optional() }),
   z.object({ kind: z.literal('mumble') }),
 ]);
-const endDetails = z.object({ kind: z.enum(['hungUpByApp', 'transferred', 'callerHungUp', 'missed']) });
+const endDetails = z.object({ kind: z.enum(['hungUpByApp', 'transferred', 'callerHungUp', 'missed', 'notConnected']) });
 const withContext = z.object({ operationContext: z.string() });
 
-/** The operationContexts the decision core stamps: `<menu context>:<attempt>:<seq>`, `play:<seq>`, `transfer:<seq>`. */
-const MENU_CONTEXT = /^(.+):(\d+):(\d+)$/;
-const STEP_CONTEXT = /^(play|transfer):(\d+)$/;
+/**
+ * The operationContexts the decision core stamps: `<menu context>:<attempt>:<seq>`, `play:<seq>`, `transfer:<seq>`, each
+ * ending in the call's random part (a letter, then hex).
+ */
+const MENU_CONTEXT = /^(.+):(\d+):(\d+)(?::[a-z][0-9a-f]+)?$/;
+const STEP_CONTEXT = /^(play|transfer):(\d+)(?::[a-z][0-9a-f]+)?$/;
 
 interface Tracker {
   /** Highest sequence number seen: callbacks for older operations arrive late and must not move the caller back. */
@@ -118,6 +122,8 @@ function ended(tracker: Tracker, entry: TimelineEntry): Tracker {
         return { ...tracker.position, label: `ended: the caller hung up${where}`, ended: true };
       case 'missed':
         return { node: undefined, label: 'ended: not answered within the ring window', ended: true };
+      case 'notConnected':
+        return { node: undefined, label: 'ended: the reminder was not taken', ended: true };
       case undefined:
         return { ...tracker.position, label: 'ended', ended: true };
     }
@@ -145,6 +151,8 @@ export function describe(entry: TimelineEntry, index: number): TimelineRow {
   switch (entry.kind) {
     case 'dialed':
       return row('call', 'caller', 'dials the hotline');
+    case 'ringing':
+      return row('call', 'hotline', 'calls out; the phone rings');
     case 'incomingCallDelivered': {
       const delivery = deliveryDetails.safeParse(entry.details);
       if (!delivery.success) return row('call', 'Event Grid', entry.summary);
@@ -227,5 +235,7 @@ function endText(kind: z.output<typeof endDetails>['kind']): string {
       return 'the caller hung up';
     case 'missed':
       return 'not answered within the ring window';
+    case 'notConnected':
+      return 'the reminder was not taken (declined, busy or unanswered)';
   }
 }

@@ -1,5 +1,6 @@
 // Runs the whole hotline locally with the dev phone in front of it: `npm run dev-phone`, then open the printed URL.
-import { FlowError, loadFlow } from '../../src/flow/validate-flow';
+import { loadFlow } from '../../src/app/flow-file';
+import { FlowError } from '../../src/flow/validate-flow';
 import { startLocalStack } from '../local/local-stack';
 import { startDevPhone } from './index';
 
@@ -18,8 +19,8 @@ async function main(): Promise<void> {
   // The same setting the app reads, so the page draws the flow the hotline runs.
   const flowFile = process.env['HOTLINE_FLOW_FILE'] || undefined;
   const port = process.env['DEV_PHONE_PORT'];
-  const stack = await startLocalStack({ ...(flowFile === undefined ? {} : { settings: { HOTLINE_FLOW_FILE: flowFile } }) });
-  const phone = await startDevPhone({ emulatorUrl: stack.emulator.url, flowFile, port: port === undefined ? undefined : Number(port) });
+  const stack = await startLocalStack({ runTimers: true, ...(flowFile === undefined ? {} : { settings: { HOTLINE_FLOW_FILE: flowFile } }) });
+  const phone = await startDevPhone({ emulatorUrl: stack.emulator.url, hostUrl: stack.host.url, flowFile, port: port === undefined ? undefined : Number(port) });
   const problems = flowProblems(flowFile);
   if (problems === undefined) console.log(`Dev phone: ${phone.url}`);
   else console.log(`${problems}\nThe hotline cannot take calls until they are fixed; the dev phone lists them too: ${phone.url}`);

@@ -43,6 +43,24 @@ export class EmulatorCaller {
     await this.post(`/${encodeURIComponent(callId)}/say`, options);
   }
 
+  async answer(callId: string): Promise<void> {
+    await this.post(`/${encodeURIComponent(callId)}/answer`, {});
+  }
+
+  async decline(callId: string): Promise<void> {
+    await this.post(`/${encodeURIComponent(callId)}/decline`, {});
+  }
+
+  /** Outbound calls whose phone is ringing now: the hotline calling someone (a reminder). */
+  async ringing(): Promise<Array<{ callId: string; from: string; to: string }>> {
+    const response = await fetch(this.base);
+    if (!response.ok) throw new EmulatorError(response.status, await errorMessage(response));
+    const calls = (await response.json()) as Array<{ callId: string; direction?: string; from?: string; to?: string; state?: string }>;
+    return calls
+      .filter((call) => call.direction === 'outbound' && call.state === 'ringing')
+      .map((call) => ({ callId: call.callId, from: call.from ?? '', to: call.to ?? '' }));
+  }
+
   async mumble(callId: string): Promise<void> {
     await this.post(`/${encodeURIComponent(callId)}/mumble`, {});
   }

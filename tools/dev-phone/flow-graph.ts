@@ -47,7 +47,7 @@ export function flowGraph(flow: Flow): FlowGraph {
     }
   };
 
-  addEdge('start', { menu: flow.start }, undefined, 'start');
+  addEdge('start', { kind: 'menu', menu: flow.start }, undefined, 'start');
   const menuByContext = new Map<string, string>();
   const menus: GraphNode[] = [];
   for (const [id, menu] of Object.entries(flow.menus)) {
@@ -81,13 +81,23 @@ export function flowGraph(flow: Flow): FlowGraph {
 
 /** Follows `say … next` to where the step finally leads, collecting the messages on the way; a schedule step leads two ways. */
 function destinations(flow: Flow, step: Step, says: readonly string[] = []): Array<{ to: DiagramNodeId; says: string[] }> {
-  if ('say' in step) return destinations(flow, step.next, [...says, typeof step.say === 'string' ? step.say : `“${excerpt(flow, step.say)}”`]);
-  if ('schedule' in step) {
-    return [...destinations(flow, step.open, [...says, `if ${step.schedule} is open`]), ...destinations(flow, step.closed, [...says, `if ${step.schedule} is closed`])];
+  switch (step.kind) {
+    case 'say':
+      return destinations(flow, step.next, [...says, typeof step.say === 'string' ? step.say : `“${excerpt(flow, step.say)}”`]);
+    case 'schedule':
+      return [
+        ...destinations(flow, step.open, [...says, `if ${step.schedule} is open`]),
+        ...destinations(flow, step.closed, [...says, `if ${step.schedule} is closed`]),
+      ];
+    case 'menu':
+      return [{ to: menuNode(step.menu), says: [...says] }];
+    case 'transfer':
+      return [{ to: 'transfer', says: [...says] }];
+    case 'goodbye':
+      return [{ to: 'goodbye', says: [...says] }];
+    default:
+      throw new Error(`Unknown step ${JSON.stringify(step satisfies never)}`);
   }
-  if ('menu' in step) return [{ to: menuNode(step.menu), says: [...says] }];
-  if ('transfer' in step) return [{ to: 'transfer', says: [...says] }];
-  return [{ to: 'goodbye', says: [...says] }];
 }
 
 function nodeName(id: DiagramNodeId): string {
@@ -96,14 +106,26 @@ function nodeName(id: DiagramNodeId): string {
 }
 
 function describeCondition(when: RouteCondition, input: RecognizeInput): string {
-  if ('tones' in when) return `press ${when.tones}`;
-  if ('phrase' in when) return `say “${when.phrase}”`;
-  if ('sentiment' in when) return `sounds ${when.sentiment}`;
-  if ('any' in when) return 'any answer';
-  if ('open' in when) return `${when.open} is open`;
-  if ('closed' in when) return `${when.closed} is closed`;
-  const tone = input.type === 'choices' ? input.choices.find((choice) => choice.label === when.choice)?.tone : undefined;
-  return tone === undefined ? when.choice : `${when.choice} / ${tone}`;
+  switch (when.kind) {
+    case 'tones':
+      return `press ${when.tones}`;
+    case 'phrase':
+      return `say “${when.phrase}”`;
+    case 'sentiment':
+      return `sounds ${when.sentiment}`;
+    case 'any':
+      return 'any answer';
+    case 'open':
+      return `${when.open} is open`;
+    case 'closed':
+      return `${when.closed} is closed`;
+    case 'choice': {
+      const tone = input.type === 'choices' ? input.choices.find((choice) => choice.label === when.choice)?.tone : undefined;
+      return tone === undefined ? when.choice : `${when.choice} / ${tone}`;
+    }
+    default:
+      throw new Error(`Unknown route condition ${JSON.stringify(when satisfies never)}`);
+  }
 }
 
 function listensFor(input: RecognizeInput): string {
@@ -126,8 +148,8 @@ function excerpt(flow: Flow, ref: PromptRef): string {
   const prompt: Prompt | undefined = typeof ref === 'string' ? flow.messages[ref] : ref;
   // Validation guarantees named messages exist; the name still beats an empty box.
   if (prompt === undefined) return typeof ref === 'string' ? ref : '';
-  if ('audioUrl' in prompt) return 'an audio file';
-  const value = 'text' in prompt ? prompt.text : prompt.ssml;
+  if (prompt.kind === 'audio') return 'an audio file';
+  const value = prompt.kind === 'text' ? prompt.text : prompt.ssml;
   const text = typeof value === 'string' ? value : (value[flow.defaultLanguage] ?? Object.values(value)[0] ?? '');
   return text.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim();
 }

@@ -6,15 +6,16 @@ import path from 'node:path';
 import ts from 'typescript';
 import { z } from 'zod';
 import { SENTIMENTS } from '../../src/flow/flow-schema';
+import { loadFlow } from '../../src/app/flow-file';
 import { flowVersion } from '../../src/flow/flow-version';
-import { FlowError, loadFlow, type FlowProblem } from '../../src/flow/validate-flow';
+import { FlowError, type FlowProblem } from '../../src/flow/validate-flow';
 import { HOTLINE_NUMBER } from '../local/local-stack';
 import { CallView } from './call-view';
 import { diagramSvg } from './diagram';
 import { EmulatorCaller, EmulatorError } from './emulator-client';
 import { flowGraph, type FlowGraph } from './flow-graph';
 import { phonePage, problemsPage } from './page';
-import type { DialResponse, ErrorResponse } from './protocol';
+import type { DialResponse, ErrorResponse, ReminderResponse, RingingCall } from './protocol';
 
 export interface DevPhoneOptions {
   /** The running ACS emulator, e.g. `stack.emulator.url`. */
@@ -27,6 +28,8 @@ export interface DevPhoneOptions {
   readonly host?: '127.0.0.1' | undefined;
   /** The number the page dials; the local stack's hotline number by default. */
   readonly hotlineNumber?: string | undefined;
+  /** The Functions host, for reminder calls (POST /api/outbound-calls); without it the page only dials in. */
+  readonly hostUrl?: string | undefined;
 }
 
 export interface DevPhone {
@@ -61,6 +64,11 @@ const dialBody = z.strictObject({
     .optional(),
 });
 const dtmfBody = z.strictObject({ tones: z.string().regex(/^[0-9*#A-D]{1,32}$/, 'must be 1-32 keys 0-9, *, #, A-D') });
+const reminderBody = z.strictObject({
+  to: z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number such as +12065550100'),
+  time: z.string().trim().min(1, 'give the appointment time').max(100),
+  language: z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a language tag such as es-ES').optional(),
+});
 const sayBody = z.strictObject({
   text: z.string().trim().min(1, 'say something').max(500),
   language: z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a language tag such as en-US').optional(),
@@ -96,6 +104,20 @@ export async function startDevPhone(options: DevPhoneOptions): Promise<DevPhone>
     if (method === 'GET' && url.pathname === '/') return send(response, 200, 'text/html; charset=utf-8', loaded.html);
     if (method === 'GET' && url.pathname === '/phone.js') return send(response, 200, 'text/javascript; charset=utf-8', assets.script);
     if (method === 'GET' && url.pathname === '/phone.css') return send(response, 200, 'text/css; charset=utf-8', assets.styles);
+    if (url.pathname === '/api/reminders') {
+      if (method !== 'POST') return sendJson(response, 405, { error: 'request a reminder with POST' });
+      if (!options.hostUrl) return sendJson(response, 503, { error: 'reminder calls need the Functions host (npm start)' });
+      const { to, time, language } = await jsonBody(request, reminderBody);
+      const requested = await fetch(`${options.hostUrl}/api/outbound-calls`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ to, campaign: 'appointmentReminder', variables: { time }, ...(language ? { language } : {}) }),
+      });
+      const body = (await requested.json()) as { id?: string; error?: string; problems?: string[] };
+      if (requested.status !== 202 || body.id === undefined) return sendJson(response, requested.status, { error: (body.problems ?? [body.error ?? 'refused']).join('; ') });
+      return sendJson(response, 202, { id: body.id });
+    }
+    if (method === 'GET' && url.pathname === '/api/ringing') return sendJson(response, 200, await emulator.ringing());
     const [api, calls, id, verb, ...extra] = url.pathname.split('/').filter(Boolean);
     if (api !== 'api' || calls !== 'calls' || extra.length > 0) return sendJson(response, 404, { error: `no route for ${method} ${url.pathname}` });
     if (!loaded.ok) return sendJson(response, 409, { error: 'the flow has problems: fix them and restart the dev phone' });
@@ -122,6 +144,12 @@ export async function startDevPhone(options: DevPhoneOptions): Promise<DevPhone>
         break;
       case 'hangup':
         await emulator.hangUp(call.data);
+        break;
+      case 'answer':
+        await emulator.answer(call.data);
+        break;
+      case 'decline':
+        await emulator.decline(call.data);
         break;
       default:
         return sendJson(response, 404, { error: `no caller action ${verb ?? '(none)'}` });
@@ -227,7 +255,7 @@ async function jsonBody<T>(request: IncomingMessage, schema: z.ZodType<T>): Prom
   return parsed.data;
 }
 
-function sendJson(response: ServerResponse, status: number, body: DialResponse | ErrorResponse): void {
+function sendJson(response: ServerResponse, status: number, body: DialResponse | ReminderResponse | readonly RingingCall[] | ErrorResponse): void {
   send(response, status, 'application/json; charset=utf-8', JSON.stringify(body));
 }
 

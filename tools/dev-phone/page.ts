@@ -38,8 +38,18 @@ export function phonePage(input: PhonePageInput): string {
     <label>Call at <input name="at" placeholder="now" pattern="\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2})?(Z|\\+\\d{2}:\\d{2}|-\\d{2}:\\d{2})" autocomplete="off" title="Empty for now, or a time with an offset such as 2026-12-25T10:00-05:00: the hotline's opening hours are read at it"></label>
     <button type="submit" class="primary">Call the hotline</button>
   </form>
+  <form id="remind-form" class="dial">
+    <label>Your number <input name="to" value="+12065550100" required pattern="\\+[1-9][0-9]{6,14}" inputmode="tel" autocomplete="off" title="An E.164 number such as +12065550100"></label>
+    <label>Appointment at <input name="time" value="2 PM" required maxlength="100" autocomplete="off"></label>
+    <button type="submit">Have the hotline remind me</button>
+  </form>
 </header>
 <p id="dial-error" class="error" role="alert" hidden></p>
+<section id="ringing" class="ringing" role="alertdialog" aria-labelledby="ringing-text" hidden>
+  <p id="ringing-text">The phone rings</p>
+  <button type="button" class="primary answer">Answer</button>
+  <button type="button" class="decline">Decline</button>
+</section>
 <nav id="call-tabs" role="tablist" aria-label="Calls"></nav>
 <main id="call-panels">
   <section id="no-calls" class="idle">

@@ -47,6 +47,18 @@ export interface CallUpdate {
 export interface DialRequest {
   readonly from: string;
 }
+/** POST /api/reminders: the outbound request the hotline queued. */
+export interface ReminderResponse {
+  readonly id: string;
+}
+
+/** GET /api/ringing: outbound calls ringing the page's phone. */
+export interface RingingCall {
+  readonly callId: string;
+  readonly from: string;
+  readonly to: string;
+}
+
 export interface DialResponse {
   readonly callId: string;
 }

@@ -1,5 +1,6 @@
 // Owns `npm run flow`: check a flow file and print its version, or diff two flow files before deploying the second.
-import { FlowError, loadFlow } from '../../src/flow/validate-flow';
+import { loadFlow } from '../../src/app/flow-file';
+import { FlowError } from '../../src/flow/validate-flow';
 import { flowVersion } from '../../src/flow/flow-version';
 import { CliError, runCli } from '../local/cli-support';
 import { diffFlows, formatDiff } from './flow-diff';

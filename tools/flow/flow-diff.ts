@@ -103,11 +103,20 @@ function recordChanges(where: string, old: Readonly<Record<string, unknown>>, no
 }
 
 export function describeStep(step: Step): string {
-  if ('menu' in step) return `menu ${step.menu}`;
-  if ('say' in step) return `say ${describePrompt(step.say)}, then ${describeStep(step.next)}`;
-  if ('transfer' in step) return 'transfer to the operator';
-  if ('schedule' in step) return `if ${step.schedule} is open: ${describeStep(step.open)}; else ${describeStep(step.closed)}`;
-  return 'goodbye';
+  switch (step.kind) {
+    case 'menu':
+      return `menu ${step.menu}`;
+    case 'say':
+      return `say ${describePrompt(step.say)}, then ${describeStep(step.next)}`;
+    case 'transfer':
+      return 'transfer to the operator';
+    case 'schedule':
+      return `if ${step.schedule} is open: ${describeStep(step.open)}; else ${describeStep(step.closed)}`;
+    case 'goodbye':
+      return 'goodbye';
+    default:
+      throw new Error(`Unknown step ${JSON.stringify(step satisfies never)}`);
+  }
 }
 
 const describePrompt = (ref: PromptRef) => (typeof ref === 'string' ? ref : 'a prompt');

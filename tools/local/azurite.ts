@@ -1,4 +1,4 @@
-// Owns starting Azurite's Table service in memory on a free loopback port, for tests and `npm start`.
+// Owns starting Azurite's Table and Queue services in memory on free loopback ports, for tests and `npm start`.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createConnection, createServer } from 'node:net';
 import path from 'node:path';
@@ -43,11 +43,21 @@ async function waitForPort(port: number, child: ChildProcess, timeoutMs: number)
 
 export async function startAzurite(options: { port?: number } = {}): Promise<RunningAzurite> {
   const port = options.port ?? (await freePort());
-  const bin = path.join(path.dirname(require.resolve('azurite/package.json')), 'dist/src/table/main.js');
+  return startService('table', port, `TableEndpoint=http://127.0.0.1:${port}/${DEV_ACCOUNT};`);
+}
+
+/** The Queue service, for outbound calls' `outbound-calls` queue: a process of its own, like the Table service. */
+export async function startAzuriteQueues(options: { port?: number } = {}): Promise<RunningAzurite> {
+  const port = options.port ?? (await freePort());
+  return startService('queue', port, `QueueEndpoint=http://127.0.0.1:${port}/${DEV_ACCOUNT};`);
+}
+
+async function startService(service: 'table' | 'queue', port: number, endpoint: string): Promise<RunningAzurite> {
+  const bin = path.join(path.dirname(require.resolve('azurite/package.json')), `dist/src/${service}/main.js`);
   // In memory, so nothing is written to the working directory and every run starts empty.
   const child = spawn(
     process.execPath,
-    [bin, '--inMemoryPersistence', '--disableTelemetry', '--silent', '--skipApiVersionCheck', '--tableHost', '127.0.0.1', '--tablePort', String(port)],
+    [bin, '--inMemoryPersistence', '--disableTelemetry', '--silent', '--skipApiVersionCheck', `--${service}Host`, '127.0.0.1', `--${service}Port`, String(port)],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   // However this process ends (process.exit, an uncaught error), Azurite must not outlive it.
@@ -65,7 +75,7 @@ export async function startAzurite(options: { port?: number } = {}): Promise<Run
   return {
     port,
     pid: child.pid,
-    connectionString: `DefaultEndpointsProtocol=http;AccountName=${DEV_ACCOUNT};AccountKey=${DEV_KEY};TableEndpoint=http://127.0.0.1:${port}/${DEV_ACCOUNT};`,
+    connectionString: `DefaultEndpointsProtocol=http;AccountName=${DEV_ACCOUNT};AccountKey=${DEV_KEY};${endpoint}`,
     stop: async () => {
       process.removeListener('exit', killOnExit);
       if (child.exitCode === null) {

@@ -1,7 +1,7 @@
 // `npm run call -- <script.call>...`: plays call scripts against the whole hotline run locally; exits 1 when one goes wrong.
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { loadFlow } from '../../src/flow/validate-flow';
+import { loadFlow } from '../../src/app/flow-file';
 import { runCallScript } from './call-runner';
 import { parseScript, type CallScript } from './call-script';
 import { CliError, flowFileSetting, onInterrupt, readEnv, runCli, timeScaleSetting } from './cli-support';
@@ -44,7 +44,9 @@ async function main(): Promise<number> {
   const hostErrors: string[] = [];
   const stack: LocalStack = await startLocalStack({
     timeScale: env.HOTLINE_TIME_SCALE,
-    ...(env.HOTLINE_FLOW_FILE === undefined ? {} : { settings: { HOTLINE_FLOW_FILE: env.HOTLINE_FLOW_FILE } }),
+    // A reminder's phone rings for 30 s, scaled like every other wait; its retry comes a second later, not 15 minutes.
+    ringWindowMs: Math.max(500, 30_000 * env.HOTLINE_TIME_SCALE),
+    settings: { OUTBOUND_RETRY_SPACING_SECONDS: '1', ...(env.HOTLINE_FLOW_FILE === undefined ? {} : { HOTLINE_FLOW_FILE: env.HOTLINE_FLOW_FILE }) },
     log: (level, functionName, message) => {
       if (level === 'error') hostErrors.push(`${functionName}: ${message}`);
     },

@@ -14,7 +14,7 @@ export interface RunOptions {
 }
 
 export type RunResult =
-  | { readonly ok: true; readonly call: CallHandle }
+  | { readonly ok: true; readonly call: CallHandle | undefined }
   | { readonly ok: false; readonly call: CallHandle | undefined; readonly line: number; readonly message: string };
 
 /** A step that did not go as the script said. */
@@ -24,31 +24,56 @@ class StepFailed extends Error {}
 export async function runCallScript(stack: LocalStack, script: CallScript, options: RunOptions = {}): Promise<RunResult> {
   let call: CallHandle | undefined;
   // Room for a silence timeout of up to a minute (emulated) between two prompts, plus slack for a busy machine.
-  const waitMs = 60_000 * stack.timeScale + 10_000;
+  const waitMs = 60_000 * stack.timeScale + 30_000;
   let heardCount = 0;
+  let reminder: { readonly id: string; readonly to: string } | undefined;
   for (const scripted of script.steps) {
     try {
-      if (scripted.step.kind === 'dial') {
+      const step = scripted.step;
+      if (step.kind === 'dial') {
         if (call !== undefined) throw new StepFailed('one call a script: dial only once');
-        const at = scripted.step.at ?? options.dial?.at;
-        call = await stack.emulator.caller.dial({ ...options.dial, from: scripted.step.from ?? DEFAULT_CALLER, to: HOTLINE_NUMBER, ...(at === undefined ? {} : { at }) });
+        const at = step.at ?? options.dial?.at;
+        call = await stack.emulator.caller.dial({ ...options.dial, from: step.from ?? DEFAULT_CALLER, to: HOTLINE_NUMBER, ...(at === undefined ? {} : { at }) });
         continue;
       }
-      if (call === undefined) throw new StepFailed('no call: the script must dial first');
-      if (await play(stack, call, scripted.step, heardCount, waitMs)) heardCount += 1;
+      if (step.kind === 'remind') {
+        reminder = { id: await requestReminder(stack.host.url, step), to: step.to };
+        continue;
+      }
+      if (step.kind === 'answer' || step.kind === 'decline' || step.kind === 'noAnswer' || step.kind === 'expectRequest') {
+        if (reminder === undefined) throw new StepFailed('no reminder: the script must remind first');
+        if (step.kind === 'expectRequest') {
+          const outcome = await requestOutcome(stack.host.url, reminder.id, waitMs);
+          if (outcome !== step.outcome) throw new StepFailed(`expected the reminder to end ${step.outcome}, it ended ${outcome}`);
+          continue;
+        }
+        const ringing = await stack.emulator.caller.nextRinging({ to: reminder.to, timeoutMs: waitMs }).catch(() => undefined);
+        if (ringing === undefined) throw new StepFailed(`the phone did not ring within ${seconds(waitMs)}`);
+        if (step.kind === 'answer') {
+          ringing.answer();
+          call = ringing;
+          heardCount = 0;
+        } else if (step.kind === 'decline') ringing.decline();
+        else await ringing.waitForEnd({ timeoutMs: waitMs });
+        continue;
+      }
+      if (call === undefined) throw new StepFailed(reminder ? 'no call: answer the phone first' : 'no call: the script must dial first');
+      if (await play(stack, call, step, heardCount, waitMs)) heardCount += 1;
     } catch (error) {
       call?.hangUp();
       if (!(error instanceof StepFailed)) throw error;
       return { ok: false, call, line: scripted.line, message: error.message };
     }
   }
-  if (call === undefined) throw new Error(`${script.name}: no steps`);
-  call.hangUp();
+  if (call === undefined && reminder === undefined) throw new Error(`${script.name}: no steps`);
+  call?.hangUp();
   return { ok: true, call };
 }
 
 /** Performs one step; true when it heard a prompt (an `expect`). */
-async function play(stack: LocalStack, call: CallHandle, step: Exclude<CallStep, { kind: 'dial' }>, heardCount: number, waitMs: number): Promise<boolean> {
+type CallPartStep = Exclude<CallStep, { kind: 'dial' | 'remind' | 'answer' | 'decline' | 'noAnswer' | 'expectRequest' }>;
+
+async function play(stack: LocalStack, call: CallHandle, step: CallPartStep, heardCount: number, waitMs: number): Promise<boolean> {
   switch (step.kind) {
     case 'press':
     case 'say':
@@ -99,6 +124,31 @@ export async function performCallerStep(call: CallHandle, step: CallerStep): Pro
       return call.silence();
     case 'hangup':
       return call.hangUp();
+  }
+}
+
+/** POST /api/outbound-calls as a clinic's system would; returns the request id. */
+export async function requestReminder(hostUrl: string, step: Extract<CallStep, { kind: 'remind' }>): Promise<string> {
+  const response = await fetch(`${hostUrl}/api/outbound-calls`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ to: step.to, campaign: 'appointmentReminder', variables: { time: step.time }, ...(step.language ? { language: step.language } : {}) }),
+  });
+  const body = (await response.json()) as { id?: string; problems?: string[]; error?: string };
+  if (response.status !== 202 || body.id === undefined) {
+    throw new StepFailed(`the hotline refused the reminder (HTTP ${response.status}): ${(body.problems ?? [body.error ?? '']).join('; ')}`);
+  }
+  return body.id;
+}
+
+/** Polls GET /api/outbound-calls/{id} until the request has ended; its outcome, or why there is none. */
+async function requestOutcome(hostUrl: string, id: string, waitMs: number): Promise<string> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const status = (await (await fetch(`${hostUrl}/api/outbound-calls/${id}`)).json()) as { status?: string; outcome?: string };
+    if (status.status === 'completed' || status.status === 'failed') return status.outcome ?? 'none';
+    if (Date.now() > deadline) return `not ended (status ${status.status ?? 'unknown'})`;
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
 

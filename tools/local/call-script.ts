@@ -3,12 +3,20 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import type { CallOutcome } from '../../src/domain/call-state';
-import { SENTIMENTS, TONE_KEYS } from '../../src/flow/flow-schema';
+import { OUTBOUND_OUTCOMES, SENTIMENTS, TONE_KEYS } from '../../src/flow/flow-schema';
 import type { CallEnd, SayOptions } from '../acs-emulator/index.js';
 
 export type CallStep =
   /** `at`: the call happens at this time (ISO 8601 with an offset), as far as the hotline's clock-reading is concerned. */
   | { readonly kind: 'dial'; readonly from: string | undefined; readonly at?: string }
+  /** Asks the hotline (POST /api/outbound-calls) for the appointment reminder to this number. */
+  | { readonly kind: 'remind'; readonly to: string; readonly time: string; readonly language: string | undefined }
+  /** The callee's phone: pick up, refuse, or let it ring until the ring window closes. */
+  | { readonly kind: 'answer' }
+  | { readonly kind: 'decline' }
+  | { readonly kind: 'noAnswer' }
+  /** The outcome of the reminder request once it has ended (confirmed, cancelled, noAnswer, ...). */
+  | { readonly kind: 'expectRequest'; readonly outcome: string }
   | { readonly kind: 'press'; readonly keys: string }
   | { readonly kind: 'say'; readonly text: string; readonly options: SayOptions }
   | { readonly kind: 'mumble' }
@@ -36,7 +44,9 @@ export class CallScriptError extends Error {
   override readonly name = 'CallScriptError';
 }
 
-const END_KINDS = ['hungUpByApp', 'transferred', 'callerHungUp', 'missed'] as const satisfies ReadonlyArray<CallEnd['kind']>;
+const END_KINDS = ['hungUpByApp', 'transferred', 'callerHungUp', 'missed', 'notConnected'] as const satisfies ReadonlyArray<CallEnd['kind']>;
+/** The reminder's results and the ways an outbound attempt ends without one (OUTBOUND_OUTCOMES). */
+const REQUEST_OUTCOMES = ['confirmed', 'cancelled', ...OUTBOUND_OUTCOMES] as const;
 const OUTCOMES = ['completed', 'transferred', 'abandoned', 'failed'] as const satisfies readonly CallOutcome[];
 const isKeys = (keys: string) => keys.length > 0 && [...keys.toUpperCase()].every((key) => (TONE_KEYS as readonly string[]).includes(key));
 
@@ -55,6 +65,8 @@ const oneOf = <const T extends readonly [string, ...string[]]>(what: string, val
     .pipe(z.enum(values, { error: `must be one of ${values.join(', ')}` }));
 const noWords = z.array(z.string()).max(0, 'takes no arguments');
 const someText = (what: string) => z.array(z.string()).min(1, `needs ${what}`).transform((words) => words.join(' '));
+
+const e164 = z.string().regex(/^\+[1-9]\d{6,14}$/, 'the number must be E.164, such as +14255550123');
 
 const STEPS = {
   dial: z
@@ -104,6 +116,24 @@ const STEPS = {
         },
       }),
     ),
+  remind: z
+    .object({
+      args: z.array(e164).length(1, 'needs the number to call, such as +14255550123'),
+      flags: z.strictObject(
+        {
+          time: z.string().min(1, '--time needs the appointment time, such as "2 PM"').optional(),
+          lang: z.string().regex(/^[a-z]{2,3}-[A-Z]{2}$/, '--lang must be a language tag such as es-ES').optional(),
+        },
+        { error: (issue) => `takes only --time and --lang ${describeKeys(issue)}`.trim() },
+      ),
+    })
+    .transform(({ args, flags }): CallStep => ({ kind: 'remind', to: args[0] ?? '', time: flags.time ?? '2 PM', language: flags.lang })),
+  answer: z.object({ args: noWords, flags: noFlags }).transform((): CallStep => ({ kind: 'answer' })),
+  decline: z.object({ args: noWords, flags: noFlags }).transform((): CallStep => ({ kind: 'decline' })),
+  'no-answer': z.object({ args: noWords, flags: noFlags }).transform((): CallStep => ({ kind: 'noAnswer' })),
+  'expect-request': z
+    .object({ args: oneOf('request outcome', REQUEST_OUTCOMES), flags: noFlags })
+    .transform(({ args }): CallStep => ({ kind: 'expectRequest', outcome: args })),
   mumble: z.object({ args: noWords, flags: noFlags }).transform((): CallStep => ({ kind: 'mumble' })),
   silence: z.object({ args: noWords, flags: noFlags }).transform((): CallStep => ({ kind: 'silence' })),
   hangup: z.object({ args: noWords, flags: noFlags }).transform((): CallStep => ({ kind: 'hangup' })),
@@ -148,7 +178,7 @@ export function parseStep(line: string): CallStep {
       args: rest,
       allowPositionals: true,
       strict: true,
-      options: { lang: { type: 'string' }, sentiment: { type: 'string' }, confidence: { type: 'string' }, at: { type: 'string' } },
+      options: { lang: { type: 'string' }, sentiment: { type: 'string' }, confidence: { type: 'string' }, at: { type: 'string' }, time: { type: 'string' } },
     });
     raw = { args: parsed.positionals, flags: parsed.values };
   } catch (error) {
@@ -172,15 +202,22 @@ export function parseScript(text: string, name: string): CallScript {
     firstLine ??= line;
     try {
       const step = parseStep(source);
-      if (line === firstLine && step.kind !== 'dial') problems.push({ line, message: 'a call script starts with dial' });
-      else if (line !== firstLine && step.kind === 'dial') problems.push({ line, message: 'one call a script: dial only once, first' });
+      const starts = step.kind === 'dial' || step.kind === 'remind';
+      if (line === firstLine && !starts) problems.push({ line, message: 'a call script starts with dial (or remind, for a reminder call)' });
+      else if (line !== firstLine && starts) problems.push({ line, message: 'one call a script: dial or remind only once, first' });
       steps.push({ line, source, step });
     } catch (error) {
       if (!(error instanceof CallScriptError)) throw error;
       problems.push({ line, message: error.message });
     }
   }
-  if (firstLine === undefined) problems.push({ line: 1, message: 'a call script starts with dial' });
-  if (problems.length > 0) throw new CallScriptError(problems.map(({ line, message }) => `${name}:${line}: ${message}`).join('\n'));
+  const first = steps[0];
+  if (first?.step.kind === 'dial' && first.line === firstLine) {
+    for (const phone of steps.filter((step) => ['answer', 'decline', 'noAnswer', 'expectRequest'].includes(step.step.kind))) {
+      problems.push({ line: phone.line, message: `${phone.source.split(/\s+/)[0] ?? ''} is for a reminder call: start the script with remind` });
+    }
+  }
+  if (firstLine === undefined) problems.push({ line: 1, message: 'a call script starts with dial (or remind, for a reminder call)' });
+  if (problems.length > 0) throw new CallScriptError(problems.sort((a, b) => a.line - b.line).map(({ line, message }) => `${name}:${line}: ${message}`).join('\n'));
   return { name, steps };
 }

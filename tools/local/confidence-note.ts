@@ -12,7 +12,8 @@ export function confidenceNote(menuId: string, minConfidence: number | undefined
 
 /** The menu a Recognize belongs to, from the operationContext the core stamps on it (`<menu context>:<attempt>:<seq>`). */
 export function menuOfContext(flow: Flow, operationContext: string): string | undefined {
-  const context = /^(.+):\d+:\d+$/.exec(operationContext)?.[1];
+  // `<menu context>:<attempt>:<sequence>:<the call's random part>`
+  const context = /^(.+):\d+:\d+(?::[a-z][0-9a-f]+)?$/.exec(operationContext)?.[1];
   return Object.keys(flow.menus).find((id) => (flow.menus[id]?.input.operationContext ?? id) === context);
 }
 

@@ -1,9 +1,10 @@
 // Owns the whole hotline on one machine: Azurite, the ACS emulator and the local Functions host, wired together.
 import { randomBytes, randomUUID } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import { startAcsEmulator, type AcsEmulator, type AcsEmulatorOptions } from '../acs-emulator/index.js';
 import type { Overrides } from '../../src/app/composition-root';
-import type { Telemetry } from '../../src/app/ports';
-import { freePort, startAzurite } from './azurite';
+import type { Telemetry, Timers } from '../../src/app/ports';
+import { freePort, startAzurite, startAzuriteQueues } from './azurite';
 import { startFunctionsHost, type FunctionsHost } from './functions-host';
 import { startSpreadProxy, type SpreadProxy } from './spread-proxy';
 
@@ -13,7 +14,11 @@ export const OPERATOR_NUMBER = '+18005550199';
 export interface LocalStackOptions {
   /** An Azurite already running (tests share one); otherwise one is started in memory. */
   readonly tablesConnectionString?: string;
+  /** Azurite's Queue service for outbound calls; started with the tables when neither is given, else outbound is off. */
+  readonly queuesConnectionString?: string;
   readonly tableName?: string;
+  /** How long a failed outbound-calls message waits before its next try (host.json says 10 s). */
+  readonly queueRetryDelaySeconds?: number;
   readonly hostPort?: number;
   readonly emulatorPort?: number;
   readonly timeScale?: number;
@@ -24,6 +29,8 @@ export interface LocalStackOptions {
   readonly log?: (level: string, functionName: string, message: string) => void;
   /** Run the timer functions (watchdog, retention) on their period; tests usually call `host.runTimer` instead. */
   readonly runTimers?: boolean;
+  /** How long the host gives a client to send a whole request (default 30 s). */
+  readonly requestTimeoutMs?: number;
   /** Test seams of the app: a clock, pipeline policies for the storage and ACS clients. */
   readonly overrides?: Overrides;
   /**
@@ -63,14 +70,28 @@ export function acsSettingsFor(emulator: AcsEmulator): Record<string, string> {
 
 const silentTelemetry: Telemetry = { trackEvent: () => undefined };
 
+/**
+ * The app's own waits (a throttled request's one-second back-off) run at the emulator's pace when that is faster than
+ * real time, so a test at time scale 0.02 waits 20 ms, not a second; a slowed emulator does not slow them down.
+ */
+function scaledTimers(timeScale: number): Timers {
+  const factor = Math.min(1, timeScale);
+  return { sleep: (ms) => delay(ms * factor), random: Math.random };
+}
+
 /** The app settings of a hotline served at `hostUrl` and wired to this emulator and Azurite; the same names as in Azure. */
 export function stackSettings(options: {
   readonly emulator: AcsEmulator;
   readonly hostUrl: string;
   readonly tablesConnectionString: string;
+  readonly queuesConnectionString?: string | undefined;
   readonly tableName?: string | undefined;
   readonly settings?: Readonly<Record<string, string>> | undefined;
 }): Record<string, string> {
+  const queues: Record<string, string> = options.queuesConnectionString
+    ? // Its own queue per stack: tests share one Azurite, and a message must reach the stack that sent it.
+      { QUEUES_CONNECTION_STRING: options.queuesConnectionString, OUTBOUND_QUEUE_NAME: `outbound-${randomUUID().slice(0, 8)}` }
+    : {};
   return {
     ...acsSettingsFor(options.emulator),
     CALLBACK_BASE_URL: options.hostUrl,
@@ -81,7 +102,9 @@ export function stackSettings(options: {
     OPERATOR_PHONE_NUMBER: OPERATOR_NUMBER,
     HOTLINE_PHONE_NUMBER: HOTLINE_NUMBER,
     PSEUDONYM_KEY: randomBytes(32).toString('base64'),
+    CALLBACK_SIGNING_KEY: randomBytes(32).toString('base64'),
     CALLBACK_AUTH: 'jwt',
+    ...queues,
     ...options.settings,
   };
 }
@@ -95,10 +118,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   };
   try {
     let tablesConnectionString = options.tablesConnectionString;
+    let queuesConnectionString = options.queuesConnectionString;
     if (tablesConnectionString === undefined) {
       const azurite = await startAzurite();
       stops.push(() => azurite.stop());
       tablesConnectionString = azurite.connectionString;
+      if (queuesConnectionString === undefined) {
+        const queues = await startAzuriteQueues();
+        stops.push(() => queues.stop());
+        queuesConnectionString = queues.connectionString;
+      }
     }
     const hostPort = options.hostPort ?? (await freePort());
     const hostUrl = `http://127.0.0.1:${hostPort}`;
@@ -110,7 +139,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ...(options.ringWindowMs === undefined ? {} : { ringWindowMs: options.ringWindowMs }),
     });
     stops.push(() => emulator.close());
-    const settings = stackSettings({ emulator, hostUrl, tablesConnectionString, tableName: options.tableName, settings: options.settings });
+    const settings = stackSettings({ emulator, hostUrl, tablesConnectionString, queuesConnectionString, tableName: options.tableName, settings: options.settings });
     const instances = options.hosts ?? 1;
     const hosts: FunctionsHost[] = [];
     for (let i = 0; i < instances; i++) {
@@ -120,7 +149,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         telemetry: options.telemetry ?? silentTelemetry,
         ...(options.log ? { log: options.log } : {}),
         ...(options.runTimers ? { runTimers: true } : {}),
-        ...(options.overrides ? { overrides: options.overrides } : {}),
+        ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs }),
+        overrides: { timers: scaledTimers(timeScale), ...options.overrides },
+        ...(options.queueRetryDelaySeconds === undefined ? {} : { queueRetryDelaySeconds: options.queueRetryDelaySeconds }),
       });
       stops.push(() => host.close());
       hosts.push(host);

@@ -1,6 +1,6 @@
 // `npm start`: the whole hotline on this machine (Azurite, the Functions host, the ACS emulator) and a phone in the terminal.
+import { loadFlow } from '../../src/app/flow-file';
 import { flowVersion } from '../../src/flow/flow-version';
-import { loadFlow } from '../../src/flow/validate-flow';
 import type { AcsEmulator } from '../acs-emulator/index.js';
 import { startDevPhone } from '../dev-phone/index';
 import { checkPortsFree, flowFileSetting, onInterrupt, portSetting, readEnv, runCli, timeScaleSetting, urlSetting } from './cli-support';
@@ -15,6 +15,7 @@ let portNames: Record<number, string> = {};
 interface Running {
   readonly emulator: AcsEmulator;
   readonly hotlineNumber: string;
+  readonly hostUrl: string;
   readonly lines: readonly string[];
   stop(): Promise<void>;
 }
@@ -38,6 +39,7 @@ async function startHotline(env: StartEnv, report: (text: string) => void): Prom
     return {
       emulator,
       hotlineNumber: settings['HOTLINE_PHONE_NUMBER'] ?? HOTLINE_NUMBER,
+      hostUrl: env.HOTLINE_HOST_URL,
       lines: [`  Functions host  ${env.HOTLINE_HOST_URL} (yours, with ${SETTINGS_FILE})`, `  ACS emulator    ${emulator.url}`],
       stop: () => emulator.close(),
     };
@@ -47,6 +49,8 @@ async function startHotline(env: StartEnv, report: (text: string) => void): Prom
     ...(env.PORT === 0 ? {} : { hostPort: env.PORT }),
     emulatorPort: env.ACS_EMULATOR_PORT,
     timeScale: env.HOTLINE_TIME_SCALE,
+    // As Azure does: the watchdog and retention run on their schedule.
+    runTimers: true,
     ...(env.HOTLINE_FLOW_FILE === undefined ? {} : { settings: { HOTLINE_FLOW_FILE: env.HOTLINE_FLOW_FILE } }),
     log: (level, functionName, message) => {
       if (level === 'error' || level === 'warning') report(`  host ${level} in ${functionName}: ${message}`);
@@ -55,10 +59,12 @@ async function startHotline(env: StartEnv, report: (text: string) => void): Prom
   return {
     emulator: stack.emulator,
     hotlineNumber: HOTLINE_NUMBER,
+    hostUrl: stack.host.url,
     lines: [
       `  Functions host  ${stack.host.url} (callbacks at /api/callbacks)`,
       `  ACS emulator    ${stack.emulator.url}`,
       `  Azurite tables  in memory, table ${stack.settings['CALL_STATE_TABLE_NAME'] ?? ''}`,
+      `  Azurite queues  in memory, outbound calls on ${stack.settings['OUTBOUND_QUEUE_NAME'] ?? ''} (POST ${stack.host.url}/api/outbound-calls)`,
       `  flow            ${env.HOTLINE_FLOW_FILE ?? 'the default hotline (src/flow/default-flow.json)'}, version ${flowVersion(loadFlow(env.HOTLINE_FLOW_FILE))}`,
     ],
     stop: () => stack.stop(),
@@ -88,7 +94,7 @@ async function main(): Promise<number> {
     try {
       if (interrupted) return 130;
       // The same hotline, callable from a browser too: keypad, speech, the flow diagram and the timeline.
-      devPhone = await startDevPhone({ emulatorUrl: running.emulator.url, flowFile, hotlineNumber: running.hotlineNumber, port: env.DEV_PHONE_PORT });
+      devPhone = await startDevPhone({ emulatorUrl: running.emulator.url, flowFile, hotlineNumber: running.hotlineNumber, hostUrl: running.hostUrl, port: env.DEV_PHONE_PORT });
       const timeScale = env.HOTLINE_TIME_SCALE === 1 ? '1 (real time)' : String(env.HOTLINE_TIME_SCALE);
       process.stdout.write(
         [
@@ -97,10 +103,11 @@ async function main(): Promise<number> {
           `  time scale      ${timeScale}`,
           `  Dev phone       ${devPhone.url} (open it in a browser to call from a page)`,
           `Type dial to call ${running.hotlineNumber}, then press keys or say things; help lists every step.`,
+          'Type remind +12065550100 --time "2 PM" and the hotline calls you with the appointment reminder.',
           '',
         ].join('\n'),
       );
-      phone = new TerminalPhone({ caller: running.emulator.caller, hotlineNumber: running.hotlineNumber, input: process.stdin, output: process.stdout, flow });
+      phone = new TerminalPhone({ caller: running.emulator.caller, hotlineNumber: running.hotlineNumber, hostUrl: running.hostUrl, input: process.stdin, output: process.stdout, flow });
       await phone.run();
     } finally {
       // Only once the hotline ran: a start-up failure is told by its own message, not preceded by this.

@@ -3,7 +3,7 @@
 import { clearLine, createInterface, cursorTo, type Interface } from 'node:readline';
 import type { CallerApi, CallHandle, TimelineEntry } from '../acs-emulator/index.js';
 import type { Flow } from '../../src/flow/flow-schema';
-import { DEFAULT_CALLER, performCallerStep } from './call-runner';
+import { DEFAULT_CALLER, performCallerStep, requestReminder } from './call-runner';
 import { CallScriptError, parseStep } from './call-script';
 import { ConfidenceNotes } from './confidence-note';
 import { describeEnd, formatLine, timelineLines, wantsColor } from './timeline-view';
@@ -17,6 +17,10 @@ export const HELP = `Type what the caller does, one step a line:
   mumble                   say something the hotline cannot make out
   silence                  say nothing (the hotline's timeout follows on its own)
   hangup                   hang up
+A reminder call (the hotline calls you):
+  remind +12065550100 [--time "2 PM"] [--lang es-ES]
+                           ask the hotline for the appointment reminder to that number; the phone rings
+  answer / decline         pick up the ringing phone, or refuse the call
 And to look around:
   timeline                 the call so far, with every request and callback between ACS and the app
   details                  show or hide those requests and callbacks as the call goes
@@ -30,6 +34,8 @@ export interface TerminalPhoneOptions {
   readonly output: NodeJS.WritableStream & { isTTY?: boolean };
   /** Line editing and a redrawn prompt; defaults to whether the output is a terminal. */
   readonly terminal?: boolean;
+  /** The Functions host, for `remind` (POST /api/outbound-calls); without it there are no reminder calls. */
+  readonly hostUrl?: string;
   /** The flow the hotline runs: spoken input with a --confidence is shown against the menu's minimum. */
   readonly flow?: Flow;
 }
@@ -42,6 +48,9 @@ export class TerminalPhone {
   private promptShown = false;
   private readonly color: boolean;
   private call: CallHandle | undefined;
+  /** An outbound call ringing this phone, until it is answered, declined or gives up. */
+  private ringing: CallHandle | undefined;
+  private stopRinging: (() => void) | undefined;
   private notes: ConfidenceNotes | undefined;
   private details = false;
   private closed = false;
@@ -53,6 +62,20 @@ export class TerminalPhone {
     this.rl = createInterface({ input: options.input, output: options.output, terminal: this.terminal, prompt: 'caller> ' });
     this.rl.on('SIGINT', () => this.close());
     this.rl.on('close', () => (this.closed = true));
+    this.stopRinging = options.caller.onRing((handle) => this.ring(handle));
+  }
+
+  /** The hotline calls out (a reminder): this terminal is the callee's phone. */
+  private ring(handle: CallHandle): void {
+    if (this.call && this.call.ended === undefined) return;
+    this.ringing = handle;
+    this.print(`The phone rings: ${handle.from} is calling ${handle.to}. Type answer or decline.`);
+    handle.subscribe((entry) => {
+      if (entry.kind === 'ended' && this.ringing === handle && handle.ended) {
+        this.ringing = undefined;
+        this.print(`The phone stopped ringing (${describeEnd(handle.ended)}).`);
+      }
+    });
   }
 
   /** Prints above the prompt line, leaving whatever the person is typing in place. */
@@ -102,6 +125,7 @@ export class TerminalPhone {
   }
 
   close(): void {
+    this.stopRinging?.();
     if (!this.closed) this.rl.close();
   }
 
@@ -154,9 +178,35 @@ export class TerminalPhone {
       case 'hangup':
         if (!this.call || this.call.ended !== undefined) return this.print('No call in progress: type dial.');
         return performCallerStep(this.call, step);
+      case 'remind': {
+        if (!this.options.hostUrl) return this.print('Reminder calls need the Functions host of npm start.');
+        try {
+          const id = await requestReminder(this.options.hostUrl, step);
+          return this.print(`Reminder requested (${id}) for ${step.to} at ${step.time}; the phone will ring.`);
+        } catch (error) {
+          return this.print(error instanceof Error ? error.message : String(error));
+        }
+      }
+      case 'answer':
+      case 'decline': {
+        const ringing = this.ringing;
+        if (!ringing || ringing.state !== 'ringing') return this.print('Nothing is ringing: type remind +1... to have the hotline call.');
+        // A declined call stays `ringing` here until its end arrives, which is what reports it.
+        if (step.kind === 'decline') return ringing.decline();
+        this.ringing = undefined;
+        ringing.answer();
+        this.call = ringing;
+        this.notes = this.newNotes();
+        this.show(ringing.timeline, this.details, this.notes);
+        ringing.subscribe(this.follower(ringing));
+        return;
+      }
+      case 'noAnswer':
+        return this.print('To let it ring, just wait: the call gives up at the end of the ring time.');
       case 'expect':
       case 'expectEnd':
       case 'expectOutcome':
+      case 'expectRequest':
         return this.print(`${line.split(/\s+/)[0] ?? ''} is for call scripts (npm run call); here, just watch the call.`);
     }
   }

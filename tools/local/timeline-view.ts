@@ -42,6 +42,8 @@ function describe(entry: TimelineEntry, key: string | undefined): TimelineLine |
   switch (entry.kind) {
     case 'dialed':
       return at('caller', `caller ${String(d['from'])} dials ${String(d['to'])}`);
+    case 'ringing':
+      return at('hotline', `hotline calls out: ${entry.summary}`);
     case 'incomingCallDelivered':
       return at(wire, `Event Grid -> app: IncomingCall (delivery ${String(d['deliveryCount'])}) -> HTTP ${String(d['status'])}`);
     case 'answered':
@@ -86,6 +88,8 @@ export function describeEnd(end: CallEnd): string {
       return end.beforeAnswer ? 'the caller hung up before the answer' : 'the caller hung up';
     case 'missed':
       return 'nobody answered within the ring window';
+    case 'notConnected':
+      return end.reason === 'noAnswer' ? 'the callee did not answer' : end.reason === 'busy' ? 'the callee was busy' : 'the callee declined';
   }
 }
 

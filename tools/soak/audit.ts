@@ -108,8 +108,9 @@ export async function audit(emulator: AcsEmulator, table: TableClient, results: 
   for (const event of telemetry) {
     if (event.name === 'CallbackFailed' || event.name === 'IncomingCallFailed') count(fiveHundredsByCause, `${event.name === 'CallbackFailed' ? 'callback' : 'IncomingCall'}: ${event.properties['cause'] ?? '?'}`);
     if (event.name === 'CallbackRejected' && event.properties['status'] === '503') count(fiveHundredsByCause, 'callback: signing keys unavailable');
-    // The trigger throws on purpose for a throttled answer, so that Event Grid redelivers.
+    // The trigger throws on purpose for an answer throttled or cut off at its deadline, so that Event Grid redelivers.
     if (event.name === 'CallNotAnswered' && event.properties['reason'] === 'throttled') count(fiveHundredsByCause, 'IncomingCall: answer throttled');
+    if (event.name === 'CallNotAnswered' && event.properties['reason'] === 'timedOut') count(fiveHundredsByCause, 'IncomingCall: answer timed out');
   }
 
   latencies.sort((a, b) => a - b);

@@ -1,7 +1,7 @@
 // Owns `npm run soak`: a bounded chaos run of N simulated calls through the ACS emulator, the local Functions host
 // and Azurite (loopback only), with storage and ACS faults, duplicated and reordered callbacks; prints the figures and
 // exits non-zero if any call was lost, doubled, stuck or leaked something private. It stops by itself.
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { TableClient } from '@azure/data-tables';
 import type { ExtraPolicy } from '../../src/app/composition-root';
@@ -9,13 +9,15 @@ import type { CallState } from '../../src/domain/call-state';
 import type { AcsEmulator } from '../acs-emulator/index.js';
 import { startAzurite } from '../local/azurite';
 import { OPERATOR_NUMBER, HOTLINE_NUMBER, startLocalStack } from '../local/local-stack';
-import { leaksIn, leaksInTable, numberForms } from '../local/privacy-scan';
+import { leaksInTable, numberForms, PrivacyScanner } from '../local/privacy-scan';
 import { StorageFaults } from '../local/storage-faults';
+import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import { audit, type Tracked } from './audit';
 import { runCaller, SCENARIOS, type CallerResult } from './callers';
 
 const USAGE = `npm run soak -- [--calls 500] [--concurrency 50] [--storage-faults 0.1] [--acs-faults 0.1]
-                      [--duplicates 0.2] [--reorders 0.1] [--time-scale 0.2] [--hosts 2] [--seed <n>]`;
+                      [--duplicates 0.2] [--reorders 0.1] [--forgeries 0.1] [--time-scale 0.2] [--hosts 2] [--seed <n>]
+                      [--burst]   (every call dials within 2 s, whatever --concurrency says)`;
 
 const { values: args } = parseArgs({
   options: {
@@ -25,6 +27,8 @@ const { values: args } = parseArgs({
     'acs-faults': { type: 'string', default: '0.1' },
     duplicates: { type: 'string', default: '0.2' },
     reorders: { type: 'string', default: '0.1' },
+    forgeries: { type: 'string', default: '0.1' },
+    burst: { type: 'boolean', default: false },
     'time-scale': { type: 'string', default: '0.2' },
     // Two instances on one table, every request to either at random: each instance's cached rows go stale.
     hosts: { type: 'string', default: '2' },
@@ -85,6 +89,8 @@ async function main(): Promise<number> {
   const acsFaultRate = number('acs-faults', 0, 0.5);
   const duplicateRate = number('duplicates', 0, 1);
   const reorderRate = number('reorders', 0, 1);
+  const forgeryRate = number('forgeries', 0, 1);
+  const burst = args.burst === true;
   const timeScale = number('time-scale', 0.01, 10);
   const hostCount = number('hosts', 1, 8);
   const seed = args.seed === undefined ? randomBytes(4).readUInt32LE() : number('seed', 0, 2 ** 32 - 1);
@@ -101,6 +107,21 @@ async function main(): Promise<number> {
     if (probability > 0) storageFaults.inject({ fault: storageMix[i]?.[0] ?? 'unavailable', probability });
   });
 
+  // A share of answer tries hang (as a dead socket does) until the client's try timeout: the owner must give up by its
+  // deadline and hand the call over, and no redelivery may take it over before then.
+  let hungAnswers = 0;
+  const hangAnswers: PipelinePolicy = {
+    name: 'soakHangAnswers',
+    sendRequest: (request, next) => {
+      if (!request.url.includes(':answer') || random() >= acsFaultRate / 4) return next(request);
+      hungAnswers += 1;
+      return new Promise((_, reject) => {
+        const stop = () => reject(Object.assign(new Error('The operation was aborted.'), { name: 'AbortError' }));
+        if (request.timeout > 0) setTimeout(stop, request.timeout);
+        request.abortSignal?.addEventListener('abort', stop, { once: true });
+      });
+    },
+  };
   const azurite = await startAzurite();
   const stack = await startLocalStack({
     tablesConnectionString: azurite.connectionString,
@@ -109,7 +130,7 @@ async function main(): Promise<number> {
     settings: { WATCHDOG_STALL_SECONDS: String(WATCHDOG_STALL_SECONDS) },
     telemetry: { trackEvent: (name, properties) => telemetry.push({ name, properties }) },
     log: (level, functionName, message) => logs.push(`${level} ${functionName} ${message}`),
-    overrides: { storagePolicies: [storageFaults.extraPolicy, etagRefusals.extraPolicy] },
+    overrides: { storagePolicies: [storageFaults.extraPolicy, etagRefusals.extraPolicy], acsPolicies: [{ policy: hangAnswers, position: 'perRetry' }] },
     hosts: hostCount,
     spread: random,
   });
@@ -119,6 +140,8 @@ async function main(): Promise<number> {
   inOrder(acsFaultRate, acsMix.map(([, share]) => share)).forEach((probability, i) => {
     if (probability > 0) emulator.faults.inject({ path: /:(answer|recognize|play|transferToParticipant|terminate)$/, status: acsMix[i]?.[0] ?? 500, probability });
   });
+  // Throttled answers with Retry-After, which the SDK waits out: retried inside the ring window, or handed over.
+  if (acsFaultRate > 0) emulator.faults.inject({ path: /:answer$/, status: 429, retryAfterSeconds: 1, probability: acsFaultRate / 2 });
   Object.assign(emulator.callbackQuirks, { duplicateRate, reorderRate, reorderHoldMs: 100 });
 
   let sweeping = true;
@@ -131,19 +154,27 @@ async function main(): Promise<number> {
 
   console.log(`soak: ${calls} calls, ${concurrency} at a time, ${hostCount} host(s) on one table, seed ${seed}; storage faults ${pct(storageFaultRate)}, ACS faults ${pct(acsFaultRate)}, duplicates ${pct(duplicateRate)}, reorders ${pct(reorderRate)}`);
   const results: CallerResult[] = [];
+  const forged = { sent: 0, rejected: 0, absorbed: 0, accepted: [] as string[] };
+  const forging = forgeryRate > 0 ? forgeCallbacks(stack.host.url, emulator, forgeryRate, random, forged, () => results.length >= calls) : Promise.resolve();
   let nextCall = 0;
   const progress = setInterval(() => console.log(`  ${results.length}/${calls} calls done, ${((Date.now() - started) / 1000).toFixed(0)} s`), 10_000);
-  await Promise.all(
-    Array.from({ length: Math.min(concurrency, calls) }, async () => {
-      while (nextCall < calls) {
-        const index = nextCall++;
-        const scenario = SCENARIOS[index % SCENARIOS.length] ?? 'account';
-        const from = `+1425555${String(1000 + (index % 9000)).padStart(4, '0')}`;
-        results.push(await runCaller(emulator, scenario, from, random() < duplicateRate));
-      }
-    }),
-  );
+  const call = async (index: number) => {
+    const scenario = SCENARIOS[index % SCENARIOS.length] ?? 'account';
+    const from = `+1425555${String(1000 + (index % 9000)).padStart(4, '0')}`;
+    results.push(await runCaller(emulator, scenario, from, random() < duplicateRate));
+  };
+  if (burst) {
+    // Every caller dials within BURST_MS, evenly spread.
+    await Promise.all(Array.from({ length: calls }, (_, index) => new Promise((resolve) => setTimeout(resolve, (index * BURST_MS) / calls)).then(() => call(index))));
+  } else {
+    await Promise.all(
+      Array.from({ length: Math.min(concurrency, calls) }, async () => {
+        while (nextCall < calls) await call(nextCall++);
+      }),
+    );
+  }
   clearInterval(progress);
+  await forging;
 
   const table = TableClient.fromConnectionString(azurite.connectionString, stack.settings['CALL_STATE_TABLE_NAME'] ?? '', { allowInsecureConnection: true });
   await settle(table, results);
@@ -160,13 +191,20 @@ async function main(): Promise<number> {
     ...numberForms(OPERATOR_NUMBER),
     ...numberForms(HOTLINE_NUMBER),
     stack.settings['PSEUDONYM_KEY'] ?? '',
+    stack.settings['CALLBACK_SIGNING_KEY'] ?? '',
     emulator.accessKey,
+    // Each call's callback URL signature, as the app gave it to ACS.
+    ...emulator.requests
+      .filter((request) => request.path.endsWith(':answer') && request.status < 300)
+      .map((request) => new URL((request.body as { callbackUri: string }).callbackUri).searchParams.get('sig') ?? ''),
   ];
+  // Indexed once: comparing every form of every caller's number with every line made a 10,000-call run quadratic.
+  const scanner = new PrivacyScanner(secrets);
   const leaks = [
-    ...logs.flatMap((line, i) => leaksIn(`log[${i}]`, line, secrets)),
-    ...telemetry.flatMap((event, i) => leaksIn(`telemetry[${i}]`, JSON.stringify(event), secrets)),
-    ...emulator.requests.flatMap((request, i) => leaksIn(`url[${i}]`, `${request.path}?${new URLSearchParams(request.query).toString()}`, secrets)),
-    ...(await leaksInTable(table, secrets)),
+    ...logs.flatMap((line, i) => scanner.scan(`log[${i}]`, line)),
+    ...telemetry.flatMap((event, i) => scanner.scan(`telemetry[${i}]`, JSON.stringify(event))),
+    ...emulator.requests.flatMap((request, i) => scanner.scan(`url[${i}]`, `${request.path}?${new URLSearchParams(request.query).toString()}`)),
+    ...(await leaksInTable(table, scanner)),
   ];
   await stack.stop();
   await azurite.stop();
@@ -192,7 +230,19 @@ async function main(): Promise<number> {
     `callback latency           p50 ${figures.callbackLatencyMs.p50} ms, p95 ${figures.callbackLatencyMs.p95} ms, max ${figures.callbackLatencyMs.max} ms`,
   ];
   console.log(report.join('\n'));
-  const problems = [...figures.lostCalls, ...figures.lostTransitions, ...figures.doubledActions.map((d) => `doubled: ${d}`), ...figures.stuckCalls, ...leaks.map((l) => `leak: ${l.kind} in ${l.where}`)];
+  const answerMs = results
+    .map((result) => emulator.caller.get(result.callId)?.timeline.find((entry) => entry.kind === 'answered')?.elapsedMs)
+    .filter((ms): ms is number => ms !== undefined)
+    .sort((a, b) => a - b);
+  const at = (p: number) => answerMs[Math.min(answerMs.length - 1, Math.floor(p * answerMs.length))] ?? 0;
+  console.log(
+    [
+      `answer time                p50 ${at(0.5)} ms, p95 ${at(0.95)} ms, p99 ${at(0.99)} ms, max ${answerMs.at(-1) ?? 0} ms (ring window 30,000 ms; ${answerMs.length} answered)`,
+      `forged callbacks           ${forged.sent} sent (another call's body, a forked connection, a bad signature), ${forged.rejected} rejected, ${forged.absorbed} absorbed (503), ${forged.accepted.length} accepted`,
+      `hung answer tries          ${hungAnswers}, each cut off at its timeout`,
+    ].join('\n'),
+  );
+  const problems = [...forged.accepted.map((what) => `forged callback accepted: ${what}`), ...figures.lostCalls, ...figures.lostTransitions, ...figures.doubledActions.map((d) => `doubled: ${d}`), ...figures.stuckCalls, ...leaks.map((l) => `leak: ${l.kind} in ${l.where}`)];
   for (const problem of problems.slice(0, 20)) console.log(`  ! ${problem}`);
   if (problems.length > 20) console.log(`  ! ... and ${problems.length - 20} more`);
   for (const call of figures.offScript.slice(0, 5)) console.log(`  ~ off script: ${call}`);
@@ -219,6 +269,61 @@ async function diagnose(table: TableClient, emulator: AcsEmulator, result: Calle
 
 const answersOf = (emulator: AcsEmulator, incomingCallContext: string | undefined) =>
   emulator.requests.filter((request) => request.path.endsWith(':answer') && (request.body as { incomingCallContext?: string } | undefined)?.incomingCallContext === incomingCallContext);
+
+const BURST_MS = 2_000;
+
+/**
+ * While calls run, posts forged callbacks as someone holding one call's traffic would: a valid token (valid for every
+ * call of the resource) on call A's genuine URL, with a body for call B, or for a made-up connection of A (a fork), or
+ * on a URL whose signature is wrong. Each must be refused (401/403) and change nothing; the audit then finds B intact.
+ */
+async function forgeCallbacks(
+  hostUrl: string,
+  emulator: AcsEmulator,
+  rate: number,
+  random: () => number,
+  tally: { sent: number; rejected: number; absorbed: number; accepted: string[] },
+  done: () => boolean,
+): Promise<void> {
+  const urlOf = (incomingCallContext: string) =>
+    (answersOf(emulator, incomingCallContext).find((request) => request.status === 200)?.body as { callbackUri?: string } | undefined)?.callbackUri;
+  while (!done()) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const live = emulator.caller.calls.filter((handle) => handle.callConnectionId && !handle.ended);
+    if (live.length < 2 || random() >= rate * 5) continue;
+    const a = live[Math.floor(random() * live.length)];
+    const b = live[Math.floor(random() * live.length)];
+    const url = a && urlOf(a.incomingCallContext);
+    if (!a || !b || a === b || !url) continue;
+    const hangUp = (callConnectionId: string, correlationId: string) => [
+      {
+        id: randomUUID(),
+        type: 'Microsoft.Communication.CallDisconnected',
+        specversion: '1.0',
+        time: new Date().toISOString(),
+        data: { callConnectionId, correlationId, resultInformation: { code: 200, subCode: 540000 } },
+      },
+    ];
+    const forgeries: Array<[string, string, unknown]> = [
+      ['B\'s body on A\'s URL', url, hangUp(b.callConnectionId ?? '', b.correlationId)],
+      ['B\'s connection claiming A\'s call', url, hangUp(b.callConnectionId ?? '', a.correlationId)],
+      ['a fork of A', url, hangUp(`fork-${randomUUID()}`, a.correlationId)],
+      ['A\'s URL naming B', url.replace(`call=${a.correlationId}`, `call=${b.correlationId}`), hangUp(b.callConnectionId ?? '', b.correlationId)],
+    ];
+    for (const [what, target, body] of forgeries) {
+      tally.sent += 1;
+      const response = await fetch(target.startsWith('http') ? target : `${hostUrl}${target}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${await emulator.signCallbackToken()}` },
+        body: JSON.stringify(body),
+      }).catch(() => undefined);
+      if (response && (response.status === 401 || response.status === 403)) tally.rejected += 1;
+      // Storage failing under the check: refused with a retryable 503 before anything was written.
+      else if (response?.status === 503) tally.absorbed += 1;
+      else tally.accepted.push(`${what}: ${response?.status ?? 'no answer'}`);
+    }
+  }
+}
 
 /** Waits until every ended call's row says ended (or SETTLE_MS passes): redeliveries may still be on their way. */
 async function settle(table: TableClient, results: readonly CallerResult[]): Promise<void> {

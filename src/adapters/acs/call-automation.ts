@@ -65,12 +65,34 @@ export interface AcsConnection {
   readonly credential?: TokenCredential;
 }
 
+export interface PlaceRequest {
+  readonly calleeRawId: string;
+  readonly callbackUrl: string;
+  readonly cognitiveServicesEndpoint: string;
+  readonly operationContext: string;
+}
+
 export interface AnswerRequest {
   readonly incomingCallContext: string;
   readonly callbackUrl: string;
   readonly cognitiveServicesEndpoint: string;
   readonly operationContext: string;
+  readonly abortSignal: AbortSignal;
 }
+
+/**
+ * Each try of any ACS request gives up after this long (Node's default is none): a hung socket must not eat the
+ * caller's ring window or the callback's deadline. A timed-out try is not retried by the SDK (it may have landed).
+ */
+export const ACS_TRY_TIMEOUT_MS = 5_000;
+
+const tryTimeoutPolicy: PipelinePolicy = {
+  name: 'hotlineTryTimeout',
+  sendRequest: (request, next) => {
+    if (!(request.timeout > 0)) request.timeout = ACS_TRY_TIMEOUT_MS;
+    return next(request);
+  },
+};
 
 /**
  * Mid-call actions carry no repeatability id, so a retry after a lost response could run one twice: few, short retries.
@@ -98,7 +120,11 @@ export class AcsCallAutomation {
     this.newClient = (retryOptions, wireFields) => {
       const options = {
         retryOptions,
-        additionalPolicies: [...(wireFields ? [{ policy: recognizeWirePolicy(wireFields), position: 'perCall' as const }] : []), ...extraPolicies],
+        additionalPolicies: [
+          { policy: tryTimeoutPolicy, position: 'perRetry' as const },
+          ...(wireFields ? [{ policy: recognizeWirePolicy(wireFields), position: 'perCall' as const }] : []),
+          ...extraPolicies,
+        ],
         // Plain http is only ever the local emulator; the SDK refuses it otherwise.
         allowInsecureConnection: isLoopbackHttp(connection.endpoint),
       };
@@ -122,32 +148,53 @@ export class AcsCallAutomation {
     const result = await this.answering.answerCall(request.incomingCallContext, request.callbackUrl, {
       callIntelligenceOptions: { cognitiveServicesEndpoint: request.cognitiveServicesEndpoint },
       operationContext: request.operationContext,
+      abortSignal: request.abortSignal,
     });
     return { callConnectionId: result.callConnectionProperties.callConnectionId ?? '' };
   }
 
-  async execute(callConnectionId: string, callerRawId: string, action: CallAction): Promise<void> {
+  /**
+   * createCall from the hotline's number. Like answerCall, the SDK gives each request one repeatability id its own
+   * retries reuse, so those cannot ring the callee twice; the caller id goes on the invite, where the SDK reads it.
+   */
+  async place(request: PlaceRequest): Promise<{ callConnectionId: string; correlationId: string | undefined }> {
+    if (!this.hotlinePhoneNumber) throw new Error('outbound calls need HOTLINE_PHONE_NUMBER as their caller id');
+    const invite = {
+      targetParticipant: createIdentifierFromRawId(request.calleeRawId) as PhoneNumberIdentifier,
+      sourceCallIdNumber: { phoneNumber: this.hotlinePhoneNumber },
+    };
+    const result = await this.answering.createCall(invite, request.callbackUrl, {
+      callIntelligenceOptions: { cognitiveServicesEndpoint: request.cognitiveServicesEndpoint },
+      operationContext: request.operationContext,
+    });
+    return { callConnectionId: result.callConnectionProperties.callConnectionId ?? '', correlationId: result.callConnectionProperties.correlationId };
+  }
+
+  async execute(callConnectionId: string, callerRawId: string, action: CallAction, abortSignal: AbortSignal): Promise<void> {
     // A Recognize the SDK cannot express goes through the client whose policy sets its fields; the rest through the plain one.
     const client = action.type === 'recognize' ? this.recognizingClient(wireFieldsOf(action.input)) : this.client;
     const connection = client.getCallConnection(callConnectionId);
     switch (action.type) {
       case 'recognize':
-        await connection.getCallMedia().startRecognizing(createIdentifierFromRawId(callerRawId), recognizeOptions(action.input, action.operationContext, action.prompts));
+        await connection
+          .getCallMedia()
+          .startRecognizing(createIdentifierFromRawId(callerRawId), { ...recognizeOptions(action.input, action.operationContext, action.prompts), abortSignal });
         return;
       case 'play':
-        await connection.getCallMedia().playToAll(action.prompts.map(playSource), { operationContext: action.operationContext });
+        await connection.getCallMedia().playToAll(action.prompts.map(playSource), { operationContext: action.operationContext, abortSignal });
         return;
       case 'transferToOperator': {
         const operator: PhoneNumberIdentifier = { phoneNumber: this.operatorPhoneNumber };
         await connection.transferCallToParticipant(operator, {
           operationContext: action.operationContext,
+          abortSignal,
           ...(this.hotlinePhoneNumber ? { sourceCallIdNumber: { phoneNumber: this.hotlinePhoneNumber } } : {}),
         });
         return;
       }
       case 'hangUp':
         // For everyone: a 1:1 IVR call has nobody left to talk to.
-        await connection.hangUp(true);
+        await connection.hangUp(true, { abortSignal });
         return;
     }
   }

@@ -16,6 +16,8 @@ type RemoteKeySet = ReturnType<typeof createRemoteJWKSet>;
 const ALGORITHMS: jwt.Algorithm[] = ['RS256'];
 /** Tokens live 5 minutes; a little leeway absorbs clock skew between ACS and the function host. */
 const CLOCK_TOLERANCE_SECONDS = 30;
+/** ACS issues tokens for five minutes; one valid for longer than an hour was not issued by ACS for a callback. */
+const MAX_LIFETIME_SECONDS = 3_600;
 /** An unknown `kid` refetches the key set at most this often, so forged tokens cannot hammer the endpoint. */
 const REFETCH_COOLDOWN_MS = 30_000;
 const FETCH_TIMEOUT_MS = 3_000;
@@ -53,6 +55,11 @@ export class CallbackAuthenticator {
       const header = decodeProtectedHeader(token);
       // Checked before any key is looked up, so `alg: none` and HS256 never cause a fetch.
       if (!ALGORITHMS.some((alg) => alg === header.alg)) return { ok: false, status: 401, reason: 'invalid algorithm' };
+      // RFC 7515 4.1.11: a critical extension the verifier does not understand invalidates the token; this app knows none.
+      if (header.crit !== undefined) return { ok: false, status: 401, reason: 'unsupported critical header' };
+      // ACS names the key it signed with. Without a kid, jose would try whichever key of the set fits: refused instead,
+      // so a token can never be checked against a key its issuer did not name.
+      if (typeof header.kid !== 'string' || header.kid === '') return { ok: false, status: 401, reason: 'kid required' };
       const payload = jwt.verify(token, await this.keyFor(header), {
         algorithms: ALGORITHMS,
         issuer: this.settings.issuer,
@@ -61,6 +68,8 @@ export class CallbackAuthenticator {
       });
       // jsonwebtoken checks `exp` when present; a token without one would never expire.
       if (typeof payload === 'string' || payload.exp === undefined) return { ok: false, status: 401, reason: 'exp required' };
+      const issuedAt = payload.iat ?? payload.nbf ?? Math.floor(Date.now() / 1000);
+      if (payload.exp - issuedAt > MAX_LIFETIME_SECONDS) return { ok: false, status: 401, reason: 'lifetime too long' };
       return { ok: true };
     } catch (error) {
       if (error instanceof KeysUnavailable) return { ok: false, status: 503, reason: 'signing keys unavailable' };

@@ -12,10 +12,10 @@ const tableKey = z.string().check(z.minLength(1), z.refine(isSafeKey, 'has chara
 const cloudEvent = z.object({
   id: tableKey,
   type: z.string().check(z.minLength(1)),
-  time: z.optional(z.string()),
+  time: z.optional(z.string().check(z.refine((value) => !Number.isNaN(Date.parse(value)), 'must be a date and time'))),
   data: z.looseObject({
     callConnectionId: tableKey,
-    correlationId: z.optional(z.string()),
+    correlationId: z.optional(tableKey),
     operationContext: z.nullish(z.string()),
     resultInformation: z.nullish(z.looseObject({ code: z.optional(z.number()), subCode: z.optional(z.number()) })),
   }),
@@ -28,6 +28,8 @@ export interface CallbackEvent {
   readonly type: string;
   readonly callConnectionId: string;
   readonly correlationId: string | undefined;
+  /** What the request that caused it was stamped with; an outbound call's CallConnected carries its request's. */
+  readonly operationContext: string | undefined;
   /** `undefined` for events the hotline does not act on (PlayStarted, ParticipantsUpdated, unknown types). */
   readonly event: CallEvent | undefined;
   readonly known: boolean;
@@ -44,21 +46,38 @@ export function parseCallbackBody(json: unknown, receivedAt: string): ParsedCall
     const where = index === undefined ? 'body' : [`events[${String(index)}]`, ...field.map(String)].join('.');
     return { ok: false, error: `${where}: ${issue?.message ?? 'invalid'}` };
   }
-  return {
-    ok: true,
-    events: parsed.data.map((raw) => {
-      const type = raw.type.startsWith(PREFIX) ? raw.type.slice(PREFIX.length) : raw.type;
-      const event = toCallEvent(type, raw.data, raw.time ?? receivedAt);
-      return {
-        id: raw.id,
-        type,
-        callConnectionId: raw.data.callConnectionId,
-        correlationId: raw.data.correlationId,
-        event: event === 'informational' || event === 'unknown' ? undefined : event,
-        known: event !== 'unknown',
-      };
-    }),
-  };
+  const events: CallbackEvent[] = [];
+  for (const [index, raw] of parsed.data.entries()) {
+    const type = raw.type.startsWith(PREFIX) ? raw.type.slice(PREFIX.length) : raw.type;
+    let event: ReturnType<typeof toCallEvent>;
+    try {
+      event = toCallEvent(type, raw.data, raw.time ?? receivedAt);
+    } catch (error) {
+      // A result that is there but not what ACS sends is malformed input, never a caller's mistake: nothing is applied.
+      if (error instanceof MalformedResult) return { ok: false, error: `events[${index}].data.${error.message}` };
+      throw error;
+    }
+    events.push({
+      id: raw.id,
+      type: type.slice(0, MAX_TYPE_CHARS),
+      callConnectionId: raw.data.callConnectionId,
+      correlationId: raw.data.correlationId,
+      operationContext: raw.data.operationContext ?? undefined,
+      event: event === 'informational' || event === 'unknown' ? undefined : event,
+      known: event !== 'unknown',
+    });
+  }
+  return { ok: true, events };
+}
+
+/** Event types are short words; an unknown one is logged and counted, so it is cut to a size a log line can hold. */
+const MAX_TYPE_CHARS = 100;
+
+class MalformedResult extends Error {
+  constructor(field: string, issue: string | undefined) {
+    super(`${field}: ${issue ?? 'invalid'}`);
+    this.name = 'MalformedResult';
+  }
 }
 
 type EventData = z.output<typeof cloudEvent>['data'];
@@ -73,7 +92,9 @@ function toCallEvent(type: string, data: EventData, at: string): CallEvent | 'in
     case 'CallConnected':
       return { type: 'callConnected', at };
     case 'CallDisconnected':
-      return { type: 'callDisconnected', at, subCode };
+      return { type: 'callDisconnected', at, subCode, code: data.resultInformation?.code ?? 0 };
+    case 'CreateCallFailed':
+      return { type: 'createCallFailed', at, code: data.resultInformation?.code ?? 0, subCode };
     case 'RecognizeCompleted': {
       // 8532 (inter-digit timeout) is documented both as Completed and as Failed; either way the number is incomplete.
       if (subCode === 8532) return { type: 'recognizeFailed', at, operationContext, subCode, reason: 'incompleteDigits' };
@@ -84,7 +105,7 @@ function toCallEvent(type: string, data: EventData, at: string): CallEvent | 'in
     case 'RecognizeFailed':
       return { type: 'recognizeFailed', at, operationContext, subCode, reason: failureReason(subCode) };
     case 'RecognizeCanceled':
-      return { type: 'recognizeCanceled', at, operationContext };
+      return { type: 'recognizeCanceled', at, operationContext, subCode };
     case 'PlayCompleted':
       return { type: 'playCompleted', at, operationContext };
     case 'PlayFailed':
@@ -121,30 +142,41 @@ function failureReason(subCode: number): RecognizeFailureReason {
 /** What a caller said is kept in the call's row (a 32K-character property): a long monologue is cut, not fatal. */
 export const MAX_HEARD_CHARS = 1_000;
 const heard = z.pipe(z.string(), z.transform((text: string) => text.slice(0, MAX_HEARD_CHARS)));
-const choiceResult = z.object({ label: z.pipe(heard, z.string().check(z.minLength(1))), recognizedPhrase: z.nullish(heard), confidence: z.nullish(z.number()) });
-const speechResult = z.object({ speech: heard, confidence: z.nullish(z.number()) });
+const confidence = z.nullish(z.number().check(z.minimum(0), z.maximum(1)));
+const choiceResult = z.object({ label: z.pipe(heard, z.string().check(z.minLength(1))), recognizedPhrase: z.nullish(heard), confidence });
+const speechResult = z.object({ speech: heard, confidence });
 const dtmfResult = z.object({ tones: z.array(z.string()) });
+
+/** Reads one result field: absent (or null) is `undefined`; present but not of ACS's shape throws MalformedResult. */
+function present<T extends z.ZodMiniType>(data: EventData, field: string, schema: T): z.output<T> | undefined {
+  const value = data[field];
+  if (value === undefined || value === null) return undefined;
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new MalformedResult([field, ...(issue?.path ?? []).map(String)].join('.'), issue?.message);
+  }
+  return parsed.data;
+}
 
 /**
  * A DTMF press in a choices menu arrives with `choiceResult` (and, in the Java fixture, recognitionType "dtmf"),
  * so choiceResult wins whenever it is present.
  */
 function recognizedInput(data: EventData): RecognizedInput | undefined {
-  const choice = choiceResult.safeParse(data['choiceResult']);
-  if (choice.success) {
+  const choice = present(data, 'choiceResult', choiceResult);
+  if (choice) {
     return {
       kind: 'choice',
-      label: choice.data.label,
-      ...(choice.data.recognizedPhrase ? { phrase: choice.data.recognizedPhrase } : {}),
-      ...(typeof choice.data.confidence === 'number' ? { confidence: choice.data.confidence } : {}),
+      label: choice.label,
+      ...(choice.recognizedPhrase ? { phrase: choice.recognizedPhrase } : {}),
+      ...(typeof choice.confidence === 'number' ? { confidence: choice.confidence } : {}),
     };
   }
-  const speech = speechResult.safeParse(data['speechResult']);
-  if (speech.success) {
-    return { kind: 'speech', text: speech.data.speech, ...(typeof speech.data.confidence === 'number' ? { confidence: speech.data.confidence } : {}) };
-  }
-  const dtmf = dtmfResult.safeParse(data['dtmfResult']);
-  if (dtmf.success) return { kind: 'dtmf', tones: toneKeys(dtmf.data.tones) };
+  const speech = present(data, 'speechResult', speechResult);
+  if (speech) return { kind: 'speech', text: speech.speech, ...(typeof speech.confidence === 'number' ? { confidence: speech.confidence } : {}) };
+  const dtmf = present(data, 'dtmfResult', dtmfResult);
+  if (dtmf) return { kind: 'dtmf', tones: toneKeys(dtmf.tones) };
   return undefined;
 }
 

@@ -23,6 +23,28 @@ const MAX_TRANSACTION_OPERATIONS = 100;
 /** Calls cleaned up at once by retention: enough to finish a backlog, few enough not to flood the partition servers. */
 const CLEANUP_CONCURRENCY = 25;
 
+/**
+ * The call-state table is not there (deleted, a storage account restored empty, a fresh Azurite): an outage, never
+ * "no such row", or every callback would be dropped as a call this hotline does not know.
+ */
+export class TableMissing extends Error {
+  constructor(cause: unknown) {
+    super('the call-state table does not exist', { cause });
+    this.name = 'TableMissing';
+  }
+}
+
+/** The service names the error in its body (`odata.error.code`) and header; the SDK does not always copy it to `code`. */
+export function isTableMissing(error: unknown): boolean {
+  if (error instanceof TableMissing) return true;
+  if (!(error instanceof RestError) || error.statusCode !== 404) return false;
+  return (
+    error.code === 'TableNotFound' ||
+    error.response?.headers.get('x-ms-error-code') === 'TableNotFound' ||
+    /"code"\s*:\s*"TableNotFound"/.test(error.response?.bodyAsText ?? error.message)
+  );
+}
+
 /** A call's state that no longer fits its row: a flow or input far beyond what the hotline is built for. */
 export class StateTooLarge extends Error {
   constructor(callConnectionId: string, length: number) {
@@ -67,14 +89,24 @@ export interface IncomingCallClaim {
   readonly eventId: string;
   readonly callerPseudonym: string;
   readonly callerSealed: string;
-  /** `answerThrottled`: ACS refused the answer (429) before acting on it; the next delivery may take the claim. */
-  readonly status: 'answering' | 'answered' | 'answerFailed' | 'answerThrottled';
+  /**
+   * `answerThrottled`: ACS refused the answer (429) before acting on it; `answerTimedOut`: the owner's deadline came
+   * first. Either way the owner has stopped and the next delivery may take the claim.
+   */
+  readonly status: 'answering' | 'answered' | 'answerFailed' | 'answerThrottled' | 'answerTimedOut';
   readonly callConnectionId?: string;
+  /** Until when the owner may still be answering (ISO): no takeover before it. */
+  readonly deadline?: string;
 }
 
 /** Table keys forbid `/ \ # ?` and control characters; ids from the wire are checked before use. */
 const FORBIDDEN_KEY_CHARACTER = /[/\\#?\p{Cc}]/u;
-export const isSafeKey = (value: string) => value.length > 0 && value.length <= 512 && !FORBIDDEN_KEY_CHARACTER.test(value);
+/**
+ * A key holds at most 1 KiB, and the app prefixes wire ids (`evt|`, `incoming|`). ACS's ids are GUIDs (36 characters);
+ * a longer one is malformed input to refuse at the edge, never a write that fails with a 500.
+ */
+export const MAX_KEY_CHARS = 255;
+export const isSafeKey = (value: string) => value.length > 0 && value.length <= MAX_KEY_CHARS && !FORBIDDEN_KEY_CHARACTER.test(value);
 
 interface StateEntity {
   state: string;
@@ -152,9 +184,10 @@ export class CallStore {
   /**
    * Insert-if-absent, so a redelivered IncomingCall is not answered twice. Two cases look like a duplicate but are
    * not: our own insert landed behind a lost response (the writer id says so), and an owner that died before
-   * answering, whose claim is still `answering` after `takeOverBefore` (Event Grid retries such a delivery 10 s later).
+   * answering, whose claim is still `answering` after its deadline (at `at`). A claim whose owner handed it over
+   * (throttled, timed out) is taken at once.
    */
-  async claimIncomingCall(claim: IncomingCallClaim, at: string, takeOverBefore: string): Promise<'claimed' | 'duplicate'> {
+  async claimIncomingCall(claim: IncomingCallClaim, at: string): Promise<'claimed' | 'duplicate'> {
     const entity: TableEntity<ClaimEntity> = { partitionKey: claimPartition(claim.correlationId), rowKey: CLAIM_ROW, ...claim, writer: randomUUID(), at };
     for (let attempt = 1; ; attempt++) {
       try {
@@ -169,14 +202,15 @@ export class CallStore {
     }
     const existing = await this.getEntity<ClaimEntity>(entity.partitionKey, CLAIM_ROW);
     if (existing?.writer === entity.writer) return 'claimed';
-    const ownerGone = existing?.status === 'answering' && existing.at < takeOverBefore;
-    if (!ownerGone && existing?.status !== 'answerThrottled') return 'duplicate';
+    const ownerGone = existing?.status === 'answering' && (existing.deadline ?? legacyDeadline(existing.at)) < at;
+    const handedOver = existing?.status === 'answerThrottled' || existing?.status === 'answerTimedOut';
+    if (!existing || (!ownerGone && !handedOver)) return 'duplicate';
     try {
       await this.table.updateEntity(entity, 'Replace', { ...this.options(), etag: existing.etag ?? '' });
       return 'claimed';
     } catch (error) {
       const status = statusOf(error);
-      if (status !== 412 && status !== 404) throw error;
+      if ((status !== 412 && status !== 404) || isTableMissing(error)) throw error;
       return (await this.getEntity<ClaimEntity>(entity.partitionKey, CLAIM_ROW))?.writer === entity.writer ? 'claimed' : 'duplicate';
     }
   }
@@ -184,12 +218,12 @@ export class CallStore {
   async loadClaim(correlationId: string): Promise<IncomingCallClaim | undefined> {
     const entity = await this.getEntity<ClaimEntity>(claimPartition(correlationId), CLAIM_ROW);
     if (!entity) return undefined;
-    const { correlationId: id, eventId, callerPseudonym, callerSealed, status, callConnectionId } = entity;
-    return { correlationId: id, eventId, callerPseudonym, callerSealed, status, ...(callConnectionId ? { callConnectionId } : {}) };
+    const { correlationId: id, eventId, callerPseudonym, callerSealed, status, callConnectionId, deadline } = entity;
+    return { correlationId: id, eventId, callerPseudonym, callerSealed, status, ...(callConnectionId ? { callConnectionId } : {}), ...(deadline ? { deadline } : {}) };
   }
 
   /** Status changes of a claim are single-writer (the answering invocation), so a merge is enough. */
-  async updateClaim(correlationId: string, change: Pick<IncomingCallClaim, 'status'> & { callConnectionId?: string }): Promise<void> {
+  async updateClaim(correlationId: string, change: Pick<IncomingCallClaim, 'status'> & { callConnectionId?: string; deadline?: string }): Promise<void> {
     await this.table.updateEntity({ partitionKey: claimPartition(correlationId), rowKey: CLAIM_ROW, ...change }, 'Merge', this.options());
   }
 
@@ -264,7 +298,7 @@ export class CallStore {
     try {
       await this.table.deleteEntity(partitionKey, rowKey, this.options());
     } catch (error) {
-      if (statusOf(error) !== 404) throw error;
+      if (statusOf(error) !== 404 || isTableMissing(error)) throw error;
     }
   }
 
@@ -294,6 +328,7 @@ export class CallStore {
     try {
       return await this.table.getEntity<T>(partitionKey, rowKey, this.options());
     } catch (error) {
+      if (isTableMissing(error)) throw new TableMissing(error);
       if (statusOf(error) === 404) return undefined;
       throw error;
     }
@@ -303,6 +338,9 @@ export class CallStore {
     return { abortSignal: AbortSignal.timeout(OPERATION_TIMEOUT_MS) };
   }
 }
+
+/** Claims written before owners recorded their deadline were taken over 10 s after they were made. */
+const legacyDeadline = (at: string) => new Date(Date.parse(at) + 10_000).toISOString();
 
 /** What AbortSignal.timeout raises through the SDK: the operation may or may not have reached the service. */
 const isTimeout = (error: unknown) => error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError');

@@ -1,5 +1,5 @@
 // Owns the dev phone page in the browser: dialling, one tab per call, the keypad and voice, and live updates.
-import type { CallPosition, CallUpdate, DialResponse, ErrorResponse, HeardPromptView, SayRequest, TimelineRow } from '../protocol.js';
+import type { CallPosition, CallUpdate, DialResponse, ErrorResponse, HeardPromptView, RingingCall, SayRequest, TimelineRow } from '../protocol.js';
 
 function required<T extends Element>(root: ParentNode, selector: string, type: new () => T): T {
   const element = root.querySelector(selector);
@@ -18,6 +18,8 @@ const tabList = required(document, '#call-tabs', HTMLElement);
 const panels = required(document, '#call-panels', HTMLElement);
 const idle = required(document, '#no-calls', HTMLElement);
 const template = required(document, '#call-template', HTMLTemplateElement);
+const remindForm = required(document, '#remind-form', HTMLFormElement);
+const ringingPanel = required(document, '#ringing', HTMLElement);
 
 const KEYS = new Set(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '#']);
 const calls: Call[] = [];
@@ -247,3 +249,53 @@ dialForm.addEventListener('submit', (event) => {
       button.disabled = false;
     });
 });
+
+// A reminder: the hotline calls this page's phone, which rings in the incoming-call panel until answered or declined.
+remindForm.addEventListener('submit', (event) => {
+  event.preventDefault();
+  const data = new FormData(remindForm);
+  void post('/api/reminders', { to: field(data, 'to').trim(), time: field(data, 'time').trim() })
+    .then(() => {
+      dialError.hidden = true;
+    })
+    .catch((error: unknown) => {
+      dialError.textContent = `Could not request the reminder: ${error instanceof Error ? error.message : String(error)}`;
+      dialError.hidden = false;
+    });
+});
+
+let ringingCall: RingingCall | undefined;
+const answered = new Set<string>();
+
+/** Polled, not streamed: a ringing call is rare and short, and a poll needs no server state. */
+async function checkRinging(): Promise<void> {
+  const response = await fetch('/api/ringing');
+  if (!response.ok) return;
+  const ringing = ((await response.json()) as RingingCall[]).filter((call) => !answered.has(call.callId));
+  ringingCall = ringing[0];
+  ringingPanel.hidden = ringingCall === undefined;
+  if (ringingCall) required(ringingPanel, '#ringing-text', HTMLParagraphElement).textContent = `The phone rings: ${ringingCall.from} is calling ${ringingCall.to}`;
+}
+setInterval(() => void checkRinging().catch(() => undefined), 500);
+
+for (const verb of ['answer', 'decline'] as const) {
+  required(ringingPanel, `.${verb}`, HTMLButtonElement).addEventListener('click', () => {
+    const ringing = ringingCall;
+    if (!ringing) return;
+    answered.add(ringing.callId);
+    ringingPanel.hidden = true;
+    void post(`/api/calls/${encodeURIComponent(ringing.callId)}/${verb}`, {})
+      .then(() => {
+        if (verb === 'decline') return;
+        const call = new Call(ringing.callId, calls.length + 1, ringing.from);
+        calls.push(call);
+        idle.hidden = true;
+        select(call);
+        call.panel.focus();
+      })
+      .catch((error: unknown) => {
+        dialError.textContent = `Could not ${verb}: ${error instanceof Error ? error.message : String(error)}`;
+        dialError.hidden = false;
+      });
+  });
+}

@@ -1,0 +1,15 @@
+// The unit tests of the code under mutation (`npm run test:mutation`): the decision core, the flow checks and the
+// callback parser. No global setup (Azurite), and no other unit tests, since Stryker reruns them for every mutant.
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: [
+      'test/unit/decide*.test.ts',
+      'test/unit/stop-tones.test.ts',
+      'test/unit/validate-flow*.test.ts',
+      'test/unit/callback-events*.test.ts',
+    ],
+    testTimeout: 20_000,
+  },
+});
