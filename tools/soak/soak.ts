@@ -13,7 +13,7 @@ import { leaksInTable, numberForms, PrivacyScanner } from '../local/privacy-scan
 import { StorageFaults } from '../local/storage-faults';
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import { audit, type Tracked } from './audit';
-import { runCaller, SCENARIOS, type CallerResult } from './callers';
+import { runCaller, SCENARIOS, SCENARIOS_AT, type CallerResult } from './callers';
 
 const USAGE = `npm run soak -- [--calls 500] [--concurrency 50] [--storage-faults 0.1] [--acs-faults 0.1]
                       [--duplicates 0.2] [--reorders 0.1] [--forgeries 0.1] [--time-scale 0.2] [--hosts 2] [--seed <n>]
@@ -126,7 +126,7 @@ async function main(): Promise<number> {
   const stack = await startLocalStack({
     tablesConnectionString: azurite.connectionString,
     timeScale,
-    emulator: { callbackRetryDelaysMs: CALLBACK_RETRY_DELAYS_MS, eventGridRetryDelaysMs: EVENT_GRID_RETRY_DELAYS_MS, random },
+    emulator: { callbackRetryDelaysMs: CALLBACK_RETRY_DELAYS_MS, eventGridRetryDelaysMs: EVENT_GRID_RETRY_DELAYS_MS, random, callsAt: SCENARIOS_AT },
     settings: { WATCHDOG_STALL_SECONDS: String(WATCHDOG_STALL_SECONDS) },
     telemetry: { trackEvent: (name, properties) => telemetry.push({ name, properties }) },
     log: (level, functionName, message) => logs.push(`${level} ${functionName} ${message}`),
