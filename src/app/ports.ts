@@ -156,6 +156,11 @@ export interface CallStorage {
   claimIncomingCall(claim: IncomingCallClaim, at: string): Promise<'claimed' | 'duplicate'>;
   loadClaim(correlationId: string): Promise<IncomingCallClaim | undefined>;
   updateClaim(correlationId: string, change: Pick<IncomingCallClaim, 'status'> & { callConnectionId?: string; deadline?: string }): Promise<void>;
+  /**
+   * Whether `stored` came from a copy the store keeps rather than from the row: a decision that writes nothing has no
+   * ETag to guard it, so it is made again on the row (the copy is dropped). A store that keeps no copies says no.
+   */
+  distrust(stored: StoredCall): boolean;
   /** Calls waiting in a phase since before that phase's cutoff (an ISO time). */
   findWaiting(cutoffs: Readonly<Record<WaitingPhase, string>>): Promise<WaitingCall[]>;
   /** Every row of calls that ended (or went quiet since `abandonedBefore`) before `cutoff`, and older claims. */

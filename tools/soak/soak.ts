@@ -4,6 +4,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { TableClient } from '@azure/data-tables';
+import type { ExtraPolicy } from '../../src/app/composition-root';
 import type { CallState } from '../../src/domain/call-state';
 import type { AcsEmulator } from '../acs-emulator/index.js';
 import { startAzurite } from '../local/azurite';
@@ -12,10 +13,10 @@ import { leaksInTable, numberForms, PrivacyScanner } from '../local/privacy-scan
 import { StorageFaults } from '../local/storage-faults';
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import { audit, type Tracked } from './audit';
-import { runCaller, SCENARIOS, type CallerResult } from './callers';
+import { runCaller, SCENARIOS, SCENARIOS_AT, type CallerResult } from './callers';
 
 const USAGE = `npm run soak -- [--calls 500] [--concurrency 50] [--storage-faults 0.1] [--acs-faults 0.1]
-                      [--duplicates 0.2] [--reorders 0.1] [--forgeries 0.1] [--time-scale 0.2] [--seed <n>]
+                      [--duplicates 0.2] [--reorders 0.1] [--forgeries 0.1] [--time-scale 0.2] [--hosts 2] [--seed <n>]
                       [--burst]   (every call dials within 2 s, whatever --concurrency says)`;
 
 const { values: args } = parseArgs({
@@ -29,6 +30,8 @@ const { values: args } = parseArgs({
     forgeries: { type: 'string', default: '0.1' },
     burst: { type: 'boolean', default: false },
     'time-scale': { type: 'string', default: '0.2' },
+    // Two instances on one table, every request to either at random: each instance's cached rows go stale.
+    hosts: { type: 'string', default: '2' },
     seed: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
@@ -89,6 +92,7 @@ async function main(): Promise<number> {
   const forgeryRate = number('forgeries', 0, 1);
   const burst = args.burst === true;
   const timeScale = number('time-scale', 0.01, 10);
+  const hostCount = number('hosts', 1, 8);
   const seed = args.seed === undefined ? randomBytes(4).readUInt32LE() : number('seed', 0, 2 ** 32 - 1);
   const random = seeded(seed);
 
@@ -96,6 +100,7 @@ async function main(): Promise<number> {
   const telemetry: Tracked[] = [];
   const logs: string[] = [];
   const storageFaults = new StorageFaults(random);
+  const etagRefusals = transactionRefusals();
   // 10% of storage tries fail: mostly busy, some lost responses (the write landed), some resets, a few hangs.
   const storageMix = [['unavailable', 0.4], ['lostResponse', 0.3], ['reset', 0.2], ['hang', 0.1]] as const;
   inOrder(storageFaultRate, storageMix.map(([, share]) => share)).forEach((probability, i) => {
@@ -121,13 +126,15 @@ async function main(): Promise<number> {
   const stack = await startLocalStack({
     tablesConnectionString: azurite.connectionString,
     timeScale,
-    emulator: { callbackRetryDelaysMs: CALLBACK_RETRY_DELAYS_MS, eventGridRetryDelaysMs: EVENT_GRID_RETRY_DELAYS_MS, random },
+    emulator: { callbackRetryDelaysMs: CALLBACK_RETRY_DELAYS_MS, eventGridRetryDelaysMs: EVENT_GRID_RETRY_DELAYS_MS, random, callsAt: SCENARIOS_AT },
     settings: { WATCHDOG_STALL_SECONDS: String(WATCHDOG_STALL_SECONDS) },
     telemetry: { trackEvent: (name, properties) => telemetry.push({ name, properties }) },
     log: (level, functionName, message) => logs.push(`${level} ${functionName} ${message}`),
-    overrides: { storagePolicies: [storageFaults.extraPolicy], acsPolicies: [{ policy: hangAnswers, position: 'perRetry' }] },
+    overrides: { storagePolicies: [storageFaults.extraPolicy, etagRefusals.extraPolicy], acsPolicies: [{ policy: hangAnswers, position: 'perRetry' }] },
+    hosts: hostCount,
+    spread: random,
   });
-  const { emulator, host } = stack;
+  const { emulator, hosts } = stack;
   // 10% of ACS requests (answers included) fail: server errors the SDK retries, throttling it does not.
   const acsMix = [[500, 0.4], [503, 0.3], [429, 0.3]] as const;
   inOrder(acsFaultRate, acsMix.map(([, share]) => share)).forEach((probability, i) => {
@@ -139,13 +146,13 @@ async function main(): Promise<number> {
 
   let sweeping = true;
   const watchdog = (async () => {
-    while (sweeping) {
+    for (let sweep = 0; sweeping; sweep++) {
       await new Promise((resolve) => setTimeout(resolve, WATCHDOG_SWEEP_MS));
-      await host.runTimer('watchdog').catch((error: unknown) => logs.push(`error watchdog ${String(error)}`));
+      await hosts[sweep % hosts.length]?.runTimer('watchdog').catch((error: unknown) => logs.push(`error watchdog ${String(error)}`));
     }
   })();
 
-  console.log(`soak: ${calls} calls, ${concurrency} at a time, seed ${seed}; storage faults ${pct(storageFaultRate)}, ACS faults ${pct(acsFaultRate)}, duplicates ${pct(duplicateRate)}, reorders ${pct(reorderRate)}`);
+  console.log(`soak: ${calls} calls, ${concurrency} at a time, ${hostCount} host(s) on one table, seed ${seed}; storage faults ${pct(storageFaultRate)}, ACS faults ${pct(acsFaultRate)}, duplicates ${pct(duplicateRate)}, reorders ${pct(reorderRate)}`);
   const results: CallerResult[] = [];
   const forged = { sent: 0, rejected: 0, absorbed: 0, accepted: [] as string[] };
   const forging = forgeryRate > 0 ? forgeCallbacks(stack.host.url, emulator, forgeryRate, random, forged, () => results.length >= calls) : Promise.resolve();
@@ -218,6 +225,8 @@ async function main(): Promise<number> {
     `deliveries                 ${formatTally(figures.deliveriesByStatus)}`,
     `duplicate deliveries       ${figures.duplicateDeliveries} callbacks; redeliveries after a failure ${figures.redeliveries}`,
     `watchdog recoveries        ${figures.watchdogRecoveries}`,
+    `requests per host          ${stack.proxy ? stack.proxy.served.join(' / ') : 'one host'}`,
+    `stale-ETag refusals        ${etagRefusals.count} transactions (a cached row another host overtook, or a race)`,
     `callback latency           p50 ${figures.callbackLatencyMs.p50} ms, p95 ${figures.callbackLatencyMs.p95} ms, max ${figures.callbackLatencyMs.max} ms`,
   ];
   console.log(report.join('\n'));
@@ -324,6 +333,27 @@ async function settle(table: TableClient, results: readonly CallerResult[]): Pro
     for await (const row of table.listEntities<{ phase?: string }>({ queryOptions: { filter: "RowKey eq 'state' and phase eq 'ended'" } })) waiting.delete(row.partitionKey ?? '');
     if (waiting.size > 0) await new Promise((resolve) => setTimeout(resolve, 500));
   }
+}
+
+/** Counts state transactions the table refused with 412: with several hosts, mostly cached rows that went stale. */
+function transactionRefusals(): { readonly extraPolicy: ExtraPolicy; readonly count: number } {
+  let count = 0;
+  return {
+    extraPolicy: {
+      position: 'perRetry',
+      policy: {
+        name: 'soakEtagRefusals',
+        sendRequest: async (request, next) => {
+          const response = await next(request);
+          if (request.url.includes('$batch') && response.status === 202 && /HTTP\/1\.1 412/.test(response.bodyAsText ?? '')) count++;
+          return response;
+        },
+      },
+    },
+    get count() {
+      return count;
+    },
+  };
 }
 
 const pct = (share: number) => `${(share * 100).toFixed(1)}%`;
