@@ -15,6 +15,7 @@ const PURE_LAYERS = [
 const SHELL = [
   { regex: '^@azure/', message: 'The shell reaches Azure through a port (src/app/ports.ts); the SDK belongs in src/adapters.' },
   { regex: '(^|/)adapters(/|$)', message: 'The shell knows adapters only by their ports (src/app/ports.ts); only src/app/composition-root.ts names them.' },
+  { regex: '(^|/)functions(/|$)', message: 'The triggers call the shell, never the other way round.' },
 ];
 
 export default tseslint.config(
