@@ -7,7 +7,8 @@ import { Caller, type CallerApi } from './caller-api.js';
 import { Faults, type FaultInjector } from './faults.js';
 import { HttpPoster } from './http-client.js';
 import { loadContract } from './contract.js';
-import { createHandler, type RecordedRequest } from './server.js';
+import type { RecordedRequest } from './acs-rest.js';
+import { createHandler } from './server.js';
 import { TimerSet } from './timers.js';
 
 export type { CalleeBehaviour, CallerApi, CallHandle, DialOptions, SayOptions } from './caller-api.js';
@@ -15,7 +16,7 @@ export type { CallDirection, CalleeRefusal, CallEnd, CallState, HeardPrompt, Tim
 export type { DeliveryQuirks, DeliveryRecord, TokenOverrides } from './callbacks.js';
 export type { ValidationResult } from './event-grid.js';
 export type { FaultInjector, FaultSpec } from './faults.js';
-export type { RecordedRequest } from './server.js';
+export type { RecordedRequest } from './acs-rest.js';
 export { signRequest } from './hmac.js';
 export { keyOfTone } from './recognize.js';
 export { ContractViolation } from './contract.js';
