@@ -15,6 +15,7 @@ export type { CalleeBehaviour, CallerApi, CallHandle, DialOptions, SayOptions } 
 export type { CallDirection, CalleeRefusal, CallEnd, CallState, HeardPrompt, TimelineEntry, TimelineKind } from './calls.js';
 export type { DeliveryQuirks, DeliveryRecord, TokenOverrides } from './callbacks.js';
 export type { ValidationResult } from './event-grid.js';
+export { EVENT_GRID_RETRY_DELAYS_MS, afterDelivery, type DeliveryVerdict } from './event-grid-retry.js';
 export type { FaultInjector, FaultSpec } from './faults.js';
 export type { RecordedRequest } from './acs-rest.js';
 export { signRequest } from './hmac.js';
@@ -44,7 +45,10 @@ export interface AcsEmulatorOptions {
   promptMsPerWord?: number;
   /** Real ms before each redelivery of a callback that got no 2xx reply; default none (one attempt). */
   callbackRetryDelaysMs?: readonly number[];
-  /** Real ms before each redelivery of an IncomingCall that got no 2xx reply (Event Grid: 10 s, 30 s, ...); default none. */
+  /**
+   * Real ms before each retry of an IncomingCall delivery that failed (Event Grid's own: EVENT_GRID_RETRY_DELAYS_MS);
+   * default none. Either way only a reply of 200-204 is a delivery, and 400, 401, 403 and 413 are never retried.
+   */
   eventGridRetryDelaysMs?: readonly number[];
   /** The dice for probabilistic faults and quirks; default Math.random (pass a seeded one to replay a chaos run). */
   random?: () => number;

@@ -5,7 +5,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { TableClient } from '@azure/data-tables';
 import type { CallState } from '../../src/domain/call-state';
-import type { AcsEmulator } from '../acs-emulator/index.js';
+import { EVENT_GRID_RETRY_DELAYS_MS, type AcsEmulator } from '../acs-emulator/index.js';
 import { startAzurite } from '../local/azurite';
 import { OPERATOR_NUMBER, HOTLINE_NUMBER, startLocalStack } from '../local/local-stack';
 import { leaksInTable, numberForms, PrivacyScanner } from '../local/privacy-scan';
@@ -67,8 +67,6 @@ function inOrder(rate: number, shares: readonly number[]): number[] {
 
 /** Callback redelivery is undocumented for ACS: the soak assumes retries after 0.5 s, 2 s and 5 s. */
 const CALLBACK_RETRY_DELAYS_MS = [500, 2_000, 5_000];
-/** Event Grid's documented schedule starts 10 s, 30 s; later tries would be past the ring window anyway. */
-const EVENT_GRID_RETRY_DELAYS_MS = [10_000, 30_000];
 /** The watchdog sweeps every 2 s in the soak (15 s in Azure) and treats 10 s of waiting as stalled (45 s in Azure). */
 const WATCHDOG_SWEEP_MS = 2_000;
 const WATCHDOG_STALL_SECONDS = 10;
@@ -121,6 +119,7 @@ async function main(): Promise<number> {
   const stack = await startLocalStack({
     tablesConnectionString: azurite.connectionString,
     timeScale,
+    // Event Grid's own schedule (10 s, 30 s, 1 min, ...): only its first retry can still reach a ringing caller.
     emulator: { callbackRetryDelaysMs: CALLBACK_RETRY_DELAYS_MS, eventGridRetryDelaysMs: EVENT_GRID_RETRY_DELAYS_MS, random },
     settings: { WATCHDOG_STALL_SECONDS: String(WATCHDOG_STALL_SECONDS) },
     telemetry: { trackEvent: (name, properties) => telemetry.push({ name, properties }) },
