@@ -23,6 +23,9 @@ export { keyOfTone } from './recognize.js';
 export { ContractViolation } from './contract.js';
 export { TONES, type Tone } from './wire-types.js';
 
+/** Connections waiting to be accepted; Node's default (511) overflows under a dial burst (Linux caps it at somaxconn). */
+const LISTEN_BACKLOG = 4096;
+
 /** Stands in for the ACS resource's immutable id, the `aud` of callback JWTs. */
 export const DEFAULT_AUDIENCE = '6d1b0c2e-5f4a-4c3b-9e8d-7a6f5e4d3c2b';
 
@@ -99,7 +102,8 @@ export async function startAcsEmulator(options: AcsEmulatorOptions = {}): Promis
   const server = createServer();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
+    // The app's ACS clients keep their connections, but a burst of callers still opens many at once: see LISTEN_BACKLOG.
+    server.listen({ port: options.port ?? 0, host, backlog: LISTEN_BACKLOG }, () => {
       server.off('error', reject);
       resolve();
     });

@@ -88,7 +88,9 @@ export async function audit(emulator: AcsEmulator, table: TableClient, results: 
   let redeliveries = 0;
   for (const call of emulator.caller.calls) {
     for (const entry of call.timeline) {
-      if (entry.kind === 'incomingCallDelivered') count(deliveriesByStatus, `IncomingCall ${String(entry.details['status'])}`);
+      // A try that got no reply says why (a reset, a timeout): those are the ones a burst makes.
+      const noReply = entry.details['status'] === 0 && typeof entry.details['error'] === 'string' ? ` (${entry.details['error']})` : '';
+      if (entry.kind === 'incomingCallDelivered') count(deliveriesByStatus, `IncomingCall ${String(entry.details['status'])}${noReply}`);
       if (entry.kind !== 'callback') continue;
       const details = entry.details;
       const status = Number(details['status']);

@@ -18,6 +18,11 @@ export const ACCOUNT_NUMBER = '1234';
 
 /** No caller waits longer than this for the next prompt (or the end): past it, the call counts as stuck. */
 export const PROMPT_WAIT_MS = 60_000;
+/**
+ * The longest scripted call hears about ten prompts, reprompts after faults included; a caller who has heard this
+ * many is going round in circles (a prompt it does not know), hangs up and counts as stuck, so a run always ends.
+ */
+export const MAX_PROMPTS = 40;
 
 export interface CallerResult {
   readonly scenario: Scenario;
@@ -60,6 +65,10 @@ export async function runCaller(emulator: AcsEmulator, scenario: Scenario, from:
     if (next.kind === 'silent') return result(handle.ended, hungUp ? 'the end of the call' : heard === 0 ? 'the first prompt' : 'the next prompt');
     heard += 1;
     const text = next.text;
+    if (heard > MAX_PROMPTS) {
+      handle.hangUp();
+      return result(handle.ended, `a way out of the menus (${MAX_PROMPTS} prompts heard, the last: "${text.slice(0, 60)}")`);
+    }
     if (/Welcome to Contoso/.test(text)) {
       if (scenario === 'account') await handle.press('2');
       else if (scenario === 'support') handle.say('support');
