@@ -7,6 +7,7 @@ import { CallbackAuthenticator } from '../adapters/acs/callback-auth';
 import { CallbackBinding, outboundBindingSubject } from '../adapters/acs/callback-binding';
 import { CallerIdentity } from '../adapters/privacy/caller-identity';
 import { OutboundQueue } from '../adapters/queues/outbound-queue';
+import { CachedCallStore } from '../adapters/tables/cached-call-store';
 import { CallStore } from '../adapters/tables/call-store';
 import { OutboundStore } from '../adapters/tables/outbound-store';
 import { FlowVersionStore } from '../adapters/tables/flow-versions';
@@ -63,6 +64,8 @@ export interface Overrides {
   readonly storagePolicies?: readonly ExtraPolicy[];
   /** Added to the ACS client, e.g. to lose a request on its way out. */
   readonly acsPolicies?: readonly ExtraPolicy[];
+  /** `false`: every callback reads its row, as without the cache (tests of faults on that read). */
+  readonly callStateCache?: false;
 }
 
 export function createApp(settings: Settings, telemetry: Telemetry, overrides: Overrides = {}): App {
@@ -94,7 +97,8 @@ export function createApp(settings: Settings, telemetry: Telemetry, overrides: O
       : undefined;
   const calls = overrides.calls ?? defined(acs, 'the ACS client');
   const flow = overrides.flow ?? loadFlow(settings.flowFile);
-  const store = new CallStore(table);
+  // One store for the hotline and outbound calls, so both see the rows this instance wrote last.
+  const store = overrides.callStateCache === false ? new CallStore(table) : new CachedCallStore(table);
   const callers = new CallerIdentity(settings.pseudonymKey);
   const clock = overrides.clock ?? systemClock;
   const binding = callbackBinding(settings);

@@ -284,6 +284,8 @@ export class Hotline {
       }
       const decision = await this.decideOnOwnFlow(stored.state, event, log);
       if (decision.kind === 'ignore') {
+        // Nothing is written, so no ETag guards this: a kept copy may be behind the row, which decides instead.
+        if (this.deps.store.distrust(stored)) continue;
         log.info(`event ignored: ${decision.reason}`, context);
         return 'ignored';
       }

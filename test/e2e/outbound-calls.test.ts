@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import defaultFlow from '../../src/flow/default-flow.json';
 import type { CallHandle } from '../../tools/acs-emulator/index.js';
 import { HOTLINE_NUMBER } from '../../tools/local/local-stack';
-import { startTestStack, waitFor, type TestStack } from '../support/stack';
+import { cloudEvent, startTestStack, waitFor, type TestStack } from '../support/stack';
 
 /** The default flow with retries a test can wait for: two attempts, a second apart, on no answer, busy or failure. */
 function quickRetryFlow(): string {
@@ -108,6 +108,30 @@ describe('a reminder the callee answers', () => {
     expect(done?.measurements).toMatchObject({ ringMs: expect.any(Number) as number, durationMs: expect.any(Number) as number });
     // No phone number in the telemetry, in the clear or otherwise.
     expect(JSON.stringify(stack.telemetry)).not.toContain(to.slice(1));
+  });
+
+  it('a callback for another reminder posted on this request\'s URL (valid token) is refused: 403, that call goes on', async () => {
+    const [toA, toB] = [callee(), callee()];
+    const idA = await remind(toA);
+    const idB = await remind(toB);
+    const [a, b] = [await answered(toA), await answered(toB)];
+    await Promise.all([a.nextPrompt(), b.nextPrompt()]);
+    const callB = b.callConnectionId ?? '';
+    await waitFor(async () => (await stack.stateOf(callB))?.phase.name === 'awaitingInput', 'reminder B to wait for its answer');
+    const before = await stack.stateOf(callB);
+    const requests = stack.emulator.requests.length;
+
+    const forged = cloudEvent('CallDisconnected', { callConnectionId: callB, correlationId: b.correlationId, resultInformation: { code: 200, subCode: 540000 } });
+    const reply = await stack.postCallbacks([forged], { correlationId: `outbound-request.${idA}` });
+
+    expect(reply).toMatchObject({ status: 403, body: { outcomes: ['forged'] } });
+    expect(await stack.stateOf(callB)).toEqual(before);
+    expect(stack.emulator.requests.length).toBe(requests);
+    expect(stack.telemetry).toContainEqual(expect.objectContaining({ name: 'CallbackRejected', properties: expect.objectContaining({ reason: 'binding' }) as object }));
+    b.say('Confirm');
+    a.hangUp();
+    expect(await ended(idB)).toMatchObject({ status: 'completed', outcome: 'confirmed' });
+    expect(await ended(idA)).toMatchObject({ outcome: 'hungUp' });
   });
 
   it('cancel by key: the cancellation message; the request ends cancelled', async () => {

@@ -8,7 +8,7 @@ import type { Telemetry } from '../../src/app/ports';
 import { startFunctionsHost, type Invocation } from '../local/functions-host';
 import { floorFunctions } from './floor';
 import type { HostCommand, HostConfig, HostMessage, InvocationDetail, MemoryFigures, WindowReport } from './host-protocol';
-import { countingInto, countRequestsTo, noRequests, stopCounting, tableRequestCounter, type RequestCounts } from './request-counter';
+import { countingInto, countRequestsTo, noRequests, processTotals, stopCounting, tableRequestCounter, type RequestCounts } from './request-counter';
 
 const config = JSON.parse(process.env['BENCH_HOST_CONFIG'] ?? '{}') as HostConfig;
 const send = (message: HostMessage) => process.send?.(message);
@@ -29,6 +29,7 @@ async function nameEvent(invocation: Invocation): Promise<NamedEvent> {
 class Window {
   readonly started = performance.now();
   readonly cpu = process.cpuUsage();
+  private readonly tableReadsBefore = processTotals.tableReads;
   readonly advancingMs: number[] = [];
   readonly otherMs: number[] = [];
   readonly incomingCallMs: number[] = [];
@@ -95,6 +96,7 @@ class Window {
       incomingCallMs: this.incomingCallMs,
       outcomes: this.outcomes,
       requests: this.requests,
+      tableReads: processTotals.tableReads - this.tableReadsBefore,
       details: this.details,
     };
   }

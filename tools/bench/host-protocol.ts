@@ -51,6 +51,8 @@ export interface WindowReport {
   /** Callback invocations by outcome (the handler's `outcomes`, or "status <n>" when it had none). */
   readonly outcomes: Readonly<Record<string, number>>;
   readonly requests: RequestCounts;
+  /** Table reads the process sent within the window, from every invocation (counted without an async context). */
+  readonly tableReads: number;
   readonly details: InvocationDetail[];
 }
 

@@ -43,6 +43,8 @@ export interface Step {
   readonly advancingP50Ms: number;
   readonly advancingP99Ms: number;
   readonly advancingMeanMs: number;
+  /** Every Table read of the window over the advancing callbacks: an upper bound of what each of those read. */
+  readonly tableReadsPerAdvancing: number;
   readonly cpuMsPerCallback: number;
   readonly userCpuMsPerCallback: number;
   readonly maxRssMb: number;
@@ -116,7 +118,7 @@ export async function warmUp(side: Side, calls: number, ms: number): Promise<voi
 }
 
 /** Until half a second passes with (almost) no invocation: the hang-ups of the last level are handled. */
-async function waitUntilQuiet(host: HostChild): Promise<void> {
+export async function waitUntilQuiet(host: HostChild): Promise<void> {
   const until = Date.now() + QUIET_TIMEOUT_MS;
   while (Date.now() < until) {
     await host.startWindow(false);
@@ -151,6 +153,7 @@ function summarise(
     advancingP50Ms: percentile(report.advancingMs, 50),
     advancingP99Ms: percentile(report.advancingMs, 99),
     advancingMeanMs: report.advancingMs.reduce((sum, ms) => sum + ms, 0) / (report.advancingMs.length || 1),
+    tableReadsPerAdvancing: report.advancingMs.length === 0 ? Number.NaN : report.tableReads / report.advancingMs.length,
     cpuMsPerCallback: perCallback(report.cpuMs),
     userCpuMsPerCallback: perCallback(report.userCpuMs),
     maxRssMb: report.maxRssMb,

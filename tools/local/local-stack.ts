@@ -6,6 +6,7 @@ import type { Overrides } from '../../src/app/composition-root';
 import type { Telemetry, Timers } from '../../src/app/ports';
 import { freePort, startAzurite, startAzuriteQueues } from './azurite';
 import { startFunctionsHost, type FunctionsHost } from './functions-host';
+import { startSpreadProxy, type SpreadProxy } from './spread-proxy';
 
 export const HOTLINE_NUMBER = '+18005550100';
 export const OPERATOR_NUMBER = '+18005550199';
@@ -32,6 +33,13 @@ export interface LocalStackOptions {
   readonly requestTimeoutMs?: number;
   /** Test seams of the app: a clock, pipeline policies for the storage and ACS clients. */
   readonly overrides?: Overrides;
+  /**
+   * Instances of the app on one table, behind one front door that spreads every request over them (default 1, no
+   * front door): each keeps its own cache, so calls meet copies that another instance overtook.
+   */
+  readonly hosts?: number;
+  /** Picks the instance for a request, as a number in [0, 1); defaults to Math.random. */
+  readonly spread?: () => number;
   /** Further emulator options (redelivery, dice); port, Event Grid URL and time scale are set above. */
   readonly emulator?: Omit<AcsEmulatorOptions, 'port' | 'eventGridUrl' | 'timeScale' | 'ringWindowMs'>;
 }
@@ -39,6 +47,9 @@ export interface LocalStackOptions {
 export interface LocalStack {
   readonly emulator: AcsEmulator;
   readonly host: FunctionsHost;
+  /** Every instance (the first is `host`); with more than one, the front door that spreads requests over them. */
+  readonly hosts: readonly FunctionsHost[];
+  readonly proxy: SpreadProxy | undefined;
   /** The app settings the host runs with; the same names as in Azure. */
   readonly settings: Readonly<Record<string, string>>;
   /** What every ACS timeout and prompt length is multiplied by. */
@@ -129,20 +140,35 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     stops.push(() => emulator.close());
     const settings = stackSettings({ emulator, hostUrl, tablesConnectionString, queuesConnectionString, tableName: options.tableName, settings: options.settings });
-    const host = await startFunctionsHost({
-      port: hostPort,
-      env: settings,
-      telemetry: options.telemetry ?? silentTelemetry,
-      ...(options.log ? { log: options.log } : {}),
-      ...(options.runTimers ? { runTimers: true } : {}),
-      ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs }),
-      overrides: { timers: scaledTimers(timeScale), ...options.overrides },
-      ...(options.queueRetryDelaySeconds === undefined ? {} : { queueRetryDelaySeconds: options.queueRetryDelaySeconds }),
-    });
-    stops.push(() => host.close());
+    const instances = options.hosts ?? 1;
+    const hosts: FunctionsHost[] = [];
+    for (let i = 0; i < instances; i++) {
+      const host = await startFunctionsHost({
+        port: instances === 1 ? hostPort : await freePort(),
+        env: settings,
+        telemetry: options.telemetry ?? silentTelemetry,
+        ...(options.log ? { log: options.log } : {}),
+        ...(options.runTimers ? { runTimers: true } : {}),
+        ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs }),
+        overrides: { timers: scaledTimers(timeScale), ...options.overrides },
+        ...(options.queueRetryDelaySeconds === undefined ? {} : { queueRetryDelaySeconds: options.queueRetryDelaySeconds }),
+      });
+      stops.push(() => host.close());
+      hosts.push(host);
+    }
+    let proxy: SpreadProxy | undefined;
+    if (instances > 1) {
+      const front = await startSpreadProxy(hostPort, hosts.map((host) => host.url), options.spread ?? Math.random);
+      stops.push(() => front.close());
+      proxy = front;
+    }
+    const [host] = hosts;
+    if (!host) throw new Error('hosts must be at least 1');
     return {
       emulator,
       host,
+      hosts,
+      proxy,
       settings,
       timeScale,
       async stop() {

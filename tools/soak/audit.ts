@@ -55,7 +55,7 @@ export async function audit(emulator: AcsEmulator, table: TableClient, results: 
   let completedAsScripted = 0;
   for (const result of results) {
     const label = `${result.scenario} call ${result.callId}`;
-    if (result.stuck) stuckCalls.push(`${label}: waited over a minute for ${result.stuck}`);
+    if (result.stuck) stuckCalls.push(`${label}: ${result.stuck}`);
     const state = result.callConnectionId ? states.get(result.callConnectionId) : undefined;
     if (!result.end || !state) {
       lostCalls.push(`${label}: ${!result.callConnectionId ? 'never answered' : !result.end ? 'never ended' : 'no state row'}`);

@@ -18,9 +18,18 @@ export const ACCOUNT_NUMBER = '1234';
 
 /** No caller waits longer than this for the next prompt (or the end): past it, the call counts as stuck. */
 export const PROMPT_WAIT_MS = 60_000;
+
 /**
- * The longest scripted call hears about ten prompts, reprompts after faults included; a caller who has heard this
- * many is going round in circles (a prompt it does not know), hangs up and counts as stuck, so a run always ends.
+ * When the soak's calls take place: a Monday, 10:00 in New York, inside the default hotline's office hours. The flow
+ * reads its schedule at each event's time, so without this the operator scenario would depend on when the soak runs
+ * (outside office hours it hears "our operators are away" and goes back to the menu, never transferred).
+ */
+export const SCENARIOS_AT = '2026-12-21T10:00:00-05:00';
+
+/**
+ * Far more prompts than any scenario hears, reprompts and apologies after faults included. A caller whose answers keep
+ * leading back to the same menus (a script that no longer fits the flow) stops here and counts as stuck, so the soak
+ * ends with a finding instead of running for ever: every prompt resets the minute of silence, so nothing else would.
  */
 export const MAX_PROMPTS = 40;
 
@@ -29,7 +38,7 @@ export interface CallerResult {
   readonly callId: string;
   readonly callConnectionId: string | undefined;
   readonly end: CallEnd | undefined;
-  /** What the caller was left waiting for, if the hotline went silent for PROMPT_WAIT_MS. */
+  /** Why the call is stuck, if it is: the hotline went silent for PROMPT_WAIT_MS, or it heard MAX_PROMPTS prompts. */
   readonly stuck: string | undefined;
   readonly promptsHeard: number;
 }
@@ -62,13 +71,13 @@ export async function runCaller(emulator: AcsEmulator, scenario: Scenario, from:
       ),
     ]);
     if (next.kind === 'ended') return result(next.end, undefined);
-    if (next.kind === 'silent') return result(handle.ended, hungUp ? 'the end of the call' : heard === 0 ? 'the first prompt' : 'the next prompt');
+    if (next.kind === 'silent') return result(handle.ended, `waited over a minute for ${hungUp ? 'the end of the call' : heard === 0 ? 'the first prompt' : 'the next prompt'}`);
     heard += 1;
-    const text = next.text;
-    if (heard > MAX_PROMPTS) {
+    if (heard >= MAX_PROMPTS) {
       handle.hangUp();
-      return result(handle.ended, `a way out of the menus (${MAX_PROMPTS} prompts heard, the last: "${text.slice(0, 60)}")`);
+      return result(handle.ended, `heard ${heard} prompts without reaching an end, the last: "${next.text}"`);
     }
+    const text = next.text;
     if (/Welcome to Contoso/.test(text)) {
       if (scenario === 'account') await handle.press('2');
       else if (scenario === 'support') handle.say('support');

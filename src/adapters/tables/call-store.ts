@@ -1,6 +1,6 @@
 // Owns call state in Table Storage: one partition per call, ETag-guarded writes, per-event marker rows.
 import { randomUUID } from 'node:crypto';
-import { odata, RestError, TableClient, TableTransaction, type TableEntity } from '@azure/data-tables';
+import { odata, RestError, TableClient, TableTransaction, type TableEntity, type TableTransactionEntityResponse } from '@azure/data-tables';
 import type { CallPhase, CallState } from '../../domain/call-state';
 
 const STATE_ROW = 'state';
@@ -145,21 +145,36 @@ export class CallStore {
    * and a stale ETag rolls the marker back.
    */
   async commit(previous: StoredCall, next: CallState, eventId: string, at: string): Promise<CommitResult> {
+    return (await this.commitRow(previous, next, eventId, at)).result;
+  }
+
+  /** `commit`, with the row as written when the response names its new ETag (a cache can go on from it unread). */
+  protected async commitRow(previous: StoredCall, next: CallState, eventId: string, at: string): Promise<{ readonly result: CommitResult; readonly stored?: StoredCall }> {
     const writer = randomUUID();
     const transaction = new TableTransaction();
     transaction.updateEntity(this.stateEntity(next, at), 'Replace', { etag: previous.etag });
     transaction.createEntity({ partitionKey: next.callConnectionId, rowKey: markerRow(eventId), writer, at });
     try {
-      await this.submit(transaction);
-      return 'committed';
+      // The state row's update is the transaction's first operation, so its sub-response comes first.
+      const etag = (await this.submit(transaction))[0]?.etag;
+      return { result: 'committed', ...(etag ? { stored: { state: next, etag } } : {}) };
     } catch (error) {
       const status = statusOf(error);
       if (status !== 409 && status !== 412) throw error;
       // A 409/412 after an SDK retry can hide our own landed write: the marker tells whose it is.
       const marker = await this.getEntity<{ writer?: string }>(next.callConnectionId, markerRow(eventId));
-      if (marker) return marker.writer === writer ? 'committed' : 'duplicate';
-      return 'conflict';
+      if (marker) return { result: marker.writer === writer ? 'committed' : 'duplicate' };
+      return { result: 'conflict' };
     }
+  }
+
+  /**
+   * Whether `stored` is a kept copy rather than the row as read: a decision that writes nothing (an ignored event)
+   * has no ETag to guard it, so it must be made on the row. A kept copy is dropped here; this store keeps none.
+   */
+  distrust(stored: StoredCall): boolean {
+    void stored;
+    return false;
   }
 
   async wasApplied(callConnectionId: string, eventId: string): Promise<boolean> {
@@ -288,10 +303,11 @@ export class CallStore {
   }
 
   /** A transaction's failure can come back as a sub-response instead of a thrown error. */
-  private async submit(transaction: TableTransaction): Promise<void> {
+  private async submit(transaction: TableTransaction): Promise<readonly TableTransactionEntityResponse[]> {
     const response = await this.table.submitTransaction(transaction.actions, this.options());
     const failed = response.subResponses.find((sub) => sub.status >= 300);
     if (failed) throw new RestError('transaction failed', { statusCode: failed.status });
+    return response.subResponses;
   }
 
   private stateEntity(state: CallState, at: string): TableEntity<StateEntity> {
