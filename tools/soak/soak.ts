@@ -16,7 +16,7 @@ import { audit, type Tracked } from './audit';
 import { runCaller, SCENARIOS, SCENARIOS_AT, type CallerResult } from './callers';
 
 const USAGE = `npm run soak -- [--calls 500] [--concurrency 50] [--storage-faults 0.1] [--acs-faults 0.1]
-                      [--duplicates 0.2] [--reorders 0.1] [--forgeries 0.1] [--time-scale 0.2] [--hosts 2] [--seed <n>]
+                      [--duplicates 0.2] [--reorders 0.1] [--forgeries 0.1] [--time-scale 0.2] [--hosts 2, 1 in a burst] [--seed <n>]
                       [--burst]   (every call dials within 2 s, whatever --concurrency says)`;
 
 const { values: args } = parseArgs({
@@ -31,7 +31,8 @@ const { values: args } = parseArgs({
     burst: { type: 'boolean', default: false },
     'time-scale': { type: 'string', default: '0.2' },
     // Two instances on one table, every request to either at random: each instance's cached rows go stale.
-    hosts: { type: 'string', default: '2' },
+    // Two by default; one in a burst (below).
+    hosts: { type: 'string' },
     seed: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
@@ -96,7 +97,9 @@ async function main(): Promise<number> {
   const forgeryRate = number('forgeries', 0, 1);
   const burst = args.burst === true;
   const timeScale = number('time-scale', 0.01, 10);
-  const hostCount = number('hosts', 1, 8);
+  // A burst measures answering against the ring window. Two hosts in this one process add no capacity, only the front
+  // door's hop for every request (with two, a 1,000-caller burst lost 407 callers to timeouts and resets at the door).
+  const hostCount = args.hosts === undefined ? (burst ? 1 : 2) : number('hosts', 1, 8);
   const seed = args.seed === undefined ? randomBytes(4).readUInt32LE() : number('seed', 0, 2 ** 32 - 1);
   const random = seeded(seed);
 
