@@ -224,6 +224,34 @@ describe('answering against the ring window', () => {
     expect(st.telemetry.filter((e) => e.name === 'CallNotAnswered').map((e) => e.properties['reason'])).toEqual(['ringWindow']);
   });
 
+  it('a first answer cut off at the claim\'s first deadline (a slow instance): the owner extends its claim and answers, no hand-over', async () => {
+    let tries = 0;
+    // The first answer try hangs, as one does when a dial burst saturates the instance; the next goes through.
+    const hangFirstAnswer: PipelinePolicy = {
+      name: 'hangFirstAnswer',
+      sendRequest: (request, next) =>
+        !request.url.includes(':answer') || tries++ > 0
+          ? next(request)
+          : new Promise((_, reject) => {
+              const stop = () => reject(Object.assign(new Error('The operation was aborted.'), { name: 'AbortError' }));
+              if (request.abortSignal?.aborted) stop();
+              request.abortSignal?.addEventListener('abort', stop, { once: true });
+            }),
+    };
+    const st = await stack({ timeScale: 0.02, overrides: { acsPolicies: [{ policy: hangFirstAnswer, position: 'perRetry' }] } });
+    const handle = await st.emulator.caller.dial({ from: CALLER_NUMBER, to: HOTLINE_NUMBER, deliver: false });
+    // Without the retry the owner handed over (500) and the caller waited Event Grid's 10 s for the next try.
+    expect(await st.emulator.caller.redeliverIncomingCall(handle.callId)).toBe(202);
+    expect(tries).toBe(2);
+    expect(answers(st).map((r) => r.status)).toEqual([200]);
+    const claim = await st.store.loadClaim(handle.correlationId);
+    expect(claim).toMatchObject({ status: 'answered' });
+    // Extended past the first deadline (8 s) to the hand-over point's (15 s) plus the time to record the call (5 s).
+    expect(Date.parse(claim?.deadline ?? '') - Date.parse(eventTimeOf(handle))).toBeGreaterThan(15_000);
+    expect(st.telemetry.filter((e) => e.name === 'CallNotAnswered')).toEqual([]);
+    expect((await handle.nextPrompt()).text).toContain('Welcome to Contoso');
+  });
+
   it('hanging: each answer ends at the deadline, the owner hands over, and a redelivery before that deadline does not take over', async () => {
     let hanging = true;
     const hangAnswers: PipelinePolicy = {
