@@ -282,7 +282,7 @@ async function main(): Promise<number> {
       `answer time                p50 ${at(0.5)} ms, p95 ${at(0.95)} ms, p99 ${at(0.99)} ms, max ${answerMs.at(-1) ?? 0} ms (ring window 30,000 ms; ${answerMs.length} answered)`,
       `forged callbacks           ${forged.sent} sent (another call's body, a forked connection, a bad signature), ${forged.rejected} rejected, ${forged.absorbed} absorbed (503), ${forged.accepted.length} accepted`,
       `hung answer tries          ${hungAnswers}, each cut off at its timeout`,
-      `after the last call        ${(afterLastCallMs / 1000).toFixed(1)} s: ${phases.map(([name, ms]) => `${name} ${(ms / 1000).toFixed(1)} s`).join(', ')}`,
+      `after the last call        ${(afterLastCallMs / 1000).toFixed(1)} s (the calls took ${((lastCallAt - started) / 1000).toFixed(1)} s): ${phases.map(([name, ms]) => `${name} ${(ms / 1000).toFixed(1)} s`).join(', ')}`,
     ].join('\n'),
   );
   const problems = [...forged.accepted.map((what) => `forged callback accepted: ${what}`), ...figures.lostCalls, ...figures.lostTransitions, ...figures.doubledActions.map((d) => `doubled: ${d}`), ...figures.stuckCalls, ...leaks.map((l) => `leak: ${l.kind} in ${l.where}`)];
