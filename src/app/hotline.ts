@@ -213,8 +213,8 @@ export class Hotline {
   /**
    * Answers, with the SDK's retries (one repeatability id) and a second apart after a 429 without Retry-After (which
    * the SDK does not retry, and ACS did not act on). The first answer ends by `startBy` (the claim's first deadline);
-   * retrying past a 429, or past a first answer cut off there, takes `extend` (the claim's deadline moved to
-   * `deadline`), and every retry ends by `deadline`.
+   * retrying past a 429 or a try that timed out takes `extend` (the claim's deadline moved to `deadline`), and every
+   * retry ends by `deadline`.
    */
   private async answerBy(
     startBy: number,
@@ -229,21 +229,22 @@ export class Hotline {
       try {
         return await this.deps.calls.answer({ ...request, abortSignal });
       } catch (error) {
-        // A refusal is retried, and so is a first try cut off at the claim's first deadline: this owner is alive, only
-        // slow (a dial burst), and a hand-over would add Event Grid's 10 s before anyone tried again. A try that timed
-        // out may have landed; a fresh answerCall (ours now, or a redelivery's later) then meets ACS's refusal of a
-        // second answer, and the call starts from the claim when its CallConnected comes.
-        const cutAtFirstDeadline = !extended && abortSignal.aborted;
-        if ((statusOf(error) !== 429 && !cutAtFirstDeadline) || remaining(deadline) < THROTTLE_PAUSE_MS) throw error;
+        // A refusal is retried, and so is a try that timed out (a hung socket, or the claim's first deadline): this
+        // owner is alive, and a hand-over would add Event Grid's 10 s before anyone tried again (under a dial burst,
+        // those redeliveries came too late). A try that timed out may have landed; a fresh answerCall (ours now, or a
+        // redelivery's later) then meets ACS's refusal of a second answer, and the call starts from the claim when its
+        // CallConnected comes.
+        const timedOut = isTimeout(error);
+        if ((statusOf(error) !== 429 && !timedOut) || remaining(deadline) < THROTTLE_PAUSE_MS) throw error;
         if (!extended) {
           // Storage failing here throws: the owner stops, and its short deadline lets Event Grid's retry take over.
           await extend().catch((storageError: unknown) => {
-            throw cutAtFirstDeadline ? error : storageError;
+            throw timedOut ? error : storageError;
           });
           extended = true;
           abortSignal = AbortSignal.timeout(Math.max(0, remaining(deadline)));
         }
-        if (cutAtFirstDeadline) continue;
+        if (timedOut) continue;
         // Not the Timers port: this pause must end when the deadline's abort signal fires, and the port takes no signal.
         await sleep(THROTTLE_PAUSE_MS, undefined, { signal: abortSignal }).catch(() => undefined);
         if (abortSignal.aborted) throw error;
