@@ -17,7 +17,7 @@ import type { CallControl, Clock, Log, Telemetry, Timers } from './ports';
 
 /** A call rings for 30 s; answering later than that cannot reach the caller. */
 export const RING_WINDOW_MS = 30_000;
-/** Event Grid retries a failed delivery 10 s later at the earliest. */
+/** Event Grid retries a failed first delivery 10 s later; its later retries come 30 s, 1 min, ... apart. */
 const EVENT_GRID_RETRY_MS = 10_000;
 /**
  * What a redelivery needs to claim the call and answer it: handing over later than this before the ring ends is futile.
@@ -129,7 +129,9 @@ export class Hotline {
     // Every answer path fits the ring window, measured from the event's time, not from when it reached us.
     const ringEndsAt = Date.parse(call.eventTime) + RING_WINDOW_MS;
     const handOverBy = ringEndsAt - EVENT_GRID_RETRY_MS - REDELIVERY_NEEDS_MS;
-    const canHandOver = now.getTime() < handOverBy;
+    // Only the first try can arrive within Event Grid's first 10 s, and only its retry comes 10 s after it fails; a
+    // later delivery is a retry (or late), and Event Grid's next try is 30 s away: it answers until the ring ends.
+    const canHandOver = now.getTime() < handOverBy && ringMs < EVENT_GRID_RETRY_MS;
     // Until the last moment a redelivery could still answer, or, when that has passed, until the ring ends.
     const deadline = canHandOver ? handOverBy : ringEndsAt - LAST_ANSWER_MARGIN_MS;
 
@@ -237,9 +239,10 @@ export class Hotline {
         const timedOut = isTimeout(error);
         if ((statusOf(error) !== 429 && !timedOut) || remaining(deadline) < THROTTLE_PAUSE_MS) throw error;
         if (!extended) {
-          // Storage failing here throws: the owner stops, and its short deadline lets Event Grid's retry take over.
-          await extend().catch((storageError: unknown) => {
-            throw timedOut ? error : storageError;
+          // Storage failing here stops the owner with ACS's error, so that it hands over (its short deadline lets the
+          // redelivery take over): thrown as it was, a storage error read as a failed answer and lost the caller.
+          await extend().catch(() => {
+            throw error;
           });
           extended = true;
           abortSignal = AbortSignal.timeout(Math.max(0, remaining(deadline)));

@@ -194,10 +194,10 @@ describe('answering against the ring window', () => {
   it('throttled with Retry-After until a redelivery can no longer help: retried up to then, handed to Event Grid, and the redelivery answers', async () => {
     const st = await stack({ timeScale: 0.02 });
     st.emulator.faults.inject({ path: /:answer$/, status: 429, retryAfterSeconds: 1, times: 1_000 });
-    st.advanceClock(12_000); // the first delivery arrives 12 s into the ring
+    st.advanceClock(9_500); // the first delivery arrives 9.5 s into the ring (a first try: Event Grid retries 10 s on)
     const handle = await st.emulator.caller.dial({ from: CALLER_NUMBER, to: HOTLINE_NUMBER, deliver: false });
     expect(await st.emulator.caller.redeliverIncomingCall(handle.callId)).toBe(500);
-    const tried = sentAfterEvent(st, 12_000, eventTimeOf(handle));
+    const tried = sentAfterEvent(st, 9_500, eventTimeOf(handle));
     expect(tried.length).toBeGreaterThanOrEqual(2);
     // Every try before the hand-over point: 30 s ring - 10 s until Event Grid redelivers - 5 s to claim and answer.
     expect(Math.max(...tried)).toBeLessThan(15_000);
@@ -209,6 +209,34 @@ describe('answering against the ring window', () => {
     expect(await st.emulator.caller.redeliverIncomingCall(handle.callId)).toBe(202);
     expect((await handle.nextPrompt()).text).toContain('Welcome to Contoso');
     expect(answers(st).filter((r) => r.status === 200)).toHaveLength(1);
+  });
+
+  it('a delivery 12 s into the ring is a retry, whose next try would be 30 s away: it answers past the hand-over point instead of handing over', async () => {
+    const st = await stack({ timeScale: 0.02 });
+    // Throttled for about 4 s (the SDK waits out each Retry-After): past 15 s, where a first try would hand over.
+    st.emulator.faults.inject({ path: /:answer$/, status: 429, retryAfterSeconds: 1, times: 4 });
+    st.advanceClock(12_000);
+    const handle = await st.emulator.caller.dial({ from: CALLER_NUMBER, to: HOTLINE_NUMBER, deliver: false });
+    expect(await st.emulator.caller.redeliverIncomingCall(handle.callId)).toBe(202);
+    expect(answers(st).map((r) => r.status)).toEqual([429, 429, 429, 429, 200]);
+    expect(Math.max(...sentAfterEvent(st, 12_000, eventTimeOf(handle)))).toBeGreaterThan(15_000);
+    expect(st.telemetry.filter((e) => e.name === 'CallNotAnswered')).toEqual([]);
+    expect((await handle.nextPrompt()).text).toContain('Welcome to Contoso');
+  });
+
+  it('throttled while the claim cannot be extended: handed over (500) with the claim, and the redelivery answers, not lost as a failed answer', async () => {
+    const st = await stack({ timeScale: 0.02 });
+    st.emulator.faults.inject({ path: /:answer$/, status: 429, times: 1 });
+    // Every claim update fails (past the SDK's retries): the extension the retry needs, and the hand-over's status.
+    st.storageFaults.inject({ fault: 'unavailable', operations: ['update'], times: 1_000 });
+    const handle = await st.emulator.caller.dial({ from: CALLER_NUMBER, to: HOTLINE_NUMBER, deliver: false });
+    expect(await st.emulator.caller.redeliverIncomingCall(handle.callId)).toBe(500);
+    expect(st.telemetry.filter((e) => e.name === 'CallNotAnswered').map((e) => e.properties['reason'])).toEqual(['throttled']);
+    st.storageFaults.clear();
+    st.advanceClock(10_000); // Event Grid's retry, after the claim's first deadline
+    expect(await st.emulator.caller.redeliverIncomingCall(handle.callId)).toBe(202);
+    expect((await handle.nextPrompt()).text).toContain('Welcome to Contoso');
+    expect(answers(st).map((r) => r.status)).toEqual([429, 200]);
   });
 
   it('throttled when no redelivery could still answer: retried until the ring ends, then acknowledged (202), not handed over', async () => {
@@ -266,7 +294,7 @@ describe('answering against the ring window', () => {
             }),
     };
     const st = await stack({ timeScale: 0.02, overrides: { acsPolicies: [{ policy: hangAnswers, position: 'perRetry' }] } });
-    st.advanceClock(12_000);
+    st.advanceClock(9_500);
     const handle = await st.emulator.caller.dial({ from: CALLER_NUMBER, to: HOTLINE_NUMBER, deliver: false });
     const owner = st.emulator.caller.redeliverIncomingCall(handle.callId);
     // A redelivery while the owner hangs on ACS: the owner's deadline has not passed, so no second answer.
