@@ -10,9 +10,11 @@ import { startAcsEmulator } from '../acs-emulator/index.js';
 import { bundleOptions } from '../build/bundle';
 import { freePort, startAzurite, type RunningAzurite } from '../local/azurite';
 import { stackSettings } from '../local/local-stack';
-import { buildArtifacts } from './artifacts';
+import { SCENARIOS_AT } from '../soak/callers';
+import { buildArtifacts, buildHostScript } from './artifacts';
 import { measureColdStarts, type ColdStart } from './cold-start';
 import { HostChild } from './host-child';
+import { PROMPT_MS_PER_WORD } from './hours-message';
 import type { HostMode, MemoryFigures } from './host-protocol';
 import { CALLBACKS_PER_CALLER_PER_S, levelMs, measureLevel, P99_LIMIT_MS, processRssMb, THINK_MS, waitUntilQuiet, warmUp, type Side, type Step } from './load';
 import { measureDialBurst, RING_WINDOW_MS, type Burst } from './dial-burst';
@@ -100,14 +102,20 @@ async function main(): Promise<void> {
   }
 }
 
-/** A host process and an emulator of its own; tokens are reused so the emulator's signing leaves the CPU to the app. */
+/**
+ * A host process and an emulator of its own; tokens are reused so the emulator's signing leaves the CPU to the app.
+ * The calls take place in office hours whenever the bench runs, as the soak's do: the flow reads its schedule at each
+ * event's time, and after hours the operator script would hear "closed" and wait out its patience.
+ */
 async function startSide(mode: HostMode, hostScript: string, azurite: RunningAzurite, nodeFlags: readonly string[] = []): Promise<Side> {
   const port = await freePort();
   const hostUrl = `http://127.0.0.1:${port}`;
   const emulator = await startAcsEmulator({
     eventGridUrl: `${hostUrl}/runtime/webhooks/eventgrid?functionName=incomingCall`,
     timeScale: 1,
+    promptMsPerWord: PROMPT_MS_PER_WORD,
     callbackTokenReuseMs: 60_000,
+    callsAt: SCENARIOS_AT,
   });
   try {
     const env = stackSettings({ emulator, hostUrl, tablesConnectionString: azurite.connectionString, tableName: `bench${mode}` });
@@ -269,10 +277,7 @@ function printBursts(bursts: { app: Burst; floor: Burst }): void {
 
 /** `--per-event`: only the requests-per-event table, on a fresh app host. */
 async function perEventOnly(): Promise<void> {
-  const cache = path.join(ROOT, 'node_modules/.cache/hotline-bench-per-event');
-  rmSync(cache, { recursive: true, force: true });
-  const hostScript = path.join(cache, 'host-process.cjs');
-  await build(bundleOptions(ROOT, hostScript, 'tools/bench/host-process.ts'));
+  const hostScript = await buildHostScript(ROOT, 'hotline-bench-per-event');
   const azurite = await startAzurite();
   const side = await startSide('app', hostScript, azurite);
   try {
@@ -287,10 +292,7 @@ async function perEventOnly(): Promise<void> {
 
 async function burstOnly(callers: number): Promise<void> {
   if (!Number.isInteger(callers) || callers <= 0) throw new Error('--burst needs a number of callers, such as 1000');
-  const cache = path.join(ROOT, 'node_modules/.cache/hotline-bench-burst');
-  rmSync(cache, { recursive: true, force: true });
-  const hostScript = path.join(cache, 'host-process.cjs');
-  await build(bundleOptions(ROOT, hostScript, 'tools/bench/host-process.ts'));
+  const hostScript = await buildHostScript(ROOT, 'hotline-bench-burst');
   const azurite = await startAzurite();
   const sides: Side[] = [];
   try {
@@ -456,10 +458,7 @@ async function focus(levels: readonly number[], names: readonly string[]): Promi
     if (!isHostMode(mode)) throw new Error(`--level: unknown side ${name} (app or floor, optionally :<node flags>)`);
     return { label: name, mode, nodeFlags: flags ? flags.split(',') : [] };
   });
-  const cache = path.join(ROOT, 'node_modules/.cache/hotline-bench-level');
-  rmSync(cache, { recursive: true, force: true });
-  const hostScript = path.join(cache, 'host-process.cjs');
-  await build(bundleOptions(ROOT, hostScript, 'tools/bench/host-process.ts'));
+  const hostScript = await buildHostScript(ROOT, 'hotline-bench-level');
   const azurite = await startAzurite();
   const rows = [['side', 'calls', 'peak', 'RSS MB', 'heap used', 'heap total', 'new space', 'old space', 'external', 'arrayBuffers', 'rest', 'handled/s', 'adv p50', 'p99 ms', 'reads/adv', 'CPU ms/cb', 'open fds']];
   const mb = (value: number | undefined) => fixed(value ?? Number.NaN, 0);
