@@ -420,7 +420,8 @@ async function profile(mode: HostMode): Promise<void> {
   const cache = path.join(ROOT, `node_modules/.cache/hotline-bench-profile-${mode}`);
   rmSync(cache, { recursive: true, force: true });
   const hostScript = path.join(cache, 'host-process.cjs');
-  await build({ ...bundleOptions(ROOT, hostScript, 'tools/bench/host-process.ts'), packages: 'external', plugins: [] });
+  // Unminified, so that the summary can tell our folders apart by the module comments esbuild writes.
+  await build({ ...bundleOptions(ROOT, hostScript, 'tools/bench/host-process.ts'), packages: 'external', plugins: [], minifyWhitespace: false, minifySyntax: false });
   const azurite = await startAzurite();
   const side = await startSide(mode, hostScript, azurite, ['--cpu-prof', `--cpu-prof-dir=${path.join(cache, 'profile')}`]);
   try {
@@ -432,7 +433,7 @@ async function profile(mode: HostMode): Promise<void> {
     await side.emulator.close();
     await azurite.stop();
   }
-  const summary = summariseProfiles(path.join(cache, 'profile'), 25);
+  const summary = summariseProfiles(path.join(cache, 'profile'), 25, hostScript);
   say(`\n== Host process self time by package (${fixed(summary.totalMs / 1000, 1)} s of CPU, idle excluded) ==`);
   say(table([['package', 'ms', 'share'], ...summary.packages.map((entry) => [entry.name, fixed(entry.ms, 0), `${fixed(entry.share * 100, 1)} %`])]));
   say('\n== Top functions by self time ==');
