@@ -344,11 +344,13 @@ function printAlongside(alongside: { app: Step; floor: Step } | undefined): void
     fixed(step.cpuMsPerCallback, 2),
     fixed(step.userCpuMsPerCallback, 2),
     fixed(step.handledPerS, 0),
+    fixed(step.offeredPerS, 0),
     fixed(step.windowPeakRssMb, 0),
+    step.sustained ? 'yes' : 'no',
   ];
   say(
     table([
-      ['', 'adv p50 ms', 'adv mean ms', 'adv p99 ms', 'reads/adv', 'CPU ms/cb', 'user ms/cb', 'handled/s', 'RSS MB'],
+      ['', 'adv p50 ms', 'adv mean ms', 'adv p99 ms', 'reads/adv', 'CPU ms/cb', 'user ms/cb', 'handled/s', 'offered/s', 'RSS MB', 'sustained'],
       row('app', a),
       row('floor', f),
       [
@@ -361,9 +363,12 @@ function printAlongside(alongside: { app: Step; floor: Step } | undefined): void
         ratio(a.userCpuMsPerCallback, f.userCpuMsPerCallback),
         '',
         '',
+        '',
+        '',
       ],
     ]),
   );
+  if (!a.sustained || !f.sustained) say('Not sustained: this machine could not carry both sides at once, so the ratios come from a saturated window.');
   say(`Machine ${fixed(a.machineBusy * 100, 0)} % busy (both cores, anyone's); load average ${os.loadavg().map((value) => fixed(value, 1)).join(', ')}.`);
 }
 
