@@ -39,8 +39,8 @@ const ALONGSIDE_WINDOW_MS = 8_000;
 /** The dial burst: this many callers within this many ms, on each side in turn, after the ladder (its memory stays). */
 const BURST_CALLERS = 1_000;
 const BURST_MS = 2_000;
-/** What the ladder leaves for the burst: both sides' dials, answers and hang-ups when nobody is lost. */
-const BURST_RESERVE_MS = 60_000;
+/** What the ladder leaves for the burst: both sides' dials, answers and hang-ups, and a ring window when callers are lost. */
+const BURST_RESERVE_MS = 80_000;
 /** Event Grid redelivers after 10 s, 30 s, 1 min, ...; only the first two can land within a ring. */
 const EVENT_GRID_RETRY_DELAYS_MS = [10_000, 30_000];
 
