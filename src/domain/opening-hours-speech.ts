@@ -16,7 +16,7 @@ const spokenHours = new WeakMap<Schedule, Map<string, string>>();
 /** "Monday – Friday, 9:00 AM – 1:00 PM and 3:00 PM – 6:00 PM; Saturday, 10:00 AM – 2:00 PM" (holidays aside). */
 export function speakWeeklyHours(schedule: Schedule, language: string): string {
   let byLanguage = spokenHours.get(schedule);
-  if (!byLanguage) spokenHours.set(schedule, (byLanguage = new Map()));
+  if (!byLanguage) spokenHours.set(schedule, (byLanguage = new Map<string, string>()));
   let spoken = byLanguage.get(language);
   if (spoken === undefined) byLanguage.set(language, (spoken = weeklyHours(schedule, language)));
   return spoken;
