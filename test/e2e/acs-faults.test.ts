@@ -185,6 +185,21 @@ describe('answering (R-03, R-04, R-05)', () => {
  * The ring window is measured from the event's time (issue 13, items 4 and 5). The app's clock is moved forward, so a
  * delivery looks as late as Event Grid's redeliveries are; the times checked are the app's, never the machine's speed.
  */
+/** Answer tries for which `hangs()` says so get no reply until their abort signal fires (a dead socket). */
+function hangAnswerTries(hangs: () => boolean): PipelinePolicy {
+  return {
+    name: 'hangAnswerTries',
+    sendRequest: (request, next) =>
+      !request.url.includes(':answer') || !hangs()
+        ? next(request)
+        : new Promise((_, reject) => {
+            const stop = () => reject(Object.assign(new Error('The operation was aborted.'), { name: 'AbortError' }));
+            if (request.abortSignal?.aborted) stop();
+            request.abortSignal?.addEventListener('abort', stop, { once: true });
+          }),
+  };
+}
+
 describe('answering against the ring window', () => {
   const answers = (st: TestStack) => st.emulator.requests.filter((r) => r.path.endsWith(':answer'));
   /** When the app sent each answer request, on the app's clock, in ms after the IncomingCall's event time. */
@@ -255,17 +270,7 @@ describe('answering against the ring window', () => {
   it('a first answer cut off at the claim\'s first deadline (a slow instance): the owner extends its claim and answers, no hand-over', async () => {
     let tries = 0;
     // The first answer try hangs, as one does when a dial burst saturates the instance; the next goes through.
-    const hangFirstAnswer: PipelinePolicy = {
-      name: 'hangFirstAnswer',
-      sendRequest: (request, next) =>
-        !request.url.includes(':answer') || tries++ > 0
-          ? next(request)
-          : new Promise((_, reject) => {
-              const stop = () => reject(Object.assign(new Error('The operation was aborted.'), { name: 'AbortError' }));
-              if (request.abortSignal?.aborted) stop();
-              request.abortSignal?.addEventListener('abort', stop, { once: true });
-            }),
-    };
+    const hangFirstAnswer = hangAnswerTries(() => tries++ === 0);
     const st = await stack({ timeScale: 0.02, overrides: { acsPolicies: [{ policy: hangFirstAnswer, position: 'perRetry' }] } });
     const handle = await st.emulator.caller.dial({ from: CALLER_NUMBER, to: HOTLINE_NUMBER, deliver: false });
     // Without the retry the owner handed over (500) and the caller waited Event Grid's 10 s for the next try.
@@ -282,17 +287,7 @@ describe('answering against the ring window', () => {
 
   it('hanging: each answer ends at the deadline, the owner hands over, and a redelivery before that deadline does not take over', async () => {
     let hanging = true;
-    const hangAnswers: PipelinePolicy = {
-      name: 'hangAnswers',
-      sendRequest: (request, next) =>
-        !hanging || !request.url.includes(':answer')
-          ? next(request)
-          : new Promise((_, reject) => {
-              const stop = () => reject(Object.assign(new Error('The operation was aborted.'), { name: 'AbortError' }));
-              if (request.abortSignal?.aborted) stop();
-              request.abortSignal?.addEventListener('abort', stop, { once: true });
-            }),
-    };
+    const hangAnswers = hangAnswerTries(() => hanging);
     const st = await stack({ timeScale: 0.02, overrides: { acsPolicies: [{ policy: hangAnswers, position: 'perRetry' }] } });
     st.advanceClock(9_500);
     const handle = await st.emulator.caller.dial({ from: CALLER_NUMBER, to: HOTLINE_NUMBER, deliver: false });
