@@ -17,7 +17,7 @@ import type { CallControl, Clock, Log, Telemetry, Timers } from './ports';
 
 /** A call rings for 30 s; answering later than that cannot reach the caller. */
 export const RING_WINDOW_MS = 30_000;
-/** Event Grid retries a failed delivery 10 s later at the earliest. */
+/** Event Grid retries a failed first delivery 10 s later; its later retries come 30 s, 1 min, ... apart. */
 const EVENT_GRID_RETRY_MS = 10_000;
 /**
  * What a redelivery needs to claim the call and answer it: handing over later than this before the ring ends is futile.
@@ -129,7 +129,9 @@ export class Hotline {
     // Every answer path fits the ring window, measured from the event's time, not from when it reached us.
     const ringEndsAt = Date.parse(call.eventTime) + RING_WINDOW_MS;
     const handOverBy = ringEndsAt - EVENT_GRID_RETRY_MS - REDELIVERY_NEEDS_MS;
-    const canHandOver = now.getTime() < handOverBy;
+    // Only the first try can arrive within Event Grid's first 10 s, and only its retry comes 10 s after it fails; a
+    // later delivery is a retry (or late), and Event Grid's next try is 30 s away: it answers until the ring ends.
+    const canHandOver = now.getTime() < handOverBy && ringMs < EVENT_GRID_RETRY_MS;
     // Until the last moment a redelivery could still answer, or, when that has passed, until the ring ends.
     const deadline = canHandOver ? handOverBy : ringEndsAt - LAST_ANSWER_MARGIN_MS;
 
@@ -213,7 +215,8 @@ export class Hotline {
   /**
    * Answers, with the SDK's retries (one repeatability id) and a second apart after a 429 without Retry-After (which
    * the SDK does not retry, and ACS did not act on). The first answer ends by `startBy` (the claim's first deadline);
-   * retrying past a 429 takes `extend` (the claim's deadline moved to `deadline`), and every retry ends by `deadline`.
+   * retrying past a 429 or a try that timed out takes `extend` (the claim's deadline moved to `deadline`), and every
+   * retry ends by `deadline`.
    */
   private async answerBy(
     startBy: number,
@@ -228,15 +231,23 @@ export class Hotline {
       try {
         return await this.deps.calls.answer({ ...request, abortSignal });
       } catch (error) {
-        // Only a refusal is retried here: a try that timed out may have landed, and a fresh answerCall would carry a
-        // fresh repeatability id. That is the redelivery's to decide, once this owner has handed the claim over.
-        if (statusOf(error) !== 429 || remaining(deadline) < THROTTLE_PAUSE_MS) throw error;
+        // A refusal is retried, and so is a try that timed out (a hung socket, or the claim's first deadline): this
+        // owner is alive, and a hand-over would add Event Grid's 10 s before anyone tried again (under a dial burst,
+        // those redeliveries came too late). A try that timed out may have landed; a fresh answerCall (ours now, or a
+        // redelivery's later) then meets ACS's refusal of a second answer, and the call starts from the claim when its
+        // CallConnected comes.
+        const timedOut = isTimeout(error);
+        if ((statusOf(error) !== 429 && !timedOut) || remaining(deadline) < THROTTLE_PAUSE_MS) throw error;
         if (!extended) {
-          // Storage failing here throws: the owner stops, and its short deadline lets Event Grid's retry take over.
-          await extend();
+          // Storage failing here stops the owner with ACS's error, so that it hands over (its short deadline lets the
+          // redelivery take over): thrown as it was, a storage error read as a failed answer and lost the caller.
+          await extend().catch(() => {
+            throw error;
+          });
           extended = true;
           abortSignal = AbortSignal.timeout(Math.max(0, remaining(deadline)));
         }
+        if (timedOut) continue;
         // Not the Timers port: this pause must end when the deadline's abort signal fires, and the port takes no signal.
         await sleep(THROTTLE_PAUSE_MS, undefined, { signal: abortSignal }).catch(() => undefined);
         if (abortSignal.aborted) throw error;

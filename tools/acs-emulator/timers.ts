@@ -31,8 +31,4 @@ export class TimerSet {
     for (const id of this.live) clearTimeout(id);
     this.live.clear();
   }
-
-  scaleMs(ms: number): number {
-    return ms * this.timeScale;
-  }
 }
