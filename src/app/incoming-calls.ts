@@ -9,7 +9,7 @@ import { unreachable } from './unreachable';
 
 /** A call rings for 30 s; answering later than that cannot reach the caller. */
 export const RING_WINDOW_MS = 30_000;
-/** Event Grid retries a failed delivery 10 s later at the earliest. */
+/** Event Grid retries a failed first delivery 10 s later; its later retries come 30 s, 1 min, ... apart. */
 const EVENT_GRID_RETRY_MS = 10_000;
 /**
  * What a redelivery needs to claim the call and answer it: handing over later than this before the ring ends is futile.
@@ -54,7 +54,9 @@ export class IncomingCalls {
     // Every answer path fits the ring window, measured from the event's time, not from when it reached us.
     const ringEndsAt = Date.parse(call.eventTime) + RING_WINDOW_MS;
     const handOverBy = ringEndsAt - EVENT_GRID_RETRY_MS - REDELIVERY_NEEDS_MS;
-    const canHandOver = now.getTime() < handOverBy;
+    // Only the first try can arrive within Event Grid's first 10 s, and only its retry comes 10 s after it fails; a
+    // later delivery is a retry (or late), and Event Grid's next try is 30 s away: it answers until the ring ends.
+    const canHandOver = now.getTime() < handOverBy && ringMs < EVENT_GRID_RETRY_MS;
     // Until the last moment a redelivery could still answer, or, when that has passed, until the ring ends.
     const deadline = canHandOver ? handOverBy : ringEndsAt - LAST_ANSWER_MARGIN_MS;
 
@@ -134,7 +136,8 @@ export class IncomingCalls {
   /**
    * Answers, with the SDK's retries (one repeatability id) and a second apart after a 429 without Retry-After (which
    * the SDK does not retry, and ACS did not act on). The first answer ends by `startBy` (the claim's first deadline);
-   * retrying past a 429 takes `extend` (the claim's deadline moved to `deadline`), and every retry ends by `deadline`.
+   * retrying past a 429 or a try that timed out takes `extend` (the claim's deadline moved to `deadline`), and every
+   * retry ends by `deadline`.
    */
   private async answerBy(
     startBy: number,
@@ -147,15 +150,20 @@ export class IncomingCalls {
     let extended = startBy >= deadline;
     for (;;) {
       const answer = await this.deps.calls.answer({ ...request, abortSignal });
-      // Only a refusal is retried here: a try that timed out may have landed, and a fresh answerCall would carry a
-      // fresh repeatability id. That is the redelivery's to decide, once this owner has handed the claim over.
-      if (answer.kind !== 'throttled' || remaining(deadline) < THROTTLE_PAUSE_MS) return answer;
+      // A refusal is retried, and so is a try that timed out (a hung socket, or the claim's first deadline): this
+      // owner is alive, and a hand-over would add Event Grid's 10 s before anyone tried again (under a dial burst,
+      // those redeliveries came too late). A try that timed out may have landed; a fresh answerCall (ours now, or a
+      // redelivery's later) then meets ACS's refusal of a second answer, and the call starts from the claim when its
+      // CallConnected comes.
+      if ((answer.kind !== 'throttled' && answer.kind !== 'timedOut') || remaining(deadline) < THROTTLE_PAUSE_MS) return answer;
       if (!extended) {
-        // Storage failing here throws: the owner stops, and its short deadline lets Event Grid's retry take over.
-        await extend();
+        // Storage failing here stops the owner with ACS's answer, so that it hands over (its short deadline lets the
+        // redelivery take over): a storage error read as a failed answer would lose the caller.
+        if (!(await extend().then(() => true, () => false))) return answer;
         extended = true;
         abortSignal = AbortSignal.timeout(Math.max(0, remaining(deadline)));
       }
+      if (answer.kind === 'timedOut') continue;
       // The pause ends early when the deadline's abort signal fires.
       await this.deps.timers.sleep(THROTTLE_PAUSE_MS, abortSignal);
       if (abortSignal.aborted) return answer;

@@ -7,8 +7,22 @@ import { hoursOn, nextOpening, type OpenRange } from './opening-hours';
 const referenceDay = (index: number) => new Date(Date.UTC(2024, 0, 1 + index));
 const referenceTime = (minutes: number) => new Date(Date.UTC(2024, 0, 1, 0, minutes));
 
+/**
+ * Building three Intl formatters is ICU work (about 0.4 ms, most of an opening-hours callback's CPU), and the answer
+ * depends on nothing but a schedule of the loaded flow and a language: each is worked out once.
+ */
+const spokenHours = new WeakMap<Schedule, Map<string, string>>();
+
 /** "Monday – Friday, 9:00 AM – 1:00 PM and 3:00 PM – 6:00 PM; Saturday, 10:00 AM – 2:00 PM" (holidays aside). */
 export function speakWeeklyHours(schedule: Schedule, language: string): string {
+  let byLanguage = spokenHours.get(schedule);
+  if (!byLanguage) spokenHours.set(schedule, (byLanguage = new Map<string, string>()));
+  let spoken = byLanguage.get(language);
+  if (spoken === undefined) byLanguage.set(language, (spoken = weeklyHours(schedule, language)));
+  return spoken;
+}
+
+function weeklyHours(schedule: Schedule, language: string): string {
   const weekly = { ...schedule, closed: [], special: {} };
   // Any date of the reference week stands for its weekday in the weekly hours.
   const days = WEEKDAYS.map((_, index) => hoursOn(weekly, referenceDay(index).toISOString().slice(0, 10)));

@@ -185,6 +185,21 @@ describe('answering (R-03, R-04, R-05)', () => {
  * The ring window is measured from the event's time (issue 13, items 4 and 5). The app's clock is moved forward, so a
  * delivery looks as late as Event Grid's redeliveries are; the times checked are the app's, never the machine's speed.
  */
+/** Answer tries for which `hangs()` says so get no reply until their abort signal fires (a dead socket). */
+function hangAnswerTries(hangs: () => boolean): PipelinePolicy {
+  return {
+    name: 'hangAnswerTries',
+    sendRequest: (request, next) =>
+      !request.url.includes(':answer') || !hangs()
+        ? next(request)
+        : new Promise((_, reject) => {
+            const stop = () => reject(Object.assign(new Error('The operation was aborted.'), { name: 'AbortError' }));
+            if (request.abortSignal?.aborted) stop();
+            request.abortSignal?.addEventListener('abort', stop, { once: true });
+          }),
+  };
+}
+
 describe('answering against the ring window', () => {
   const answers = (st: TestStack) => st.emulator.requests.filter((r) => r.path.endsWith(':answer'));
   /** When the app sent each answer request, on the app's clock, in ms after the IncomingCall's event time. */
@@ -194,10 +209,10 @@ describe('answering against the ring window', () => {
   it('throttled with Retry-After until a redelivery can no longer help: retried up to then, handed to Event Grid, and the redelivery answers', async () => {
     const st = await stack({ timeScale: 0.02 });
     st.emulator.faults.inject({ path: /:answer$/, status: 429, retryAfterSeconds: 1, times: 1_000 });
-    st.advanceClock(12_000); // the first delivery arrives 12 s into the ring
+    st.advanceClock(9_500); // the first delivery arrives 9.5 s into the ring (a first try: Event Grid retries 10 s on)
     const handle = await st.emulator.caller.dial({ from: CALLER_NUMBER, to: HOTLINE_NUMBER, deliver: false });
     expect(await st.emulator.caller.redeliverIncomingCall(handle.callId)).toBe(500);
-    const tried = sentAfterEvent(st, 12_000, eventTimeOf(handle));
+    const tried = sentAfterEvent(st, 9_500, eventTimeOf(handle));
     expect(tried.length).toBeGreaterThanOrEqual(2);
     // Every try before the hand-over point: 30 s ring - 10 s until Event Grid redelivers - 5 s to claim and answer.
     expect(Math.max(...tried)).toBeLessThan(15_000);
@@ -209,6 +224,34 @@ describe('answering against the ring window', () => {
     expect(await st.emulator.caller.redeliverIncomingCall(handle.callId)).toBe(202);
     expect((await handle.nextPrompt()).text).toContain('Welcome to Contoso');
     expect(answers(st).filter((r) => r.status === 200)).toHaveLength(1);
+  });
+
+  it('a delivery 12 s into the ring is a retry, whose next try would be 30 s away: it answers past the hand-over point instead of handing over', async () => {
+    const st = await stack({ timeScale: 0.02 });
+    // Throttled for about 4 s (the SDK waits out each Retry-After): past 15 s, where a first try would hand over.
+    st.emulator.faults.inject({ path: /:answer$/, status: 429, retryAfterSeconds: 1, times: 4 });
+    st.advanceClock(12_000);
+    const handle = await st.emulator.caller.dial({ from: CALLER_NUMBER, to: HOTLINE_NUMBER, deliver: false });
+    expect(await st.emulator.caller.redeliverIncomingCall(handle.callId)).toBe(202);
+    expect(answers(st).map((r) => r.status)).toEqual([429, 429, 429, 429, 200]);
+    expect(Math.max(...sentAfterEvent(st, 12_000, eventTimeOf(handle)))).toBeGreaterThan(15_000);
+    expect(st.telemetry.filter((e) => e.name === 'CallNotAnswered')).toEqual([]);
+    expect((await handle.nextPrompt()).text).toContain('Welcome to Contoso');
+  });
+
+  it('throttled while the claim cannot be extended: handed over (500) with the claim, and the redelivery answers, not lost as a failed answer', async () => {
+    const st = await stack({ timeScale: 0.02 });
+    st.emulator.faults.inject({ path: /:answer$/, status: 429, times: 1 });
+    // Every claim update fails (past the SDK's retries): the extension the retry needs, and the hand-over's status.
+    st.storageFaults.inject({ fault: 'unavailable', operations: ['update'], times: 1_000 });
+    const handle = await st.emulator.caller.dial({ from: CALLER_NUMBER, to: HOTLINE_NUMBER, deliver: false });
+    expect(await st.emulator.caller.redeliverIncomingCall(handle.callId)).toBe(500);
+    expect(st.telemetry.filter((e) => e.name === 'CallNotAnswered').map((e) => e.properties['reason'])).toEqual(['throttled']);
+    st.storageFaults.clear();
+    st.advanceClock(10_000); // Event Grid's retry, after the claim's first deadline
+    expect(await st.emulator.caller.redeliverIncomingCall(handle.callId)).toBe(202);
+    expect((await handle.nextPrompt()).text).toContain('Welcome to Contoso');
+    expect(answers(st).map((r) => r.status)).toEqual([429, 200]);
   });
 
   it('throttled when no redelivery could still answer: retried until the ring ends, then acknowledged (202), not handed over', async () => {
@@ -224,21 +267,29 @@ describe('answering against the ring window', () => {
     expect(st.telemetry.filter((e) => e.name === 'CallNotAnswered').map((e) => e.properties['reason'])).toEqual(['ringWindow']);
   });
 
+  it('a first answer cut off at the claim\'s first deadline (a slow instance): the owner extends its claim and answers, no hand-over', async () => {
+    let tries = 0;
+    // The first answer try hangs, as one does when a dial burst saturates the instance; the next goes through.
+    const hangFirstAnswer = hangAnswerTries(() => tries++ === 0);
+    const st = await stack({ timeScale: 0.02, overrides: { acsPolicies: [{ policy: hangFirstAnswer, position: 'perRetry' }] } });
+    const handle = await st.emulator.caller.dial({ from: CALLER_NUMBER, to: HOTLINE_NUMBER, deliver: false });
+    // Without the retry the owner handed over (500) and the caller waited Event Grid's 10 s for the next try.
+    expect(await st.emulator.caller.redeliverIncomingCall(handle.callId)).toBe(202);
+    expect(tries).toBe(2);
+    expect(answers(st).map((r) => r.status)).toEqual([200]);
+    const claim = await st.store.loadClaim(handle.correlationId);
+    expect(claim).toMatchObject({ status: 'answered' });
+    // Extended past the first deadline (8 s) to the hand-over point's (15 s) plus the time to record the call (5 s).
+    expect(Date.parse(claim?.deadline ?? '') - Date.parse(eventTimeOf(handle))).toBeGreaterThan(15_000);
+    expect(st.telemetry.filter((e) => e.name === 'CallNotAnswered')).toEqual([]);
+    expect((await handle.nextPrompt()).text).toContain('Welcome to Contoso');
+  });
+
   it('hanging: each answer ends at the deadline, the owner hands over, and a redelivery before that deadline does not take over', async () => {
     let hanging = true;
-    const hangAnswers: PipelinePolicy = {
-      name: 'hangAnswers',
-      sendRequest: (request, next) =>
-        !hanging || !request.url.includes(':answer')
-          ? next(request)
-          : new Promise((_, reject) => {
-              const stop = () => reject(Object.assign(new Error('The operation was aborted.'), { name: 'AbortError' }));
-              if (request.abortSignal?.aborted) stop();
-              request.abortSignal?.addEventListener('abort', stop, { once: true });
-            }),
-    };
+    const hangAnswers = hangAnswerTries(() => hanging);
     const st = await stack({ timeScale: 0.02, overrides: { acsPolicies: [{ policy: hangAnswers, position: 'perRetry' }] } });
-    st.advanceClock(12_000);
+    st.advanceClock(9_500);
     const handle = await st.emulator.caller.dial({ from: CALLER_NUMBER, to: HOTLINE_NUMBER, deliver: false });
     const owner = st.emulator.caller.redeliverIncomingCall(handle.callId);
     // A redelivery while the owner hangs on ACS: the owner's deadline has not passed, so no second answer.

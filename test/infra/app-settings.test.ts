@@ -26,6 +26,7 @@ const runtimeSettings = [
   'AzureWebJobsStorage__credential',
   'AzureWebJobsStorage__clientId',
   'AZURE_CLIENT_ID',
+  'languageWorkers__node__arguments',
 ];
 
 /** Not allowed on Flex Consumption (the platform rejects or ignores them). */

@@ -145,6 +145,14 @@ describe('saying a schedule in the caller\'s language', () => {
     expect(spanish).toMatch(/^lunes – viernes, 9:00 ?– ?13:00 y 15:00 ?– ?18:00; sábado, 10:00 ?– ?14:00$/);
   });
 
+  it('reads each schedule and each language for itself, however often it is asked (the text is worked out once)', () => {
+    const weekends = { ...office, weekly: { sat: office.weekly.sat ?? [] } };
+    expect(spaces(speakWeeklyHours(office, 'en-US'))).toMatch(/^Monday – Friday/);
+    expect(spaces(speakWeeklyHours(weekends, 'en-US'))).toBe('Saturday, 10:00 AM – 2:00 PM');
+    expect(spaces(speakWeeklyHours(office, 'es-ES'))).toMatch(/^lunes – viernes/);
+    expect(spaces(speakWeeklyHours(weekends, 'en-US'))).toBe('Saturday, 10:00 AM – 2:00 PM');
+  });
+
   it('says when the line next opens, in the schedule\'s zone', () => {
     expect(spaces(speakNextOpening(office, '2026-12-24T13:00:00Z', 'en-US'))).toBe('Saturday, December 26 at 10:00 AM');
     expect(spaces(speakNextOpening(office, '2026-12-24T13:00:00Z', 'es-ES'))).toMatch(/^sábado, 26 de diciembre,? 10:00$/);

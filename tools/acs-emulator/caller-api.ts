@@ -4,6 +4,7 @@ import type { CallbackQueue, DeliveryRecord } from './callbacks.js';
 import type { Contract } from './contract.js';
 import { Call, type CallDirection, type CallEnd, type CallEnvironment, type CallState, type HeardPrompt, type TimelineEntry } from './calls.js';
 import { deliverNotification, incomingCallEvent, validateSubscription, type ValidationResult } from './event-grid.js';
+import { afterDelivery } from './event-grid-retry.js';
 import type { HttpPoster } from './http-client.js';
 import { tonesFromKeys } from './recognize.js';
 import type { TimerSet } from './timers.js';
@@ -381,17 +382,11 @@ export class Caller implements CallerApi {
     for (const handle of this.handles.values()) handle.call.dispose();
   }
 
-  /** One delivery; a failed one is retried later (per `eventGridRetryDelaysMs`) without holding up the caller. */
-  private async deliver(call: Call, retry = 0): Promise<number> {
-    const status = await this.deliverOnce(call);
-    const delay = this.deps.eventGridRetryDelaysMs[retry];
-    if ((status < 200 || status >= 300) && delay !== undefined) {
-      this.deps.timers.afterMs(delay, () => void this.deliver(call, retry + 1));
-    }
-    return status;
-  }
-
-  private async deliverOnce(call: Call): Promise<number> {
+  /**
+   * One delivery; a failed one is retried in the background as Event Grid would (`eventGridRetryDelaysMs`, none by
+   * default), without holding up the caller. Each try's verdict is in the timeline, so a test sees a retry coming.
+   */
+  private async deliver(call: Call, attempt = 0, firstAt = Date.now()): Promise<number> {
     const url = this.deps.eventGridUrl;
     if (url === undefined || call.incomingEvent === undefined) {
       call.record('incomingCallDelivered', 'IncomingCall not delivered: no eventGridUrl configured', { status: 0 });
@@ -400,11 +395,16 @@ export class Caller implements CallerApi {
     const deliveryCount = call.deliveryCount;
     call.deliveryCount += 1;
     const result = await deliverNotification(this.deps.poster, url, call.incomingEvent, deliveryCount);
-    call.record('incomingCallDelivered', `IncomingCall delivery ${deliveryCount} -> HTTP ${result.status}`, {
+    const verdict = afterDelivery(attempt, result.status, Date.now() - firstAt, this.deps.eventGridRetryDelaysMs);
+    const next = verdict.kind === 'retry' ? `retry in ${verdict.afterMs} ms` : verdict.kind === 'dropped' ? `dropped: ${verdict.reason}` : 'delivered';
+    call.record('incomingCallDelivered', `IncomingCall delivery ${deliveryCount} -> HTTP ${result.status}, ${next}`, {
       status: result.status,
       deliveryCount,
+      next,
+      ...(verdict.kind === 'retry' ? { retryInMs: verdict.afterMs } : {}),
       ...(result.error === undefined ? {} : { error: result.error }),
     });
+    if (verdict.kind === 'retry') this.deps.timers.afterMs(verdict.afterMs, () => void this.deliver(call, attempt + 1, firstAt));
     return result.status;
   }
 }

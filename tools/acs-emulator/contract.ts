@@ -2,6 +2,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
+import { safeDecode } from './http-io.js';
 
 /** The ACS error body (common.json CommunicationErrorResponse); `target` names the offending field. */
 export interface AcsErrorBody {
@@ -350,12 +351,4 @@ function pick(source: Json, keys: string[]): Json {
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-function safeDecode(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
 }

@@ -1,5 +1,6 @@
 // Owns the Event Grid side: the IncomingCall event (Event Grid schema), its aeg-* delivery, and the validation handshake.
 import { randomUUID } from 'node:crypto';
+import { EVENT_GRID_RESPONSE_TIMEOUT_MS } from './event-grid-retry.js';
 import type { HttpPoster, PostResult } from './http-client.js';
 
 export const EMULATED_TOPIC =
@@ -67,7 +68,7 @@ export function deliverNotification(
     'aeg-data-version': '1.0',
     'aeg-metadata-version': '1',
     'aeg-output-event-id': String(event['id']),
-  });
+  }, EVENT_GRID_RESPONSE_TIMEOUT_MS);
 }
 
 export interface ValidationResult {

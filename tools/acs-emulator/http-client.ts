@@ -1,6 +1,7 @@
 // Owns outgoing HTTP POSTs (callbacks, Event Grid): node:http without keep-alive, so close() leaves no sockets behind.
 import http from 'node:http';
 import https from 'node:https';
+import { readAll } from './http-io.js';
 
 export interface PostResult {
   status: number; // 0 when the request never got a response
@@ -32,15 +33,13 @@ export class HttpPoster {
           timeout: timeoutMs,
         },
         (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('end', () => {
+          void readAll(res).then(({ text, error }) => {
             this.inFlight.delete(req);
-            resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') });
-          });
-          res.on('error', (err) => {
-            this.inFlight.delete(req);
-            resolve({ status: res.statusCode ?? 0, body: '', error: err.message });
+            resolve(
+              error === undefined
+                ? { status: res.statusCode ?? 0, body: text }
+                : { status: res.statusCode ?? 0, body: '', error: error.message },
+            );
           });
         },
       );

@@ -7,19 +7,24 @@ import { Caller, type CallerApi } from './caller-api.js';
 import { Faults, type FaultInjector } from './faults.js';
 import { HttpPoster } from './http-client.js';
 import { loadContract } from './contract.js';
-import { createHandler, type RecordedRequest } from './server.js';
+import type { RecordedRequest } from './acs-rest.js';
+import { createHandler } from './server.js';
 import { TimerSet } from './timers.js';
 
 export type { CalleeBehaviour, CallerApi, CallHandle, DialOptions, SayOptions } from './caller-api.js';
 export type { CallDirection, CalleeRefusal, CallEnd, CallState, HeardPrompt, TimelineEntry, TimelineKind } from './calls.js';
 export type { DeliveryQuirks, DeliveryRecord, TokenOverrides } from './callbacks.js';
 export type { ValidationResult } from './event-grid.js';
+export { EVENT_GRID_RETRY_DELAYS_MS, afterDelivery, type DeliveryVerdict } from './event-grid-retry.js';
 export type { FaultInjector, FaultSpec } from './faults.js';
-export type { RecordedRequest } from './server.js';
+export type { RecordedRequest } from './acs-rest.js';
 export { signRequest } from './hmac.js';
 export { keyOfTone } from './recognize.js';
 export { ContractViolation } from './contract.js';
 export { TONES, type Tone } from './wire-types.js';
+
+/** Connections waiting to be accepted; Node's default (511) overflows under a dial burst (Linux caps it at somaxconn). */
+const LISTEN_BACKLOG = 4096;
 
 /** Stands in for the ACS resource's immutable id, the `aud` of callback JWTs. */
 export const DEFAULT_AUDIENCE = '6d1b0c2e-5f4a-4c3b-9e8d-7a6f5e4d3c2b';
@@ -43,7 +48,10 @@ export interface AcsEmulatorOptions {
   promptMsPerWord?: number;
   /** Real ms before each redelivery of a callback that got no 2xx reply; default none (one attempt). */
   callbackRetryDelaysMs?: readonly number[];
-  /** Real ms before each redelivery of an IncomingCall that got no 2xx reply (Event Grid: 10 s, 30 s, ...); default none. */
+  /**
+   * Real ms before each retry of an IncomingCall delivery that failed (Event Grid's own: EVENT_GRID_RETRY_DELAYS_MS);
+   * default none. Either way only a reply of 200-204 is a delivery, and 400, 401, 403 and 413 are never retried.
+   */
   eventGridRetryDelaysMs?: readonly number[];
   /** The dice for probabilistic faults and quirks; default Math.random (pass a seeded one to replay a chaos run). */
   random?: () => number;
@@ -94,7 +102,8 @@ export async function startAcsEmulator(options: AcsEmulatorOptions = {}): Promis
   const server = createServer();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
+    // The app's ACS clients keep their connections, but a burst of callers still opens many at once: see LISTEN_BACKLOG.
+    server.listen({ port: options.port ?? 0, host, backlog: LISTEN_BACKLOG }, () => {
       server.off('error', reject);
       resolve();
     });

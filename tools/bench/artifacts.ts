@@ -59,6 +59,21 @@ export async function buildArtifacts(root: string): Promise<Artifacts> {
   };
 }
 
+/**
+ * Only the host process (and the shared core-tracing it requires from beside itself, as the published entry does),
+ * into a fresh `node_modules/.cache/<name>`: what the focused modes run. Returns the script's path.
+ */
+export async function buildHostScript(root: string, name: string): Promise<string> {
+  const cache = path.join(root, 'node_modules/.cache', name);
+  rmSync(cache, { recursive: true, force: true });
+  const hostScript = path.join(cache, 'host-process.cjs');
+  await Promise.all([
+    buildClean(bundleOptions(root, hostScript, 'tools/bench/host-process.ts')),
+    buildClean(tracingOptions(root, path.join(cache, path.basename(PUBLISHED_TRACING)))),
+  ]);
+  return hostScript;
+}
+
 /** The published files as built into `dir`; the entry is what the import time is measured on. */
 function publishedVariant(name: string, dir: string): Published {
   const files = PUBLISHED_FILES.map((file) => path.join(dir, file));

@@ -8,6 +8,7 @@ import { CALLBACK_ROUTE } from '../../src/app/routes';
 import type { Settings } from '../../src/config';
 import type { HotlineFunctions } from '../../src/functions/hotline-functions';
 import flow from '../../src/flow/default-flow.json';
+import { HOURS_TEXT } from './hours-message';
 
 /** The floor drives the benchmark's one loop: main menu (choices) -> "hours" message -> main menu again. */
 const NEXT_ACTION: Readonly<Record<string, 'recognize' | 'play' | 'save'>> = {
@@ -32,7 +33,7 @@ interface CloudEvent {
 const voice = flow.voices['en-US'];
 const text = (value: string): TextSource => ({ kind: 'textSource', text: value, voiceName: voice, sourceLocale: 'en-US' });
 const mainMenu = flow.menus.main;
-const hours = text(flow.messages.hours.text['en-US']);
+const hours = text(HOURS_TEXT);
 const recognizeOptions = (operationContext: string): CallMediaRecognizeChoiceOptions => ({
   kind: 'callMediaRecognizeChoiceOptions',
   playPrompts: [text(mainMenu.prompt.text['en-US'])],

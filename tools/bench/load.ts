@@ -5,12 +5,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { AcsEmulator } from '../acs-emulator/index.js';
 import { CALLBACKS_PER_LOOP, CallerPool } from './callers';
 import type { HostChild } from './host-child';
+import { HOURS_MESSAGE_MS } from './hours-message';
 import type { MemoryFigures, WindowReport } from './host-protocol';
 import { percentile } from './stats';
 
 export const THINK_MS = [5_000, 9_000] as const;
-/** The opening-hours message: 17 words at the emulator's 60 ms a word (timeScale 1). */
-const HOURS_MESSAGE_MS = 17 * 60;
 /** Callbacks a caller offers per second when the app answers at once. */
 export const CALLBACKS_PER_CALLER_PER_S = CALLBACKS_PER_LOOP / ((THINK_MS[0] + THINK_MS[1]) / 2 / 1000 + HOURS_MESSAGE_MS / 1000);
 

@@ -18,8 +18,14 @@ export interface SelfTime {
   readonly share: number;
 }
 
-/** Self time of every sample but idle ones, from every .cpuprofile in `dir`. */
-export function summariseProfiles(dir: string, top: number): { functions: SelfTime[]; packages: SelfTime[]; totalMs: number } {
+/**
+ * Self time of every sample but idle ones, from every .cpuprofile in `dir`. `bundle` is the unminified host script the
+ * profile ran: its code is split by the source file esbuild names above each module (`// src/domain/prompts.ts`).
+ */
+export function summariseProfiles(dir: string, top: number, bundle?: string): { functions: SelfTime[]; packages: SelfTime[]; totalMs: number } {
+  const moduleAt = bundle ? moduleLines(bundle) : () => undefined;
+  const packageOf = (url: string, functionName: string, line: number) =>
+    (bundle && url.endsWith(path.basename(bundle)) ? moduleAt(line) : undefined) ?? packageOfUrl(url, functionName);
   const byFunction = new Map<string, number>();
   const byPackage = new Map<string, number>();
   let totalMs = 0;
@@ -32,10 +38,11 @@ export function summariseProfiles(dir: string, top: number): { functions: SelfTi
       const ms = (profile.timeDeltas[index] ?? 0) / 1000;
       totalMs += ms;
       const source = frame.url.startsWith('node:') ? frame.url.replace(/^node:(internal\/)?/, '') : path.basename(frame.url);
-      const where = frame.url ? `${packageOf(frame.url)} ${source}:${frame.lineNumber + 1}` : '';
+      const where = frame.url ? `${packageOf(frame.url, '', frame.lineNumber)} ${source}:${frame.lineNumber + 1}` : '';
       const name = `${frame.functionName || '(anonymous)'} ${where}`.trim();
       byFunction.set(name, (byFunction.get(name) ?? 0) + ms);
-      byPackage.set(packageOf(frame.url, frame.functionName), (byPackage.get(packageOf(frame.url, frame.functionName)) ?? 0) + ms);
+      const owner = packageOf(frame.url, frame.functionName, frame.lineNumber);
+      byPackage.set(owner, (byPackage.get(owner) ?? 0) + ms);
     });
   }
   const ranked = (map: Map<string, number>) =>
@@ -46,8 +53,27 @@ export function summariseProfiles(dir: string, top: number): { functions: SelfTi
   return { functions: ranked(byFunction), packages: ranked(byPackage), totalMs };
 }
 
+/** For a 0-based line of an unminified bundle, the project folder of the module it is in (`src/domain`, `tools/local`). */
+function moduleLines(bundle: string): (line: number) => string | undefined {
+  const starts: Array<{ line: number; folder: string }> = [];
+  readFileSync(bundle, 'utf8')
+    .split('\n')
+    .forEach((text, line) => {
+      const file = /^\/\/ ((?:src|tools)\/.+\.(?:ts|json))$/.exec(text)?.[1];
+      if (file) starts.push({ line, folder: path.dirname(file) });
+    });
+  return (line) => {
+    let found: string | undefined;
+    for (const start of starts) {
+      if (start.line > line) break;
+      found = start.folder;
+    }
+    return found;
+  };
+}
+
 /** node_modules/<package>, node internals, V8 itself, or the bundled app + host code. */
-function packageOf(url: string, functionName = ''): string {
+function packageOfUrl(url: string, functionName = ''): string {
   const match = /node_modules\/((?:@[^/]+\/)?[^/]+)\/(?!.*node_modules\/)/.exec(url);
   if (match?.[1] && !url.includes('node_modules/.cache/')) return match[1];
   if (url.startsWith('node:') || (url === '' && functionName !== '' && !functionName.startsWith('('))) return 'node internals';

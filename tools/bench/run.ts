@@ -2,7 +2,7 @@
 // over the floor and saturation, each next to its target. `--profile` profiles the app under load instead; `--level`
 // measures one load level with the memory figures; `--per-event`, `--burst [callers]` and `--cold-start` run one part.
 import { execFileSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { build } from 'esbuild';
@@ -10,9 +10,11 @@ import { startAcsEmulator } from '../acs-emulator/index.js';
 import { bundleOptions } from '../build/bundle';
 import { freePort, startAzurite, type RunningAzurite } from '../local/azurite';
 import { stackSettings } from '../local/local-stack';
-import { buildArtifacts } from './artifacts';
+import { SCENARIOS_AT } from '../soak/callers';
+import { buildArtifacts, buildHostScript } from './artifacts';
 import { measureColdStarts, type ColdStart } from './cold-start';
 import { HostChild } from './host-child';
+import { PROMPT_MS_PER_WORD } from './hours-message';
 import type { HostMode, MemoryFigures } from './host-protocol';
 import { CALLBACKS_PER_CALLER_PER_S, levelMs, measureLevel, P99_LIMIT_MS, processRssMb, THINK_MS, waitUntilQuiet, warmUp, type Side, type Step } from './load';
 import { measureDialBurst, RING_WINDOW_MS, type Burst } from './dial-burst';
@@ -28,16 +30,21 @@ const LEVELS = [100, 500, 1000, 1500, 2000, 2500, 3000];
 const REQUIRED_LEVELS = [100, 500, 1000];
 const COLD_START_RUNS = 5;
 const CALLS_PER_SCRIPT = 5;
-/** Callers on each side for the overhead comparison: light load, both measured in the same window. */
-const OVERHEAD_CALLS = 100;
-/** Longer than a load level's window: at light load there are few advancing callbacks per second. */
-const OVERHEAD_WINDOW_MS = 12_000;
-/** The dial burst: this many callers within this many ms, on each side in turn. */
+/**
+ * Callers on each side for the app-to-floor comparison (CPU, reads and p50 per advancing callback): both sides in the
+ * same window, so that what else this shared machine does weighs on both alike.
+ */
+const ALONGSIDE_CALLS = 500;
+const ALONGSIDE_WINDOW_MS = 8_000;
+/** The dial burst: this many callers within this many ms, on each side in turn, after the ladder (its memory stays). */
 const BURST_CALLERS = 1_000;
 const BURST_MS = 2_000;
+/** What the ladder leaves for the burst: both sides' dials, answers and hang-ups, and a ring window when callers are lost. */
+const BURST_RESERVE_MS = 80_000;
+/** Event Grid redelivers after 10 s, 30 s, 1 min, ...; only the first two can land within a ring. */
+const EVENT_GRID_RETRY_DELAYS_MS = [10_000, 30_000];
 
 const TARGET = {
-  overhead: 1.2,
   p99At500Ms: 50,
   saturationShare: 0.8,
   /** CPU per callback over the floor's, at 500 calls. */
@@ -75,21 +82,24 @@ async function main(): Promise<void> {
     printColdStarts(coldStarts);
     if (process.argv.includes('--cold-start')) return;
 
-    app = await startSide('app', artifacts.hostScript, azurite);
-    floor = await startSide('floor', artifacts.hostScript, azurite);
-    say(`\nHost processes started: app ${fixed(processRssMb(app.host.pid), 0)} MB RSS, floor ${fixed(processRssMb(floor.host.pid), 0)} MB RSS, before any call.`);
+    const flags = workerNodeArguments();
+    app = await startSide('app', artifacts.hostScript, azurite, flags);
+    floor = await startSide('floor', artifacts.hostScript, azurite, flags);
+    say(`\nHost processes started with the worker's Node flags from the Bicep (languageWorkers__node__arguments): ${flags.join(' ') || 'none'}.`);
+    say(`Before any call: app ${fixed(processRssMb(app.host.pid), 0)} MB RSS, floor ${fixed(processRssMb(floor.host.pid), 0)} MB RSS.`);
     // The floor warms up while the app is counted, which also warms the app.
     const [perEvent] = await Promise.all([measurePerEvent(app.emulator, app.host, CALLS_PER_SCRIPT), warmUp(floor, 100, 6_000)]);
     printPerEvent(perEvent.rows, perEvent.acsCountedByApp, perEvent.acsReceivedByEmulator);
 
-    const bursts = await measureBursts(app, floor, BURST_CALLERS);
-    const [appAlongside, floorAlongside] = await measureLevel([app, floor], OVERHEAD_CALLS, azurite.pid, OVERHEAD_WINDOW_MS);
-    const ladder = await climb(app, floor, azurite);
-    const overhead = appAlongside && floorAlongside ? { app: appAlongside, floor: floorAlongside } : undefined;
-    printOverhead(overhead, ladder.app, ladder.floor);
+    const [appAlongside, floorAlongside] = await measureLevel([app, floor], ALONGSIDE_CALLS, azurite.pid, ALONGSIDE_WINDOW_MS);
+    const alongside = appAlongside && floorAlongside ? { app: appAlongside, floor: floorAlongside } : undefined;
+    printAlongside(alongside);
+    const ladder = await climb(app, floor, azurite, deadline - BURST_RESERVE_MS);
+    printLadderRatios(ladder.app, ladder.floor);
     const saturation = { app: saturationOf(ladder.app), floor: saturationOf(ladder.floor) };
     printSaturation(saturation.app, saturation.floor, ladder.skipped);
-    printTargets(coldStarts, perEvent.rows, overhead, ladder.app, ladder.floor, saturation, bursts);
+    const bursts = await measureBursts(app, floor, BURST_CALLERS);
+    printTargets(coldStarts, perEvent.rows, alongside, ladder.app, ladder.floor, saturation, bursts);
     say(`\nDone in ${elapsed()}.`);
   } finally {
     for (const side of [app, floor]) {
@@ -100,14 +110,23 @@ async function main(): Promise<void> {
   }
 }
 
-/** A host process and an emulator of its own; tokens are reused so the emulator's signing leaves the CPU to the app. */
+/**
+ * A host process and an emulator of its own; tokens are reused so the emulator's signing leaves the CPU to the app.
+ * The calls take place in office hours whenever the bench runs, as the soak's do: the flow reads its schedule at each
+ * event's time, and after hours the operator script would hear "closed" and wait out its patience. A failed
+ * IncomingCall is redelivered as Event Grid would, so the burst counts as lost only callers the ring outlasts.
+ */
 async function startSide(mode: HostMode, hostScript: string, azurite: RunningAzurite, nodeFlags: readonly string[] = []): Promise<Side> {
   const port = await freePort();
   const hostUrl = `http://127.0.0.1:${port}`;
   const emulator = await startAcsEmulator({
     eventGridUrl: `${hostUrl}/runtime/webhooks/eventgrid?functionName=incomingCall`,
     timeScale: 1,
+    promptMsPerWord: PROMPT_MS_PER_WORD,
     callbackTokenReuseMs: 60_000,
+    callsAt: SCENARIOS_AT,
+    // Event Grid's own schedule: an IncomingCall the app failed comes again 10 s later, still inside the ring.
+    eventGridRetryDelaysMs: EVENT_GRID_RETRY_DELAYS_MS,
   });
   try {
     const env = stackSettings({ emulator, hostUrl, tablesConnectionString: azurite.connectionString, tableName: `bench${mode}` });
@@ -122,14 +141,14 @@ async function startSide(mode: HostMode, hostScript: string, azurite: RunningAzu
  * Each level is measured for the app and then for the floor, a few seconds apart, so that whatever else this shared
  * machine is doing weighs on both alike. A side stops climbing once it fails a level, except at the required levels.
  */
-async function climb(app: Side, floor: Side, azurite: RunningAzurite): Promise<{ app: Step[]; floor: Step[]; skipped: string[] }> {
+async function climb(app: Side, floor: Side, azurite: RunningAzurite, until: number): Promise<{ app: Step[]; floor: Step[]; skipped: string[] }> {
   const steps = { app: [] as Step[], floor: [] as Step[] };
   const skipped: string[] = [];
   printLoadHeader();
   for (const calls of LEVELS) {
     const due = (['app', 'floor'] as const).filter((name) => REQUIRED_LEVELS.includes(calls) || steps[name].every((step) => step.sustained));
     if (due.length === 0) continue;
-    if (Date.now() + due.length * levelMs(calls) > deadline) {
+    if (Date.now() + due.length * levelMs(calls) > until) {
       skipped.push(...due.map((name) => `${name} ${calls}`));
       continue;
     }
@@ -269,12 +288,9 @@ function printBursts(bursts: { app: Burst; floor: Burst }): void {
 
 /** `--per-event`: only the requests-per-event table, on a fresh app host. */
 async function perEventOnly(): Promise<void> {
-  const cache = path.join(ROOT, 'node_modules/.cache/hotline-bench-per-event');
-  rmSync(cache, { recursive: true, force: true });
-  const hostScript = path.join(cache, 'host-process.cjs');
-  await build(bundleOptions(ROOT, hostScript, 'tools/bench/host-process.ts'));
+  const hostScript = await buildHostScript(ROOT, 'hotline-bench-per-event');
   const azurite = await startAzurite();
-  const side = await startSide('app', hostScript, azurite);
+  const side = await startSide('app', hostScript, azurite, workerNodeArguments());
   try {
     const perEvent = await measurePerEvent(side.emulator, side.host, CALLS_PER_SCRIPT);
     printPerEvent(perEvent.rows, perEvent.acsCountedByApp, perEvent.acsReceivedByEmulator);
@@ -287,15 +303,12 @@ async function perEventOnly(): Promise<void> {
 
 async function burstOnly(callers: number): Promise<void> {
   if (!Number.isInteger(callers) || callers <= 0) throw new Error('--burst needs a number of callers, such as 1000');
-  const cache = path.join(ROOT, 'node_modules/.cache/hotline-bench-burst');
-  rmSync(cache, { recursive: true, force: true });
-  const hostScript = path.join(cache, 'host-process.cjs');
-  await build(bundleOptions(ROOT, hostScript, 'tools/bench/host-process.ts'));
+  const hostScript = await buildHostScript(ROOT, 'hotline-bench-burst');
   const azurite = await startAzurite();
   const sides: Side[] = [];
   try {
     for (const mode of ['app', 'floor'] as const) {
-      const side = await startSide(mode, hostScript, azurite);
+      const side = await startSide(mode, hostScript, azurite, workerNodeArguments());
       sides.push(side);
       await warmUp(side, 50, 4_000);
     }
@@ -310,28 +323,61 @@ async function burstOnly(callers: number): Promise<void> {
   }
 }
 
-// ---- overhead and saturation -------------------------------------------------------------------------------------
+// ---- app against floor, and saturation ---------------------------------------------------------------------------
 
-function printOverhead(alongside: { app: Step; floor: Step } | undefined, app: readonly Step[], floor: readonly Step[]): void {
-  say(`\n== Overhead over the floor: ${OVERHEAD_CALLS} callers on each, side by side in the same window ==`);
-  say('Advancing callbacks only (each: 1 transaction and 1 ACS request; the floor also reads the row, the app goes on from its cached row); CPU over all callbacks.');
-  if (alongside) {
-    const ratio = (a: number, b: number) => fixed(a / b, 2);
-    const { app: a, floor: f } = alongside;
-    say(
-      table([
-        ['', 'p50 ms', 'mean ms', 'p99 ms', 'CPU ms/cb', 'handled/s'],
-        ['app', fixed(a.advancingP50Ms), fixed(a.advancingMeanMs), fixed(a.advancingP99Ms), fixed(a.cpuMsPerCallback, 2), fixed(a.handledPerS, 0)],
-        ['floor', fixed(f.advancingP50Ms), fixed(f.advancingMeanMs), fixed(f.advancingP99Ms), fixed(f.cpuMsPerCallback, 2), fixed(f.handledPerS, 0)],
-        ['app / floor', ratio(a.advancingP50Ms, f.advancingP50Ms), ratio(a.advancingMeanMs, f.advancingMeanMs), ratio(a.advancingP99Ms, f.advancingP99Ms), ratio(a.cpuMsPerCallback, f.cpuMsPerCallback), ''],
-      ]),
-    );
+function printAlongside(alongside: { app: Step; floor: Step } | undefined): void {
+  say(`\n== App against the floor: ${ALONGSIDE_CALLS} callers on each, side by side in the same ${ALONGSIDE_WINDOW_MS / 1000} s window ==`);
+  say('Times of advancing callbacks (each: 1 transaction and 1 ACS request; the floor also reads the row, the app goes on from its cached row);');
+  say('CPU of the host process over all its callbacks; reads = every Table read of the window over the advancing callbacks.');
+  if (!alongside) {
+    say('not measured');
+    return;
   }
+  const ratio = (a: number, b: number) => fixed(a / b, 2);
+  const { app: a, floor: f } = alongside;
+  const row = (name: string, step: Step) => [
+    name,
+    fixed(step.advancingP50Ms),
+    fixed(step.advancingMeanMs),
+    fixed(step.advancingP99Ms),
+    fixed(step.tableReadsPerAdvancing, 2),
+    fixed(step.cpuMsPerCallback, 2),
+    fixed(step.userCpuMsPerCallback, 2),
+    fixed(step.handledPerS, 0),
+    fixed(step.offeredPerS, 0),
+    fixed(step.windowPeakRssMb, 0),
+    step.sustained ? 'yes' : 'no',
+  ];
+  say(
+    table([
+      ['', 'adv p50 ms', 'adv mean ms', 'adv p99 ms', 'reads/adv', 'CPU ms/cb', 'user ms/cb', 'handled/s', 'offered/s', 'RSS MB', 'sustained'],
+      row('app', a),
+      row('floor', f),
+      [
+        'app / floor',
+        ratio(a.advancingP50Ms, f.advancingP50Ms),
+        ratio(a.advancingMeanMs, f.advancingMeanMs),
+        ratio(a.advancingP99Ms, f.advancingP99Ms),
+        '',
+        ratio(a.cpuMsPerCallback, f.cpuMsPerCallback),
+        ratio(a.userCpuMsPerCallback, f.userCpuMsPerCallback),
+        '',
+        '',
+        '',
+        '',
+      ],
+    ]),
+  );
+  if (!a.sustained || !f.sustained) say('Not sustained: this machine could not carry both sides at once, so the ratios come from a saturated window.');
+  say(`Machine ${fixed(a.machineBusy * 100, 0)} % busy (both cores, anyone's); load average ${os.loadavg().map((value) => fixed(value, 1)).join(', ')}.`);
+}
+
+function printLadderRatios(app: readonly Step[], floor: readonly Step[]): void {
   const pairs = app.flatMap((step) => {
     const base = floor.find((candidate) => candidate.calls === step.calls);
     return base ? [`${step.calls} calls ${fixed(step.advancingP50Ms / base.advancingP50Ms, 2)} / ${fixed(step.cpuMsPerCallback / base.cpuMsPerCallback, 2)}`] : [];
   });
-  if (pairs.length > 0) say(`From the load levels above (measured apart, so noisier), p50 ratio / CPU ratio: ${pairs.join('; ')}.`);
+  if (pairs.length > 0) say(`\nFrom the load levels (app and floor measured apart, so noisier), p50 ratio / CPU ratio: ${pairs.join('; ')}.`);
 }
 
 interface Saturation {
@@ -371,35 +417,42 @@ function printTargets(
   const at = (steps: readonly Step[], calls: number) => steps.find((step) => step.calls === calls);
   const atMost = (value: number, limit: number, unit: string) =>
     !Number.isFinite(value) ? 'not measured' : value <= limit ? 'met' : `MISSED by ${fixed(value - limit, unit === 'x' ? 2 : 1)} ${unit} (${fixed((value / limit - 1) * 100, 0)} % over)`;
-  const overhead = alongside ? alongside.app.advancingP50Ms / alongside.floor.advancingP50Ms : Number.NaN;
+  const versus = (field: 'cpuMsPerCallback' | 'advancingP50Ms') => (alongside ? alongside.app[field] / alongside.floor[field] : Number.NaN);
+  const cpuRatio = versus('cpuMsPerCallback');
+  const p50Ratio = versus('advancingP50Ms');
+  const reads = alongside?.app.tableReadsPerAdvancing ?? Number.NaN;
   const p99 = at(app, 500)?.p99Ms ?? Number.NaN;
-  const cpuRatio = (at(app, 500)?.cpuMsPerCallback ?? Number.NaN) / (at(floor, 500)?.cpuMsPerCallback ?? Number.NaN);
-  const reads = at(app, 500)?.tableReadsPerAdvancing ?? Number.NaN;
-  const p50Ratio = (at(app, 500)?.advancingP50Ms ?? Number.NaN) / (at(floor, 500)?.advancingP50Ms ?? Number.NaN);
   const rss = at(app, 1000)?.windowPeakRssMb ?? Number.NaN;
+  const floorRss = at(floor, 1000)?.windowPeakRssMb ?? Number.NaN;
   const published = coldStarts.find((cold) => cold.variant.name.includes('published'));
   const importMs = published ? median(published.runs.map((run) => run.importMs)) : Number.NaN;
   const share = saturation.app && saturation.floor ? saturation.app.perS / saturation.floor.perS : Number.NaN;
   const eventMisses = perEvent.filter((row) => verdictForEvent(row).startsWith('MISSED'));
+  const burst = (side: Burst) => `p50 ${fixed(side.p50Ms / 1000, 1)} s, p99 ${fixed(side.p99Ms / 1000, 1)} s, max ${fixed(side.maxMs / 1000, 1)} s, ${side.lost} lost`;
+  const sideBySide = `${ALONGSIDE_CALLS} calls, side by side`;
   say('\n== Targets ==');
   say(
     table([
       ['target', 'measured', 'verdict'],
-      [`overhead over the floor <= ${TARGET.overhead}x (p50, side by side)`, `${fixed(overhead, 2)}x`, atMost(overhead, TARGET.overhead, 'x')],
-      [`p99 <= ${TARGET.p99At500Ms} ms at 500 calls`, `${fixed(p99)} ms`, atMost(p99, TARGET.p99At500Ms, 'ms')],
+      [`Table reads per advancing callback <= ${TARGET.readsPerAdvancing} (${sideBySide})`, fixed(reads, 3), atMost(reads, TARGET.readsPerAdvancing, 'reads')],
+      [
+        `advancing p50 below the floor's (${sideBySide}, app / floor)`,
+        `${fixed(p50Ratio, 2)}x`,
+        !Number.isFinite(p50Ratio) ? 'not measured' : p50Ratio < 1 ? 'met' : `MISSED (${fixed((p50Ratio - 1) * 100, 0)} % over the floor's)`,
+      ],
+      [`CPU per callback <= ${TARGET.cpuOverFloor}x the floor's (${sideBySide})`, `${fixed(cpuRatio, 2)}x`, atMost(cpuRatio, TARGET.cpuOverFloor, 'x')],
+      [`RSS <= ${TARGET.rssAt1000Mb} MB at 1,000 calls (window peak)`, `${fixed(rss, 0)} MB (floor ${fixed(floorRss, 0)})`, atMost(rss, TARGET.rssAt1000Mb, 'MB')],
+      [
+        `dial burst (${bursts.app.callers} in ${bursts.app.overMs / 1000} s): every caller answered within the ${RING_WINDOW_MS / 1000} s ring`,
+        `app ${burst(bursts.app)}; floor ${burst(bursts.floor)}`,
+        bursts.app.lost === 0 ? 'met' : `MISSED (${bursts.app.lost} callers lost)`,
+      ],
+      ['(earlier targets, met before and still watched)', '', ''],
+      [`p99 <= ${TARGET.p99At500Ms} ms at 500 calls (the ladder)`, `${fixed(p99)} ms`, atMost(p99, TARGET.p99At500Ms, 'ms')],
       [
         `saturation >= ${TARGET.saturationShare * 100} % of the floor's`,
         `${fixed(share * 100, 0)} %`,
         !Number.isFinite(share) ? 'not measured' : share >= TARGET.saturationShare ? 'met' : `MISSED by ${fixed((TARGET.saturationShare - share) * 100, 0)} points`,
-      ],
-      [`Table reads per advancing callback <= ${TARGET.readsPerAdvancing} (500 calls)`, fixed(reads, 3), atMost(reads, TARGET.readsPerAdvancing, 'reads')],
-      ['advancing p50 below the floor\'s (500 calls, app / floor)', `${fixed(p50Ratio, 2)}x`, atMost(p50Ratio, 1, 'x')],
-      [`CPU per callback <= ${TARGET.cpuOverFloor}x the floor's (500 calls)`, `${fixed(cpuRatio, 2)}x`, atMost(cpuRatio, TARGET.cpuOverFloor, 'x')],
-      [`RSS <= ${TARGET.rssAt1000Mb} MB at 1,000 calls (window peak)`, `${fixed(rss, 0)} MB`, atMost(rss, TARGET.rssAt1000Mb, 'MB')],
-      [
-        `dial burst (${bursts.app.callers} in ${bursts.app.overMs / 1000} s): every caller answered within the ${RING_WINDOW_MS / 1000} s ring`,
-        `max ${fixed(bursts.app.maxMs / 1000, 1)} s, ${bursts.app.lost} lost (floor: ${fixed(bursts.floor.maxMs / 1000, 1)} s, ${bursts.floor.lost} lost)`,
-        bursts.app.lost === 0 ? 'met' : `MISSED (${bursts.app.lost} callers lost)`,
       ],
       [`import of the published code <= ${TARGET.importMs} ms`, `${fixed(importMs, 0)} ms`, atMost(importMs, TARGET.importMs, 'ms')],
       [
@@ -418,7 +471,8 @@ async function profile(mode: HostMode): Promise<void> {
   const cache = path.join(ROOT, `node_modules/.cache/hotline-bench-profile-${mode}`);
   rmSync(cache, { recursive: true, force: true });
   const hostScript = path.join(cache, 'host-process.cjs');
-  await build({ ...bundleOptions(ROOT, hostScript, 'tools/bench/host-process.ts'), packages: 'external', plugins: [] });
+  // Unminified, so that the summary can tell our folders apart by the module comments esbuild writes.
+  await build({ ...bundleOptions(ROOT, hostScript, 'tools/bench/host-process.ts'), packages: 'external', plugins: [], minifyWhitespace: false, minifySyntax: false });
   const azurite = await startAzurite();
   const side = await startSide(mode, hostScript, azurite, ['--cpu-prof', `--cpu-prof-dir=${path.join(cache, 'profile')}`]);
   try {
@@ -430,7 +484,7 @@ async function profile(mode: HostMode): Promise<void> {
     await side.emulator.close();
     await azurite.stop();
   }
-  const summary = summariseProfiles(path.join(cache, 'profile'), 25);
+  const summary = summariseProfiles(path.join(cache, 'profile'), 25, hostScript);
   say(`\n== Host process self time by package (${fixed(summary.totalMs / 1000, 1)} s of CPU, idle excluded) ==`);
   say(table([['package', 'ms', 'share'], ...summary.packages.map((entry) => [entry.name, fixed(entry.ms, 0), `${fixed(entry.share * 100, 1)} %`])]));
   say('\n== Top functions by self time ==');
@@ -456,10 +510,7 @@ async function focus(levels: readonly number[], names: readonly string[]): Promi
     if (!isHostMode(mode)) throw new Error(`--level: unknown side ${name} (app or floor, optionally :<node flags>)`);
     return { label: name, mode, nodeFlags: flags ? flags.split(',') : [] };
   });
-  const cache = path.join(ROOT, 'node_modules/.cache/hotline-bench-level');
-  rmSync(cache, { recursive: true, force: true });
-  const hostScript = path.join(cache, 'host-process.cjs');
-  await build(bundleOptions(ROOT, hostScript, 'tools/bench/host-process.ts'));
+  const hostScript = await buildHostScript(ROOT, 'hotline-bench-level');
   const azurite = await startAzurite();
   const rows = [['side', 'calls', 'peak', 'RSS MB', 'heap used', 'heap total', 'new space', 'old space', 'external', 'arrayBuffers', 'rest', 'handled/s', 'adv p50', 'p99 ms', 'reads/adv', 'CPU ms/cb', 'open fds']];
   const mb = (value: number | undefined) => fixed(value ?? Number.NaN, 0);
@@ -488,6 +539,16 @@ async function focus(levels: readonly number[], names: readonly string[]): Promi
   say(`\n== The host process's memory at its highest RSS, in MB: within the window ("window"), and since it started ("ever") ==`);
   say('"rest" = RSS - heap total - external: code, stacks, and memory malloc holds outside V8 (sockets, TLS, freed but kept).');
   say(table(rows));
+}
+
+/**
+ * The Node flags Azure gives the worker (`languageWorkers__node__arguments` in the Bicep), so the benchmark's hosts run
+ * as the app would; read from the Bicep itself so the two cannot drift apart.
+ */
+function workerNodeArguments(): string[] {
+  const bicep = readFileSync(path.join(ROOT, 'infra/modules/functionapp.bicep'), 'utf8');
+  const value = /^\s*languageWorkers__node__arguments:\s*'([^']*)'/m.exec(bicep)?.[1];
+  return value ? value.split(/\s+/).filter(Boolean) : [];
 }
 
 function commit(): string {

@@ -3,6 +3,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createConnection, createServer } from 'node:net';
 import path from 'node:path';
 
+/** How much of Azurite's stderr is kept for the message when it dies. */
+const STDERR_KEPT = 8_192;
 /** Azurite's documented development account; not a secret. */
 const DEV_ACCOUNT = 'devstoreaccount1';
 const DEV_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
@@ -63,11 +65,20 @@ async function startService(service: 'table' | 'queue', port: number, endpoint: 
   // However this process ends (process.exit, an uncaught error), Azurite must not outlive it.
   const killOnExit = () => child.kill();
   process.once('exit', killOnExit);
+  // Only its last words are kept: a long run must not grow a buffer of everything it ever said.
   let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-STDERR_KEPT)));
+  let stopping = false;
+  // Dying mid-run (out of memory, a crash) is said at once and with its reason: otherwise the next storage request
+  // fails with a bare "write EPIPE" or "ECONNREFUSED" that names nothing.
+  child.once('exit', (code, signal) => {
+    if (stopping) return;
+    console.error(`Azurite's ${service} service (pid ${child.pid ?? '?'}) exited ${signal ? `on ${signal}` : `with code ${code ?? '?'}`}${stderr ? `:\n${stderr.trim()}` : ' and said nothing'}`);
+  });
   try {
     await waitForPort(port, child, 15_000);
   } catch (error) {
+    stopping = true;
     process.removeListener('exit', killOnExit);
     child.kill();
     throw new Error(`${error instanceof Error ? error.message : String(error)}${stderr ? `: ${stderr.trim()}` : ''}`);
@@ -77,8 +88,10 @@ async function startService(service: 'table' | 'queue', port: number, endpoint: 
     pid: child.pid,
     connectionString: `DefaultEndpointsProtocol=http;AccountName=${DEV_ACCOUNT};AccountKey=${DEV_KEY};${endpoint}`,
     stop: async () => {
+      stopping = true;
       process.removeListener('exit', killOnExit);
-      if (child.exitCode === null) {
+      // A child killed by a signal has no exit code, only a signal code: it has ended all the same.
+      if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((resolve) => child.once('exit', resolve));
         child.kill();
         await exited;

@@ -20,6 +20,13 @@ export type Invocation =
   | { readonly kind: 'http'; readonly functionName: string; readonly request: HttpRequest }
   | { readonly kind: 'eventGrid'; readonly functionName: string; readonly event: EventGridEvent };
 
+/**
+ * Connections waiting to be accepted. Event Grid and ACS open one per delivery here, so a dial burst is a thousand
+ * at once; with Node's default (511) the kernel drops the rest, and their SYN retransmissions (1 s, 3 s, 7 s, 15 s
+ * later) ate the ring window. Linux caps it at net.core.somaxconn (4096 by default).
+ */
+export const LISTEN_BACKLOG = 4096;
+
 export interface FunctionsHostOptions {
   readonly port?: number;
   readonly host?: string;
@@ -148,7 +155,7 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
   }
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+    server.listen({ port: options.port ?? 0, host: options.host ?? '127.0.0.1', backlog: LISTEN_BACKLOG }, () => resolve());
   });
   // Only once listening: a host that could not start must not be kept alive by its timers.
   const intervals = options.runTimers

@@ -1,5 +1,5 @@
 // Owns the privacy check of a local run: phone numbers, tokens and keys in anything the app logged, tracked or stored.
-import type { TableClient } from '@azure/data-tables';
+import type { TableClient, TableEntityResult } from '@azure/data-tables';
 
 export interface Leak {
   /** Where it was found, e.g. `log[12]`, `telemetry[3].callerPseudonym`, `row incoming|abc/claim.at`. */
@@ -85,9 +85,16 @@ export const numberForms = (e164: string): string[] => [e164, e164.replace(/^\+/
 
 /** Every property of every row, keys included, as `row <pk>/<rk>.<property>`. */
 export async function leaksInTable(table: TableClient, secrets: readonly string[] | PrivacyScanner = []): Promise<Leak[]> {
+  const rows: TableEntityResult<Record<string, unknown>>[] = [];
+  for await (const row of table.listEntities()) rows.push(row);
+  return leaksInRows(rows, secrets);
+}
+
+/** The same over rows already read (a caller that needs them for more than this reads the table once). */
+export function leaksInRows(rows: Iterable<TableEntityResult<Record<string, unknown>>>, secrets: readonly string[] | PrivacyScanner = []): Leak[] {
   const scanner = secrets instanceof PrivacyScanner ? secrets : new PrivacyScanner(secrets);
   const leaks: Leak[] = [];
-  for await (const row of table.listEntities()) {
+  for (const row of rows) {
     const where = `row ${String(row.partitionKey)}/${String(row.rowKey)}`;
     leaks.push(...scanner.scan(`${where} (keys)`, `${String(row.partitionKey)} ${String(row.rowKey)}`));
     for (const [name, value] of Object.entries(row)) {

@@ -1,6 +1,7 @@
 // Owns a front door for several local hosts: each request goes to one of them, as Azure spreads load over instances.
 import { createServer, request as forward } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { LISTEN_BACKLOG } from './functions-host';
 
 export interface SpreadProxy {
   readonly url: string;
@@ -31,7 +32,7 @@ export async function startSpreadProxy(port: number, backends: readonly string[]
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve());
+    server.listen({ port, host: '127.0.0.1', backlog: LISTEN_BACKLOG }, () => resolve());
   });
   const address = server.address() as AddressInfo;
   return {

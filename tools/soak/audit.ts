@@ -1,6 +1,6 @@
 // Owns the soak's verdict: from what the emulator saw, what the app stored and what it tracked, the figures that say
 // whether any call was lost, any ACS action doubled, any call stuck, any transition lost, anything private leaked.
-import type { TableClient } from '@azure/data-tables';
+import type { TableEntityResult } from '@azure/data-tables';
 import type { AcsEmulator, RecordedRequest } from '../acs-emulator/index.js';
 import type { CallState } from '../../src/domain/call-state';
 import { ACCOUNT_NUMBER, SCRIPTED_END, type CallerResult } from './callers';
@@ -39,11 +39,12 @@ const CONSISTENT: Readonly<Record<string, readonly string[]>> = {
   missed: [],
 };
 
-export async function audit(emulator: AcsEmulator, table: TableClient, results: readonly CallerResult[], telemetry: readonly Tracked[]): Promise<Audit> {
+/** `rows` is the whole table, read once by the caller (Azurite scans every row for each page of a listing). */
+export function audit(emulator: AcsEmulator, rows: Iterable<TableEntityResult<Record<string, unknown>>>, results: readonly CallerResult[], telemetry: readonly Tracked[]): Audit {
   const states = new Map<string, CallState>();
   const markers = new Set<string>();
-  for await (const row of table.listEntities<{ state?: string }>()) {
-    if (row.rowKey === 'state' && row.state) states.set(row.partitionKey ?? '', JSON.parse(row.state) as CallState);
+  for (const row of rows) {
+    if (row.rowKey === 'state' && typeof row['state'] === 'string') states.set(row.partitionKey ?? '', JSON.parse(row['state']) as CallState);
     if (row.rowKey?.startsWith('evt|')) markers.add(`${row.partitionKey ?? ''}/${row.rowKey}`);
   }
 
@@ -88,7 +89,9 @@ export async function audit(emulator: AcsEmulator, table: TableClient, results: 
   let redeliveries = 0;
   for (const call of emulator.caller.calls) {
     for (const entry of call.timeline) {
-      if (entry.kind === 'incomingCallDelivered') count(deliveriesByStatus, `IncomingCall ${String(entry.details['status'])}`);
+      // A try that got no reply says why (a reset, a timeout): those are the ones a burst makes.
+      const noReply = entry.details['status'] === 0 && typeof entry.details['error'] === 'string' ? ` (${entry.details['error']})` : '';
+      if (entry.kind === 'incomingCallDelivered') count(deliveriesByStatus, `IncomingCall ${String(entry.details['status'])}${noReply}`);
       if (entry.kind !== 'callback') continue;
       const details = entry.details;
       const status = Number(details['status']);
