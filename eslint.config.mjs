@@ -1,4 +1,4 @@
-// Lint rules: the recommended type-aware set, plus the two that catch un-awaited I/O.
+// Lint rules: the recommended type-aware set, the two that catch un-awaited I/O, and the layers' import rules.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -9,6 +9,13 @@ const PURE_LAYERS = [
   { regex: '^@azure/', message: 'The core is pure: Azure SDK types and calls belong in src/adapters.' },
   { regex: '^(node:)?(fs|net|http|https|http2|child_process|dgram|dns|tls|worker_threads|cluster|readline|timers|process|os)(/|$)', message: 'The core is pure: I/O, timers and the process belong in src/app or an adapter.' },
   { regex: '(^|/)(adapters|app|functions)(/|$)|(^|/)(config|telemetry|index)$', message: 'The core depends on nothing outside src/domain and src/flow: adapters and the shell depend on it.' },
+];
+
+/** What the shell may not import: it sees the outside world through src/app/ports.ts; the composition root wires it. */
+const SHELL = [
+  { regex: '^@azure/', message: 'The shell reaches Azure through a port (src/app/ports.ts); the SDK belongs in src/adapters.' },
+  { regex: '(^|/)adapters(/|$)', message: 'The shell knows adapters only by their ports (src/app/ports.ts); only src/app/composition-root.ts names them.' },
+  { regex: '(^|/)functions(/|$)', message: 'The triggers call the shell, never the other way round.' },
 ];
 
 export default tseslint.config(
@@ -34,5 +41,10 @@ export default tseslint.config(
     // The decision core and the flow are pure: no SDK, no I/O, no adapter or shell, so they test without a stack.
     files: ['src/domain/**/*.ts', 'src/flow/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: [ZOD_MINI_ONLY, ...PURE_LAYERS] }] },
+  },
+  {
+    files: ['src/app/**/*.ts'],
+    ignores: ['src/app/composition-root.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [ZOD_MINI_ONLY, ...SHELL] }] },
   },
 );

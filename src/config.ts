@@ -1,7 +1,9 @@
 // Owns every setting the app reads: parsed from the environment once, all problems reported together.
 import * as z from './zod-mini';
 
-const e164 = z.string().check(z.regex(/^\+[1-9]\d{6,14}$/));
+/** A phone number in E.164 form: `+`, a country code, at most 15 digits. */
+export const E164 = /^\+[1-9]\d{6,14}$/;
+const e164 = z.string().check(z.regex(E164));
 const httpUrl = z.url({ protocol: /^https?$/ });
 /** An empty setting counts as unset. */
 const optional = <T extends z.ZodMiniType>(schema: T) =>

@@ -16,11 +16,11 @@ import type { Flow } from '../flow/flow-schema';
 import { flowVersion } from '../flow/flow-version';
 import { loadFlow } from './flow-file';
 import { FlowLibrary } from './flow-library';
-import { Hotline, stallThresholdsMs } from './hotline';
+import { Hotline } from './hotline';
+import { stallThresholdsMs } from './sweeps';
 import { OutboundCalls } from './outbound';
+import { CALLBACK_ROUTE } from './routes';
 import { systemClock, systemTimers, type CallControl, type Clock, type OutboundDialer, type Telemetry, type Timers } from './ports';
-
-export const CALLBACK_ROUTE = 'callbacks';
 
 export interface App {
   readonly hotline: Hotline;
@@ -101,10 +101,11 @@ export function createApp(settings: Settings, telemetry: Telemetry, overrides: O
   const store = overrides.callStateCache === false ? new CallStore(table) : new CachedCallStore(table);
   const callers = new CallerIdentity(settings.pseudonymKey);
   const clock = overrides.clock ?? systemClock;
+  const timers = overrides.timers ?? systemTimers;
   const binding = callbackBinding(settings);
   const outbound = settings.outbound && outboundCalls(settings.outbound, credential);
   function outboundCalls(outboundSettings: NonNullable<Settings['outbound']>, queueCredential: DefaultAzureCredential | undefined) {
-    const queue = OutboundQueue.fromSettings(outboundSettings, queueCredential);
+    const queue = OutboundQueue.fromSettings(outboundSettings, () => requireCredential(queueCredential));
     const outboundCalls = new OutboundCalls({
       flow,
       requests: new OutboundStore(table),
@@ -114,6 +115,7 @@ export function createApp(settings: Settings, telemetry: Telemetry, overrides: O
       callers,
       telemetry,
       clock,
+      timers,
       // One function for every outbound callback URL, so binding callbacks to their call changes it in one place.
       callbackUrlFor: (requestId) => binding.urlFor(outboundBindingSubject(requestId)),
       cognitiveServicesEndpoint: settings.cognitiveServicesEndpoint,
@@ -131,7 +133,7 @@ export function createApp(settings: Settings, telemetry: Telemetry, overrides: O
     callers,
     telemetry,
     clock,
-    timers: overrides.timers ?? systemTimers,
+    timers,
     binding,
     cognitiveServicesEndpoint: settings.cognitiveServicesEndpoint,
     stallAfterMs: stallThresholdsMs(flow, settings.stallAfterSeconds),

@@ -1,12 +1,12 @@
 // Owns which flow each call runs on: the current one, or the version the call started on, read once from the store
 // and kept. Stores the current version before the first call starts on it, and again hourly so retention keeps it.
-import { FlowVersionStore } from '../adapters/tables/flow-versions';
 import { positionExists } from '../domain/missing-flow';
 import type { CallState } from '../domain/call-state';
 import type { Flow } from '../flow/flow-schema';
 import { canonicalJson } from '../flow/flow-version';
 import { parseFlow } from '../flow/validate-flow';
-import type { Clock, Log } from './ports';
+import { describeError } from '../describe-error';
+import type { Clock, FlowVersionStorage, Log } from './ports';
 
 /** An instance says again that it serves its version this often, well inside any retention period. */
 const RESTORE_EVERY_MS = 3_600_000;
@@ -26,7 +26,7 @@ export class FlowLibrary {
   constructor(
     readonly current: Flow,
     readonly currentVersion: string,
-    private readonly store: FlowVersionStore,
+    private readonly store: FlowVersionStorage,
     private readonly clock: Clock,
   ) {}
 
@@ -82,4 +82,15 @@ export class FlowLibrary {
     for (const version of retired) await this.store.delete(version);
     return { retired };
   }
+}
+
+/** Resolves to whether the current version is stored; a failure is logged, and the next call tries again. */
+export function storeCurrentVersion(flows: FlowLibrary, log: Log): Promise<boolean> {
+  return flows.ensureCurrentStored().then(
+    () => true,
+    (error: unknown) => {
+      log.warn('could not store the current flow version; calls after a deploy may not find it', { flowVersion: flows.currentVersion, error: describeError(error) });
+      return false;
+    },
+  );
 }

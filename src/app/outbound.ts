@@ -1,23 +1,21 @@
 // Owns outbound calls around the core: requests checked and queued, attempts placed at a bounded rate, their ends recorded.
-import { newNonce } from './call-nonce';
 import { createHmac, randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
-import type { CallerIdentity } from '../adapters/privacy/caller-identity';
-import { MAX_VISIBILITY_DELAY_SECONDS, type OutboundQueue, type PlacementMessage } from '../adapters/queues/outbound-queue';
-import { statusOf, type CallStore } from '../adapters/tables/call-store';
-import type { OutboundRequest, OutboundStore, StoredRequest } from '../adapters/tables/outbound-store';
+import { AcsUnavailable } from './acs-unavailable';
+import { newNonce } from './call-nonce';
 import type { CallMilestone } from '../domain/call-action';
 import { newCallState, type CallState } from '../domain/call-state';
 import { decide } from '../domain/decide';
 import { attemptOutcome, nextAttempt } from '../domain/outbound';
 import type { Flow } from '../flow/flow-schema';
+import { E164 } from '../config';
 import * as z from '../zod-mini';
-import type { Clock, Log, OutboundDialer, Telemetry } from './ports';
+import { unreachable } from './unreachable';
+import type { CallerPrivacy, CallStorage, Clock, Log, OutboundDialer, OutboundRequest, OutboundRequests, PlacementMessage, PlacementQueue, StoredRequest, Telemetry, Timers } from './ports';
 
 /** What a POST may carry; the variables' own sizes are checked against the campaign. */
 const MAX_VARIABLE_LENGTH = 200;
 const requestBody = z.strictObject({
-  to: z.string().check(z.regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 phone number such as +14255550123')),
+  to: z.string().check(z.regex(E164, 'must be an E.164 phone number such as +14255550123')),
   campaign: z.string().check(z.minLength(1), z.maxLength(40)),
   variables: z._default(z.record(z.string().check(z.maxLength(40)), z.string()), {}),
   notBefore: z.optional(z.iso.datetime({ offset: true, error: 'must be an ISO 8601 time such as 2026-12-01T14:00:00Z' })),
@@ -59,13 +57,15 @@ const OPERATION_CONTEXT = /^outbound:([A-Za-z0-9_-]{1,64}):(\d{1,3})$/;
 
 export interface OutboundDependencies {
   readonly flow: Flow;
-  readonly requests: OutboundStore;
-  readonly calls: CallStore;
-  readonly queue: OutboundQueue;
+  readonly requests: OutboundRequests;
+  readonly calls: Pick<CallStorage, 'create' | 'load'>;
+  readonly queue: PlacementQueue;
   readonly dialer: OutboundDialer;
-  readonly callers: CallerIdentity;
+  readonly callers: CallerPrivacy;
   readonly telemetry: Telemetry;
   readonly clock: Clock;
+  /** The wait for a rate slot, which starts at a time on the clock. */
+  readonly timers: Timers;
   /** The one place outbound callback URLs come from, so they bind to their call exactly as inbound ones do. */
   readonly callbackUrlFor: (requestId: string) => string;
   readonly cognitiveServicesEndpoint: string;
@@ -178,39 +178,42 @@ export class OutboundCalls {
     const notBeforeMs = request.notBefore === undefined ? 0 : Date.parse(request.notBefore) - now.getTime();
     const waitMs = notBeforeMs > MAX_SLOT_WAIT_MS ? notBeforeMs : Math.max(notBeforeMs, await this.slotWaitMs(now));
     if (waitMs > MAX_SLOT_WAIT_MS) {
-      await this.deps.queue.send(message, Math.min(MAX_VISIBILITY_DELAY_SECONDS, waitMs / 1_000));
+      await this.deps.queue.send(message, Math.min(this.deps.queue.maxDelaySeconds, waitMs / 1_000));
       log.info('placement deferred', { ...context, waitMs });
       return 'deferred';
     }
-    if (waitMs > 0) await sleep(waitMs);
+    if (waitMs > 0) await this.deps.timers.untilElapsed(waitMs);
 
     const placedAt = this.deps.clock.now().toISOString();
     const placing = await this.deps.requests.replace(stored, { ...request, status: 'placing', placedAt, updatedAt: placedAt });
     if (placing === 'conflict') return 'conflict';
-    let placed: { callConnectionId: string; correlationId: string | undefined };
-    try {
-      placed = await this.deps.dialer.place({
-        calleeRawId: this.deps.callers.unseal(request.toSealed),
-        callbackUrl: this.deps.callbackUrlFor(request.id),
-        cognitiveServicesEndpoint: this.deps.cognitiveServicesEndpoint,
-        operationContext: `outbound:${request.id}:${request.attempt}`,
-      });
-    } catch (error) {
-      const status = statusOf(error);
-      const code = acsCode(error) ?? String(status ?? 'none');
+    const placed = await this.deps.dialer.place({
+      calleeRawId: this.deps.callers.unseal(request.toSealed),
+      callbackUrl: this.deps.callbackUrlFor(request.id),
+      cognitiveServicesEndpoint: this.deps.cognitiveServicesEndpoint,
+      operationContext: `outbound:${request.id}:${request.attempt}`,
+    });
+    if (placed.kind !== 'placed') {
+      const status = placed.statusCode;
+      const code = placed.code ?? String(status ?? 'none');
       this.deps.telemetry.trackEvent('OutboundCallFailed', { requestId: request.id, campaign: request.campaign, attempt: String(request.attempt), code });
-      if (status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 429) {
-        // ACS refused this call for good (a number it cannot call, a caller id it does not own): a retry meets the same.
-        log.error('createCall refused', { ...context, status, code });
-        await this.attemptEnded(placing, 'failed', code, log);
-        return 'failed';
+      switch (placed.kind) {
+        case 'refused':
+          // A retry would meet the same refusal: the attempt ends here.
+          log.error('createCall refused', { ...context, status, code });
+          await this.attemptEnded(placing, 'failed', code, log);
+          return 'failed';
+        case 'unavailable': {
+          log.warn('createCall failed; the queue will redeliver', { ...context, status, code });
+          const reverted = await this.revise(placing, (current) =>
+            current.status === 'placing' && current.attempt === request.attempt ? { ...current, status: 'queued', updatedAt: this.deps.clock.now().toISOString() } : undefined,
+          );
+          if (!reverted) log.warn('request changed while createCall failed', context);
+          throw new AcsUnavailable(`createCall for request ${request.id}`, placed);
+        }
+        default:
+          return unreachable(placed, 'placement result');
       }
-      log.warn('createCall failed; the queue will redeliver', { ...context, status, code });
-      const reverted = await this.revise(placing, (current) =>
-        current.status === 'placing' && current.attempt === request.attempt ? { ...current, status: 'queued', updatedAt: this.deps.clock.now().toISOString() } : undefined,
-      );
-      if (!reverted) log.warn('request changed while createCall failed', context);
-      throw error;
     }
     const { callConnectionId } = placed;
     // Written before the request moves on, so a callback that beats this finds the call (or builds it the same way).
@@ -412,8 +415,8 @@ export class OutboundCalls {
     if (input.language !== undefined && !this.deps.flow.voices[input.language]) {
       problems.push(`language: must be one the hotline speaks (${Object.keys(this.deps.flow.voices).join(', ')})`);
     }
-    if (input.notBefore !== undefined && Date.parse(input.notBefore) - this.deps.clock.now().getTime() > MAX_VISIBILITY_DELAY_SECONDS * 1_000) {
-      problems.push('notBefore: must be at most 7 days ahead');
+    if (input.notBefore !== undefined && Date.parse(input.notBefore) - this.deps.clock.now().getTime() > this.deps.queue.maxDelaySeconds * 1_000) {
+      problems.push(`notBefore: must be at most ${this.deps.queue.maxDelaySeconds / 86_400} days ahead`);
     }
     return problems.length > 0 ? { kind: 'invalid', problems } : { kind: 'ok', input };
   }
@@ -424,7 +427,3 @@ export class OutboundCalls {
 }
 
 const isFinal = (request: OutboundRequest) => request.status === 'completed' || request.status === 'failed';
-
-function acsCode(error: unknown): string | undefined {
-  return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
-}

@@ -32,6 +32,8 @@ const escapeXml = (text: string) =>
 
 /** `{{office.hours}}` and `{{office.reopens}}` read a schedule aloud; the validator names the schedules and fields. */
 export const SCHEDULE_TEMPLATE = /\{\{\s*([A-Za-z][A-Za-z0-9_-]*)\.(hours|reopens)\s*\}\}/g;
+/** `{{name}}`: an earlier menu's answer, or an outbound request's variable; the validator checks every name. */
+export const ANSWER_TEMPLATE = /\{\{\s*([A-Za-z][A-Za-z0-9_-]*)\s*\}\}/g;
 
 function fillIn(flow: Flow, text: string, context: PromptContext, language: string, escape: (s: string) => string): string {
   return text
@@ -42,7 +44,7 @@ function fillIn(flow: Flow, text: string, context: PromptContext, language: stri
       return context.eventAt === undefined ? '' : escape(speakNextOpening(schedule, context.eventAt, language));
     })
     // An earlier answer when the name is a menu, else the outbound request's variable of that name.
-    .replace(/\{\{\s*([A-Za-z][A-Za-z0-9_-]*)\s*\}\}/g, (_, name: string) =>
+    .replace(ANSWER_TEMPLATE, (_, name: string) =>
       escape(name in flow.menus ? spoken(context.collected[name]) : (context.variables?.[name] ?? '')),
     );
 }

@@ -23,7 +23,9 @@ export const LIMITS = {
   defaultSpeechLanguage: 'en-US',
 } as const;
 
-const language = z.string().check(z.regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a language tag such as en-US'));
+/** A BCP 47 language tag as ACS speaks them: `en-US`, `es-ES`, `yue-CN`. */
+export const LANGUAGE_TAG = /^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/;
+const language = z.string().check(z.regex(LANGUAGE_TAG, 'must be a language tag such as en-US'));
 const toneKey = z.enum(TONE_KEYS);
 const text = z.string().check(z.minLength(1));
 /** A value that is either the same for every language or given per language tag. */

@@ -1,5 +1,6 @@
 // Owns flow checking: shape and seed ranges (schema), references, duplicates and reachability, all in one pass.
 // Reads no files.
+import { ANSWER_TEMPLATE } from '../domain/prompts';
 import * as z from '../zod-mini';
 import defaultFlowJson from './default-flow.json';
 import { flowSchema, inputSchema, menuSchema, promptSchema, routeSchema, stepSchema, type Flow, type Prompt, type PromptRef, type Step } from './flow-schema';
@@ -78,8 +79,6 @@ const flowOutline = z.object({
 });
 type FlowOutline = z.output<typeof flowOutline>;
 type MenuOutline = z.output<typeof menuOutline>;
-
-const TEMPLATE = /\{\{\s*([A-Za-z][A-Za-z0-9_-]*)\s*\}\}/g;
 
 function checkReferences(flow: FlowOutline): FlowProblem[] {
   const problems: FlowProblem[] = [];
@@ -184,7 +183,7 @@ function checkReferences(flow: FlowOutline): FlowProblem[] {
 
 function templatesOf(prompt: Prompt): string[] {
   const texts = spokenText(prompt);
-  return (typeof texts === 'string' ? [texts] : Object.values(texts ?? {})).flatMap((text) => [...text.matchAll(TEMPLATE)].map((match) => match[1] ?? ''));
+  return (typeof texts === 'string' ? [texts] : Object.values(texts ?? {})).flatMap((text) => [...text.matchAll(ANSWER_TEMPLATE)].map((match) => match[1] ?? ''));
 }
 
 function templatesOfRef(flow: FlowOutline, ref: PromptRef): string[] {

@@ -4,13 +4,13 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/fu
 import { parseCallbackBody } from '../adapters/acs/callback-events';
 import type { App, CallbackGuard } from '../app/composition-root';
 import type { Telemetry } from '../app/ports';
-import { describeError, failureCause, isOutage } from './failure-cause';
+import { describeError } from '../describe-error';
+import { failureCause, isOutage } from './failure-cause';
+import { json, readJson } from './http-body';
 import { invocationLog } from './invocation-log';
 
 /** ACS callbacks are a few KiB; anything far larger is refused before it is read into memory. */
 export const MAX_CALLBACK_BYTES = 64 * 1024;
-
-const json = (status: number, body: unknown): HttpResponseInit => ({ status, jsonBody: body });
 
 /**
  * With enableHttpStream, a handler that throws sends no response at all (azure-functions-nodejs-library#324), so
@@ -53,15 +53,10 @@ function handler(guard: CallbackGuard, app: () => Promise<App>, telemetry: Telem
       if (!auth.ok) return reject(auth.status, auth.status === 401 ? 'auth' : 'unavailable', auth.status === 401 ? 'unauthorized' : auth.reason);
     }
 
-    const body = await readCapped(request, MAX_CALLBACK_BYTES);
-    if (body === undefined) return tooLarge();
-    let parsedJson: unknown;
-    try {
-      parsedJson = JSON.parse(body);
-    } catch {
-      return reject(400, 'malformed', 'body is not valid JSON');
-    }
-    const parsed = parseCallbackBody(parsedJson, new Date().toISOString());
+    const body = await readJson(request, MAX_CALLBACK_BYTES);
+    if (body.kind === 'tooLarge') return tooLarge();
+    if (body.kind === 'notJson') return reject(400, 'malformed', 'body is not valid JSON');
+    const parsed = parseCallbackBody(body.value, new Date().toISOString());
     if (!parsed.ok) return reject(400, 'malformed', parsed.error);
     // Every event of the batch must speak for the call the URL was issued for, before anything is read or written.
     // An outbound call's binding names its request, checked against the call's row instead (Hotline.handleCallbacks).
@@ -75,23 +70,4 @@ function handler(guard: CallbackGuard, app: () => Promise<App>, telemetry: Telem
     if (outcomes.includes('forged')) return json(403, { error: 'an event names a call other than the one this callback URL was issued for', outcomes });
     return json(200, { outcomes });
   };
-}
-
-/** Reads at most `limit` bytes; `undefined` once the body is larger, without buffering the rest. */
-async function readCapped(request: HttpRequest, limit: number): Promise<string | undefined> {
-  if (!request.body) return '';
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  const reader = request.body.getReader() as ReadableStreamDefaultReader<Uint8Array>;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel();
-      return undefined;
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }

@@ -1,13 +1,14 @@
 // Owns the list of functions this app serves, for the Functions runtime (index.ts) and the local host alike.
 import type { EventGridHandler, HttpHandler, HttpMethod, StorageQueueHandler, TimerHandler } from '@azure/functions';
 import { poisonQueueName } from '../adapters/queues/outbound-queue';
-import { CALLBACK_ROUTE, createCallbackGuard, type Overrides } from '../app/composition-root';
+import { createCallbackGuard, type Overrides } from '../app/composition-root';
 import type { Telemetry } from '../app/ports';
+import { CALLBACK_ROUTE, OUTBOUND_ROUTE } from '../app/routes';
 import { runtimeApp } from '../app/runtime';
 import type { Settings } from '../config';
 import { callbackHandler } from './callbacks';
 import { incomingCallHandler } from './incoming-call';
-import { OUTBOUND_ROUTE, outboundCallStatusHandler, requestOutboundCallHandler } from './outbound-calls';
+import { outboundCallStatusHandler, requestOutboundCallHandler } from './outbound-calls';
 import { outboundPoisonHandler, placeOutboundCallHandler } from './outbound-queue';
 import { everySchedule, retentionHandler, RETENTION_EVERY_SECONDS, watchdogHandler, WATCHDOG_EVERY_SECONDS } from './timers';
 

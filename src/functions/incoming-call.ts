@@ -2,9 +2,10 @@
 import type { EventGridEvent, InvocationContext } from '@azure/functions';
 import { parseIncomingCall } from '../adapters/acs/incoming-call';
 import type { App } from '../app/composition-root';
-import type { IncomingCallOutcome } from '../app/hotline';
+import type { IncomingCallOutcome } from '../app/incoming-calls';
 import type { Telemetry } from '../app/ports';
-import { describeError, failureCause, isOutage } from './failure-cause';
+import { describeError } from '../describe-error';
+import { failureCause, isOutage } from './failure-cause';
 import { invocationLog } from './invocation-log';
 
 /**

@@ -2,14 +2,14 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import type { App } from '../app/composition-root';
 import type { Telemetry } from '../app/ports';
-import { describeError, failureCause } from './failure-cause';
+import { OUTBOUND_ROUTE } from '../app/routes';
+import { describeError } from '../describe-error';
+import { failureCause } from './failure-cause';
+import { json, readJson } from './http-body';
 import { invocationLog } from './invocation-log';
 
-export const OUTBOUND_ROUTE = 'outbound-calls';
 /** A request is a phone number, a campaign and a few short variables; far larger bodies are refused unread. */
 export const MAX_REQUEST_BYTES = 16 * 1024;
-
-const json = (status: number, body: unknown): HttpResponseInit => ({ status, jsonBody: body });
 
 export function requestOutboundCallHandler(app: () => Promise<App>, telemetry: Telemetry) {
   return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
@@ -18,19 +18,15 @@ export function requestOutboundCallHandler(app: () => Promise<App>, telemetry: T
       telemetry.trackEvent('OutboundCallRejected', { status: String(status), problems: String(problems.length) });
       return json(status, { error: 'invalid request', problems });
     };
-    if (Number(request.headers.get('content-length') ?? 0) > MAX_REQUEST_BYTES) return rejected(413, [`body: must be at most ${MAX_REQUEST_BYTES} bytes`]);
+    const tooLarge = () => rejected(413, [`body: must be at most ${MAX_REQUEST_BYTES} bytes`]);
+    if (Number(request.headers.get('content-length') ?? 0) > MAX_REQUEST_BYTES) return tooLarge();
     try {
       const { outbound } = await app();
       if (!outbound) return json(503, { error: 'outbound calls are not configured (QUEUES_ENDPOINT or QUEUES_CONNECTION_STRING)' });
-      const text = await request.text();
-      if (Buffer.byteLength(text) > MAX_REQUEST_BYTES) return rejected(413, [`body: must be at most ${MAX_REQUEST_BYTES} bytes`]);
-      let body: unknown;
-      try {
-        body = JSON.parse(text);
-      } catch {
-        return rejected(400, ['body: is not valid JSON']);
-      }
-      const result = await outbound.calls.request(body, log);
+      const body = await readJson(request, MAX_REQUEST_BYTES);
+      if (body.kind === 'tooLarge') return tooLarge();
+      if (body.kind === 'notJson') return rejected(400, ['body: is not valid JSON']);
+      const result = await outbound.calls.request(body.value, log);
       switch (result.kind) {
         case 'invalid':
           return rejected(400, result.problems);

@@ -3,7 +3,8 @@ import type { InvocationContext } from '@azure/functions';
 import { parsePlacementMessage } from '../adapters/queues/outbound-queue';
 import type { App } from '../app/composition-root';
 import type { Telemetry } from '../app/ports';
-import { describeError, failureCause } from './failure-cause';
+import { describeError } from '../describe-error';
+import { failureCause } from './failure-cause';
 import { invocationLog } from './invocation-log';
 
 /**

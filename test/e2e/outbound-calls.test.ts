@@ -4,6 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { RestError } from '@azure/core-rest-pipeline';
+import { placeFailure } from '../../src/adapters/acs/acs-failure';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import defaultFlow from '../../src/flow/default-flow.json';
 import type { CallHandle } from '../../tools/acs-emulator/index.js';
@@ -294,8 +295,9 @@ describe('load', () => {
 describe('a placement that keeps failing', () => {
   let failing: TestStack;
   beforeAll(async () => {
-    const unavailable = new RestError('ACS unavailable', { statusCode: 503 });
-    failing = await startTestStack({ outbound: true, overrides: { dialer: { place: () => Promise.reject(unavailable) } } });
+    // ACS's 503 as the adapter reads it: a placement to try again later.
+    const unavailable = placeFailure(new RestError('ACS unavailable', { statusCode: 503 }));
+    failing = await startTestStack({ outbound: true, overrides: { dialer: { place: () => Promise.resolve(unavailable) } } });
   });
   afterAll(async () => {
     await failing.stop();
@@ -314,6 +316,9 @@ describe('a placement that keeps failing', () => {
       return status.status === 'failed';
     }, 'the request to fail');
     expect(status).toMatchObject({ outcome: 'failed', code: 'poisoned' });
-    expect(failing.telemetry.filter((e) => e.name === 'OutboundPlacementFailed' && e.properties['requestId'] === id)).toHaveLength(5);
+    const failures = failing.telemetry.filter((e) => e.name === 'OutboundPlacementFailed' && e.properties['requestId'] === id);
+    expect(failures).toHaveLength(5);
+    // ACS's trouble, not storage's: ops look at the right service.
+    expect(failures.every((e) => e.properties['cause'] === 'acsUnavailable')).toBe(true);
   });
 });

@@ -3,6 +3,7 @@ import { parseIncomingCall } from '../../src/adapters/acs/incoming-call';
 import { flowVersion } from '../../src/flow/flow-version';
 import { loadFlow } from '../../src/app/flow-file';
 import { payload } from '../support/payloads';
+import { HOTLINE_NUMBER, OPERATOR_NUMBER, STABLE_API_VERSION } from '../../tools/local/constants';
 import { OFFICE_HOURS_AT } from '../support/stack';
 import { callbackFrom, startTriggerHarness, waitingContext, type TriggerHarness } from '../support/trigger-harness';
 
@@ -13,7 +14,6 @@ beforeAll(async () => {
 afterAll(async () => h?.close());
 
 /** Every request goes out on the stable api-version, language identification and sentiment included. */
-const STABLE = '2026-03-12';
 
 /** Answers a call and connects it: the main menu's Recognize is on the wire. */
 async function connectedCall() {
@@ -35,7 +35,7 @@ describe('Event Grid trigger: IncomingCall', () => {
   it('answers with the callback URL and the Cognitive Services endpoint', async () => {
     const { call, callConnectionId } = await h.answeredCall();
     const answer = h.emulator.requests.find((r) => r.path.endsWith(':answer') && r.rawBody.includes(call.incomingCallContext));
-    expect(answer?.apiVersion).toBe(STABLE);
+    expect(answer?.apiVersion).toBe(STABLE_API_VERSION);
     expect(answer?.body).toMatchObject({
       // Bound to the call: its correlation id and an HMAC of it under CALLBACK_SIGNING_KEY.
       callbackUri: expect.stringMatching(new RegExp(`^http://127\\.0\\.0\\.1:9/api/callbacks\\?call=${call.correlationId}&sig=[\\w-]{43}$`)) as string,
@@ -45,7 +45,7 @@ describe('Event Grid trigger: IncomingCall', () => {
   });
 
   it('never answers a redelivered IncomingCall twice, concurrently or later', async () => {
-    const call = await h.emulator.caller.dial({ from: '+14255550124', to: '+18005550100' });
+    const call = await h.emulator.caller.dial({ from: '+14255550124', to: HOTLINE_NUMBER });
     const answers = () => h.emulator.requests.filter((r) => r.path.endsWith(':answer') && (r.body as { incomingCallContext?: string }).incomingCallContext === call.incomingCallContext);
     await Promise.all([h.deliverIncomingCall(call.incomingCallEvent), h.deliverIncomingCall(call.incomingCallEvent)]);
     await h.deliverIncomingCall(call.incomingCallEvent);
@@ -54,7 +54,7 @@ describe('Event Grid trigger: IncomingCall', () => {
   });
 
   it('does not answer a call that has rung longer than 30 s', async () => {
-    const call = await h.emulator.caller.dial({ from: '+14255550125', to: '+18005550100' });
+    const call = await h.emulator.caller.dial({ from: '+14255550125', to: HOTLINE_NUMBER });
     await h.deliverIncomingCall({ ...call.incomingCallEvent, eventTime: new Date(Date.now() - 31_000).toISOString() });
     expect(h.emulator.requests.filter((r) => r.path.endsWith(':answer') && r.rawBody.includes(call.incomingCallContext))).toEqual([]);
     expect(h.events).toContainEqual({ name: 'CallNotAnswered', properties: { callKey: call.correlationId, reason: 'expired', flowVersion: flowVersion(loadFlow()) } });
@@ -80,7 +80,7 @@ describe('HTTP trigger: every callback type moves the call, checked on the wire'
     const { callConnectionId } = await connectedCall();
     const [recognize] = h.acsRequests(callConnectionId).filter((r) => r.path.endsWith(':recognize'));
     expect(recognize?.status).toBe(202); // the emulator verified the HMAC signature over the rewritten body and URL
-    expect(recognize?.apiVersion).toBe(STABLE);
+    expect(recognize?.apiVersion).toBe(STABLE_API_VERSION);
     expect(recognize?.body).toMatchObject({
       recognizeInputType: 'choices',
       interruptCallMediaOperation: true,
@@ -103,7 +103,7 @@ describe('HTTP trigger: every callback type moves the call, checked on the wire'
     const { response, sent } = await answerPrompt(callConnectionId, 'RecognizeCompleted__choices__8533-dtmf-option-matched.json', { choiceResult: { label: 'account' } });
     expect(response.status).toBe(200);
     expect(sent).toHaveLength(1);
-    expect(sent[0]?.apiVersion).toBe(STABLE);
+    expect(sent[0]?.apiVersion).toBe(STABLE_API_VERSION);
     expect(sent[0]?.body).toMatchObject({
       recognizeInputType: 'dtmf',
       recognizeOptions: { initialSilenceTimeoutInSeconds: 15, dtmfOptions: { interToneTimeoutInSeconds: 5, maxTonesToCollect: 10, stopTones: ['pound'] } },
@@ -159,7 +159,7 @@ describe('HTTP trigger: every callback type moves the call, checked on the wire'
     const { callConnectionId } = await connectedCall();
     await answerPrompt(callConnectionId, 'RecognizeCompleted__choices__8545-speech-option-matched.json', { choiceResult: { label: 'operator', recognizedPhrase: 'agent' } }, OFFICE_HOURS_AT);
     const transfer = await answerPrompt(callConnectionId, 'recorded-js__callback-body__PlayCompleted.json');
-    expect(transfer.sent[0]?.body).toMatchObject({ targetParticipant: { rawId: '4:+18005550199' }, operationContext: expect.stringMatching(/^transfer:3:k[0-9a-f]{16}$/) as string });
+    expect(transfer.sent[0]?.body).toMatchObject({ targetParticipant: { rawId: `4:${OPERATOR_NUMBER}` }, operationContext: expect.stringMatching(/^transfer:3:k[0-9a-f]{16}$/) as string });
     await answerPrompt(callConnectionId, 'java-unit-test__CallTransferAccepted.json');
     expect((await h.state(callConnectionId))?.phase).toEqual({ name: 'transferred' });
     const disconnected = callbackFrom('recorded-js__callback-body__PlayCompleted.json', callConnectionId, { type: 'CallDisconnected' });

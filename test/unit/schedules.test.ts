@@ -1,6 +1,6 @@
 // The watchdog's thresholds (derived from the flow) and the timer schedules the Functions runtime is given.
 import { describe, expect, it } from 'vitest';
-import { stallThresholdsMs } from '../../src/app/hotline';
+import { stallThresholdsMs } from '../../src/app/sweeps';
 import { everySchedule, RETENTION_EVERY_SECONDS, WATCHDOG_EVERY_SECONDS } from '../../src/functions/timers';
 import { defaultFlow } from '../support/calls';
 

@@ -9,6 +9,13 @@ export default defineConfig({
       'test/unit/stop-tones.test.ts',
       'test/unit/validate-flow*.test.ts',
       'test/unit/callback-events*.test.ts',
+      // Opening hours, outbound attempts, schedules and flow versions live in src/domain and src/flow too.
+      'test/unit/opening-hours*.test.ts',
+      'test/unit/outbound-outcome.test.ts',
+      'test/unit/outbound-decide.test.ts',
+      'test/unit/validate-schedules*.test.ts',
+      'test/unit/flow-versions.test.ts',
+      'test/unit/missing-flow.test.ts',
     ],
     testTimeout: 20_000,
   },

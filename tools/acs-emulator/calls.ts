@@ -299,10 +299,6 @@ export class Call {
     });
   }
 
-  flushCallbacks(): Promise<void> {
-    return this.queue?.flush() ?? Promise.resolve();
-  }
-
   // ---- media operations ----
 
   startMedia(op: MediaOp, interrupt: boolean): void {

@@ -34,11 +34,7 @@ export function verifyHmac(
   if (host === undefined) return { ok: false, reason: 'missing Host header' };
   if (claimedHash !== contentHash(rawBody)) return { ok: false, reason: 'x-ms-content-sha256 does not match the body' };
 
-  const url = new URL(requestUrl, 'http://placeholder');
-  const query = url.searchParams.toString();
-  const pathAndQuery = url.pathname + (query ? `?${query}` : '');
-  const stringToSign = `${method.toUpperCase()}\n${pathAndQuery}\n${date};${host};${claimedHash}`;
-  const expected = createHmac('sha256', Buffer.from(accessKeyBase64, 'base64')).update(stringToSign, 'utf8').digest();
+  const expected = signature(method, new URL(requestUrl, 'http://placeholder'), { date, host, hash: claimedHash }, accessKeyBase64);
   const given = Buffer.from(match[1], 'base64');
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
     return { ok: false, reason: 'signature does not match' };
@@ -56,15 +52,20 @@ export function signRequest(
 ): Record<string, string> {
   const hash = contentHash(rawBody);
   const utcNow = date.toUTCString();
-  const query = url.searchParams.toString();
-  const pathAndQuery = url.pathname + (query ? `?${query}` : '');
-  const stringToSign = `${method.toUpperCase()}\n${pathAndQuery}\n${utcNow};${url.host};${hash}`;
-  const signature = createHmac('sha256', Buffer.from(accessKeyBase64, 'base64')).update(stringToSign, 'utf8').digest('base64');
+  const signed = signature(method, url, { date: utcNow, host: url.host, hash }, accessKeyBase64).toString('base64');
   return {
     'x-ms-date': utcNow,
     'x-ms-content-sha256': hash,
-    authorization: `HMAC-SHA256 SignedHeaders=x-ms-date;host;x-ms-content-sha256&Signature=${signature}`,
+    authorization: `HMAC-SHA256 SignedHeaders=x-ms-date;host;x-ms-content-sha256&Signature=${signed}`,
   };
+}
+
+/** The string the SDK signs: method, path and query (re-serialised as the SDK does), then the three signed headers. */
+function signature(method: string, url: URL, signed: { date: string; host: string; hash: string }, accessKeyBase64: string): Buffer {
+  const query = url.searchParams.toString();
+  const pathAndQuery = url.pathname + (query ? `?${query}` : '');
+  const stringToSign = `${method.toUpperCase()}\n${pathAndQuery}\n${signed.date};${signed.host};${signed.hash}`;
+  return createHmac('sha256', Buffer.from(accessKeyBase64, 'base64')).update(stringToSign, 'utf8').digest();
 }
 
 function headerValue(headers: IncomingHttpHeaders, name: string): string | undefined {

@@ -4,7 +4,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { startAcsEmulator } from '../acs-emulator/index.js';
-import { HOTLINE_NUMBER, stackSettings } from '../local/local-stack';
+import { DEFAULT_CALLER, HOTLINE_NUMBER } from '../local/constants';
+import { stackSettings } from '../local/local-stack';
 import type { Published } from './artifacts';
 import type { ProbeResult } from './cold-start-probe';
 
@@ -35,7 +36,7 @@ export async function measureColdStarts(variants: readonly Published[], probeScr
   try {
     for (let round = 0; round < runs; round++) {
       for (const result of results) {
-        const call = await emulator.caller.dial({ from: '+14255550123', to: HOTLINE_NUMBER });
+        const call = await emulator.caller.dial({ from: DEFAULT_CALLER, to: HOTLINE_NUMBER });
         const started = performance.now();
         const { stdout } = await run(process.execPath, [probeScript, result.variant.entry], {
           env: { ...env, ...(result.variant.applicationInsights ? { APPLICATIONINSIGHTS_CONNECTION_STRING: telemetryTo } : {}), BENCH_EVENT: JSON.stringify(call.incomingCallEvent) },

@@ -4,6 +4,7 @@ import { CallAutomationClient, type CallMediaRecognizeChoiceOptions, type DtmfTo
 import { createIdentifierFromRawId } from '@azure/communication-common';
 import { TableClient, TableTransaction } from '@azure/data-tables';
 import type { ExtraPolicy } from '../../src/app/composition-root';
+import { CALLBACK_ROUTE } from '../../src/app/routes';
 import type { Settings } from '../../src/config';
 import type { HotlineFunctions } from '../../src/functions/hotline-functions';
 import flow from '../../src/flow/default-flow.json';
@@ -56,7 +57,7 @@ export function floorFunctions(settings: Settings, storagePolicies: readonly Ext
     additionalPolicies: [...storagePolicies],
   });
   const acs = new CallAutomationClient(settings.acs.connectionString, { allowInsecureConnection: true, retryOptions });
-  const callbackUrl = `${settings.callbackBaseUrl}/api/callbacks`;
+  const callbackUrl = `${settings.callbackBaseUrl}/api/${CALLBACK_ROUTE}`;
   let tableReady: Promise<unknown> | undefined;
   const ready = () => (tableReady ??= table.createTable());
 
@@ -92,7 +93,7 @@ export function floorFunctions(settings: Settings, storagePolicies: readonly Ext
   }
 
   return {
-    http: [{ name: 'callbacks', route: 'callbacks', methods: ['POST'], authLevel: 'anonymous', handler: callbacks }],
+    http: [{ name: 'callbacks', route: CALLBACK_ROUTE, methods: ['POST'], authLevel: 'anonymous', handler: callbacks }],
     eventGrid: [{ name: 'incomingCall', handler: incomingCall }],
     queue: [],
     timer: [],

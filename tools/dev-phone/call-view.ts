@@ -1,6 +1,6 @@
 // Owns reading one call's emulator timeline as the page shows it: plain rows, prompts heard, and where the caller is.
 import { z } from 'zod';
-import { TONES, type TimelineEntry, type TimelineKind, type Tone } from '../acs-emulator/index.js';
+import { keyOfTone, TONES, type TimelineEntry, type TimelineKind } from '../acs-emulator/index.js';
 import { confidenceNote } from '../local/confidence-note';
 import { menuNode, type FlowGraph } from './flow-graph';
 import type { CallPosition, CallUpdate, HeardPromptView, RowTone, TimelineRow } from './protocol';
@@ -206,15 +206,10 @@ function actionName(method: string, path: string): string {
   return action ?? `${method} call`;
 }
 
-const KEY_OF_TONE: Readonly<Record<Tone, string>> = {
-  zero: '0', one: '1', two: '2', three: '3', four: '4', five: '5', six: '6', seven: '7', eight: '8', nine: '9',
-  a: 'A', b: 'B', c: 'C', d: 'D', pound: '#', asterisk: '*',
-};
-
 function inputText(input: z.output<typeof inputDetails>): string {
   switch (input.kind) {
     case 'tone':
-      return `presses ${KEY_OF_TONE[input.tone]}`;
+      return `presses ${keyOfTone(input.tone)}`;
     case 'speech': {
       const confidence = input.confidence === undefined ? undefined : `confidence ${input.confidence}`;
       const how = [input.language, input.sentiment, confidence].filter((part) => part !== undefined).join(', ');

@@ -5,11 +5,13 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import ts from 'typescript';
 import { z } from 'zod';
-import { SENTIMENTS } from '../../src/flow/flow-schema';
+import { E164 } from '../../src/config';
+import { LANGUAGE_TAG, SENTIMENTS } from '../../src/flow/flow-schema';
 import { loadFlow } from '../../src/app/flow-file';
 import { flowVersion } from '../../src/flow/flow-version';
 import { FlowError, type FlowProblem } from '../../src/flow/validate-flow';
-import { HOTLINE_NUMBER } from '../local/local-stack';
+import { DEFAULT_CALLER, HOTLINE_NUMBER, OUTBOUND_ROUTE } from '../local/constants';
+import { readCapped, sendJson as sendJsonReply, sendText } from '../local/http';
 import { CallView } from './call-view';
 import { diagramSvg } from './diagram';
 import { EmulatorCaller, EmulatorError } from './emulator-client';
@@ -48,13 +50,12 @@ class RequestError extends Error {
   }
 }
 
-const DEFAULT_CALLER = '+14255550123';
 const MAX_BODY_BYTES = 16_384;
 
 const callId = z.uuid();
 const AT_ERROR = 'must be a time with an offset, such as 2026-12-25T10:00+01:00';
 const dialBody = z.strictObject({
-  from: z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number such as +14255550123'),
+  from: z.string().regex(E164, 'must be an E.164 number such as +14255550123'),
   /** The clock field: the call happens at this time; empty or absent, now. */
   at: z
     .string()
@@ -65,13 +66,13 @@ const dialBody = z.strictObject({
 });
 const dtmfBody = z.strictObject({ tones: z.string().regex(/^[0-9*#A-D]{1,32}$/, 'must be 1-32 keys 0-9, *, #, A-D') });
 const reminderBody = z.strictObject({
-  to: z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number such as +12065550100'),
+  to: z.string().regex(E164, 'must be an E.164 number such as +12065550100'),
   time: z.string().trim().min(1, 'give the appointment time').max(100),
-  language: z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a language tag such as es-ES').optional(),
+  language: z.string().regex(LANGUAGE_TAG, 'must be a language tag such as es-ES').optional(),
 });
 const sayBody = z.strictObject({
   text: z.string().trim().min(1, 'say something').max(500),
-  language: z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a language tag such as en-US').optional(),
+  language: z.string().regex(LANGUAGE_TAG, 'must be a language tag such as en-US').optional(),
   sentiment: z.enum(SENTIMENTS).optional(),
   confidence: z.number().min(0, 'must be from 0 to 1').max(1, 'must be from 0 to 1').optional(),
 });
@@ -108,7 +109,7 @@ export async function startDevPhone(options: DevPhoneOptions): Promise<DevPhone>
       if (method !== 'POST') return sendJson(response, 405, { error: 'request a reminder with POST' });
       if (!options.hostUrl) return sendJson(response, 503, { error: 'reminder calls need the Functions host (npm start)' });
       const { to, time, language } = await jsonBody(request, reminderBody);
-      const requested = await fetch(`${options.hostUrl}/api/outbound-calls`, {
+      const requested = await fetch(`${options.hostUrl}/api/${OUTBOUND_ROUTE}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ to, campaign: 'appointmentReminder', variables: { time }, ...(language ? { language } : {}) }),
@@ -237,16 +238,11 @@ function sameOrigin(request: IncomingMessage, port: number): boolean {
 }
 
 async function jsonBody<T>(request: IncomingMessage, schema: z.ZodType<T>): Promise<T> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new RequestError(413, 'the request body is too large');
-    chunks.push(chunk as Buffer);
-  }
+  const text = await readCapped(request, MAX_BODY_BYTES);
+  if (text === undefined) throw new RequestError(413, 'the request body is too large');
   let json: unknown;
   try {
-    json = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    json = JSON.parse(text);
   } catch {
     throw new RequestError(400, 'the request body is not JSON');
   }
@@ -255,11 +251,13 @@ async function jsonBody<T>(request: IncomingMessage, schema: z.ZodType<T>): Prom
   return parsed.data;
 }
 
+/** The page's state is live: nothing it is sent may be cached. */
+const NO_STORE = { 'cache-control': 'no-store' };
+
 function sendJson(response: ServerResponse, status: number, body: DialResponse | ReminderResponse | readonly RingingCall[] | ErrorResponse): void {
-  send(response, status, 'application/json; charset=utf-8', JSON.stringify(body));
+  sendJsonReply(response, status, body, NO_STORE);
 }
 
 function send(response: ServerResponse, status: number, contentType: string, body: string): void {
-  response.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
-  response.end(body);
+  sendText(response, status, contentType, body, NO_STORE);
 }

@@ -4,9 +4,10 @@ import { TableClient } from '@azure/data-tables';
 import { CallStore } from '../../src/adapters/tables/call-store';
 import type { CallHandle, DialOptions, TimelineEntry } from '../acs-emulator/index.js';
 import type { CallScript, CallStep } from './call-script';
-import { HOTLINE_NUMBER, type LocalStack } from './local-stack';
+import { DEFAULT_CALLER, HOTLINE_NUMBER, OUTBOUND_ROUTE } from './constants';
+import type { LocalStack } from './local-stack';
 
-export const DEFAULT_CALLER = '+14255550123';
+export { DEFAULT_CALLER };
 
 export interface RunOptions {
   /** Extra dial options (redelivery, failing transfers) for tests. */
@@ -129,7 +130,7 @@ export async function performCallerStep(call: CallHandle, step: CallerStep): Pro
 
 /** POST /api/outbound-calls as a clinic's system would; returns the request id. */
 export async function requestReminder(hostUrl: string, step: Extract<CallStep, { kind: 'remind' }>): Promise<string> {
-  const response = await fetch(`${hostUrl}/api/outbound-calls`, {
+  const response = await fetch(`${hostUrl}/api/${OUTBOUND_ROUTE}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ to: step.to, campaign: 'appointmentReminder', variables: { time: step.time }, ...(step.language ? { language: step.language } : {}) }),
@@ -145,7 +146,7 @@ export async function requestReminder(hostUrl: string, step: Extract<CallStep, {
 async function requestOutcome(hostUrl: string, id: string, waitMs: number): Promise<string> {
   const deadline = Date.now() + waitMs;
   for (;;) {
-    const status = (await (await fetch(`${hostUrl}/api/outbound-calls/${id}`)).json()) as { status?: string; outcome?: string };
+    const status = (await (await fetch(`${hostUrl}/api/${OUTBOUND_ROUTE}/${id}`)).json()) as { status?: string; outcome?: string };
     if (status.status === 'completed' || status.status === 'failed') return status.outcome ?? 'none';
     if (Date.now() > deadline) return `not ended (status ${status.status ?? 'unknown'})`;
     await new Promise((resolve) => setTimeout(resolve, 50));

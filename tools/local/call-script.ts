@@ -3,7 +3,8 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import type { CallOutcome } from '../../src/domain/call-state';
-import { OUTBOUND_OUTCOMES, SENTIMENTS, TONE_KEYS } from '../../src/flow/flow-schema';
+import { E164 } from '../../src/config';
+import { LANGUAGE_TAG, OUTBOUND_OUTCOMES, SENTIMENTS, TONE_KEYS } from '../../src/flow/flow-schema';
 import type { CallEnd, SayOptions } from '../acs-emulator/index.js';
 
 export type CallStep =
@@ -66,12 +67,14 @@ const oneOf = <const T extends readonly [string, ...string[]]>(what: string, val
 const noWords = z.array(z.string()).max(0, 'takes no arguments');
 const someText = (what: string) => z.array(z.string()).min(1, `needs ${what}`).transform((words) => words.join(' '));
 
-const e164 = z.string().regex(/^\+[1-9]\d{6,14}$/, 'the number must be E.164, such as +14255550123');
+/** The flow's own rule for a language tag: a script may say anything the hotline could be configured to hear. */
+const langFlag = z.string().regex(LANGUAGE_TAG, '--lang must be a language tag such as es-ES').optional();
+const e164 = z.string().regex(E164, 'the number must be E.164, such as +14255550123');
 
 const STEPS = {
   dial: z
     .object({
-      args: z.array(z.string().regex(/^\+[1-9]\d{6,14}$/, 'the caller number must be E.164, such as +14255550123')).max(1, 'takes at most one caller number'),
+      args: z.array(z.string().regex(E164, 'the caller number must be E.164, such as +14255550123')).max(1, 'takes at most one caller number'),
       flags: z.strictObject(
         {
           at: z
@@ -94,7 +97,7 @@ const STEPS = {
       args: someText('what the caller says'),
       flags: z.strictObject(
         {
-          lang: z.string().regex(/^[a-z]{2,3}-[A-Z]{2}$/, '--lang must be a language tag such as es-ES').optional(),
+          lang: langFlag,
           sentiment: z.enum(SENTIMENTS, { error: `--sentiment must be one of ${SENTIMENTS.join(', ')}` }).optional(),
           confidence: z.coerce
             .number({ error: '--confidence must be a number from 0 to 1' })
@@ -122,7 +125,7 @@ const STEPS = {
       flags: z.strictObject(
         {
           time: z.string().min(1, '--time needs the appointment time, such as "2 PM"').optional(),
-          lang: z.string().regex(/^[a-z]{2,3}-[A-Z]{2}$/, '--lang must be a language tag such as es-ES').optional(),
+          lang: langFlag,
         },
         { error: (issue) => `takes only --time and --lang ${describeKeys(issue)}`.trim() },
       ),

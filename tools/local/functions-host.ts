@@ -12,6 +12,7 @@ import type { Overrides } from '../../src/app/composition-root';
 import type { Telemetry } from '../../src/app/ports';
 import { loadSettings, type Settings } from '../../src/config';
 import { hotlineFunctions, type HotlineFunctions } from '../../src/functions/hotline-functions';
+import { readCapped, sendJson } from './http';
 import { startQueueRunner, type QueueRunner } from './queue-runner';
 
 /** One handler call as the host sees it: which function, and its trigger input. */
@@ -232,16 +233,11 @@ type EventGridBatch = { readonly ok: true; readonly events: ReadonlyArray<Record
 async function readEventGridBatch(request: IncomingMessage): Promise<EventGridBatch> {
   const tooLarge = { ok: false, status: 413, error: `body is larger than ${MAX_EVENT_GRID_BYTES} bytes` } as const;
   if (Number(request.headers['content-length'] ?? 0) > MAX_EVENT_GRID_BYTES) return tooLarge;
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_EVENT_GRID_BYTES) return tooLarge;
-    chunks.push(chunk as Buffer);
-  }
+  const text = await readCapped(request, MAX_EVENT_GRID_BYTES);
+  if (text === undefined) return tooLarge;
   let parsed: unknown;
   try {
-    parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    parsed = JSON.parse(text);
   } catch {
     return { ok: false, status: 400, error: 'body is not valid JSON' };
   }
@@ -256,11 +252,8 @@ async function readEventGridBatch(request: IncomingMessage): Promise<EventGridBa
 function send(response: ServerResponse, status: number, body: unknown, close = false): void {
   // Node ends the connection after a response that says `connection: close`.
   const headers: Record<string, string> = close ? { connection: 'close' } : {};
-  if (body === undefined) {
-    response.writeHead(status, headers).end();
-    return;
-  }
-  response.writeHead(status, { ...headers, 'content-type': 'application/json' }).end(JSON.stringify(body));
+  if (body === undefined) response.writeHead(status, headers).end();
+  else sendJson(response, status, body, headers);
 }
 
 function writeResponse(response: ServerResponse, result: HttpResponseInit): void {

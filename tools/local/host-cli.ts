@@ -1,5 +1,6 @@
 // `npm run host`: the hotline's functions alone, at Core Tools' routes, with local.settings.json and the environment.
 import { createApp } from '../../src/app/composition-root';
+import { CALLBACK_ROUTE, OUTBOUND_ROUTE } from '../../src/app/routes';
 import { boundedLine } from '../../src/functions/invocation-log';
 import { logTelemetry, type Log } from '../../src/app/ports';
 import { loadSettings, SettingsError, type Settings } from '../../src/config';
@@ -53,10 +54,10 @@ async function main(): Promise<number> {
     log: (level, functionName, message) => print(`${functionName} ${level}: ${message}`),
   });
   console.log(`Functions host listening on ${host.url}
-  callbacks      POST ${host.url}/api/callbacks
+  callbacks      POST ${host.url}/api/${CALLBACK_ROUTE}
   incomingCall   POST ${host.url}/runtime/webhooks/eventgrid?functionName=incomingCall${
     loadSettings(env).outbound
-      ? `\n  outbound calls POST ${host.url}/api/outbound-calls, GET ${host.url}/api/outbound-calls/{id} (queue: Azurite's Queue service)`
+      ? `\n  outbound calls POST ${host.url}/api/${OUTBOUND_ROUTE}, GET ${host.url}/api/${OUTBOUND_ROUTE}/{id} (queue: Azurite's Queue service)`
       : ''
   }
   timers         watchdog every 15 s, retention hourly

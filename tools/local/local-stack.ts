@@ -1,15 +1,15 @@
 // Owns the whole hotline on one machine: Azurite, the ACS emulator and the local Functions host, wired together.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { setTimeout as delay } from 'node:timers/promises';
 import { startAcsEmulator, type AcsEmulator, type AcsEmulatorOptions } from '../acs-emulator/index.js';
 import type { Overrides } from '../../src/app/composition-root';
-import type { Telemetry, Timers } from '../../src/app/ports';
+import { timersAtPace, type Telemetry, type Timers } from '../../src/app/ports';
 import { freePort, startAzurite, startAzuriteQueues } from './azurite';
 import { startFunctionsHost, type FunctionsHost } from './functions-host';
 import { startSpreadProxy, type SpreadProxy } from './spread-proxy';
 
-export const HOTLINE_NUMBER = '+18005550100';
-export const OPERATOR_NUMBER = '+18005550199';
+import { HOTLINE_NUMBER, OPERATOR_NUMBER } from './constants';
+
+export { HOTLINE_NUMBER, OPERATOR_NUMBER };
 
 export interface LocalStackOptions {
   /** An Azurite already running (tests share one); otherwise one is started in memory. */
@@ -75,8 +75,7 @@ const silentTelemetry: Telemetry = { trackEvent: () => undefined };
  * real time, so a test at time scale 0.02 waits 20 ms, not a second; a slowed emulator does not slow them down.
  */
 function scaledTimers(timeScale: number): Timers {
-  const factor = Math.min(1, timeScale);
-  return { sleep: (ms) => delay(ms * factor), random: Math.random };
+  return timersAtPace(Math.min(1, timeScale));
 }
 
 /** The app settings of a hotline served at `hostUrl` and wired to this emulator and Azurite; the same names as in Azure. */

@@ -6,7 +6,8 @@ import { startDevPhone } from '../dev-phone/index';
 import { checkPortsFree, flowFileSetting, onInterrupt, portSetting, readEnv, runCli, timeScaleSetting, urlSetting } from './cli-support';
 import { startEmulatorForHost } from './external-host';
 import { localSettings } from './functions-host';
-import { HOTLINE_NUMBER, startLocalStack } from './local-stack';
+import { CALLBACK_ROUTE, HOTLINE_NUMBER, OUTBOUND_ROUTE } from './constants';
+import { startLocalStack } from './local-stack';
 import { TerminalPhone } from './terminal-phone';
 
 const SETTINGS_FILE = 'local.settings.json';
@@ -61,10 +62,10 @@ async function startHotline(env: StartEnv, report: (text: string) => void): Prom
     hotlineNumber: HOTLINE_NUMBER,
     hostUrl: stack.host.url,
     lines: [
-      `  Functions host  ${stack.host.url} (callbacks at /api/callbacks)`,
+      `  Functions host  ${stack.host.url} (callbacks at /api/${CALLBACK_ROUTE})`,
       `  ACS emulator    ${stack.emulator.url}`,
       `  Azurite tables  in memory, table ${stack.settings['CALL_STATE_TABLE_NAME'] ?? ''}`,
-      `  Azurite queues  in memory, outbound calls on ${stack.settings['OUTBOUND_QUEUE_NAME'] ?? ''} (POST ${stack.host.url}/api/outbound-calls)`,
+      `  Azurite queues  in memory, outbound calls on ${stack.settings['OUTBOUND_QUEUE_NAME'] ?? ''} (POST ${stack.host.url}/api/${OUTBOUND_ROUTE})`,
       `  flow            ${env.HOTLINE_FLOW_FILE ?? 'the default hotline (src/flow/default-flow.json)'}, version ${flowVersion(loadFlow(env.HOTLINE_FLOW_FILE))}`,
     ],
     stop: () => stack.stop(),

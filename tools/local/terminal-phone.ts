@@ -158,17 +158,21 @@ export class TerminalPhone {
     return undefined;
   }
 
+  /** The call on the line from now on: what happened so far, then each entry as it comes. */
+  private follow(call: CallHandle): void {
+    this.call = call;
+    this.notes = this.newNotes();
+    // Nothing runs between showing the entries so far and subscribing, so no entry is lost or shown twice.
+    this.show(call.timeline, this.details, this.notes);
+    call.subscribe(this.follower(call));
+  }
+
   private async perform(line: string): Promise<void> {
     const step = parseStep(line);
     switch (step.kind) {
       case 'dial': {
         if (this.call && this.call.ended === undefined) return this.print('A call is in progress: hangup first.');
-        const call = await this.options.caller.dial({ from: step.from ?? DEFAULT_CALLER, to: this.options.hotlineNumber, ...(step.at === undefined ? {} : { at: step.at }) });
-        this.call = call;
-        this.notes = this.newNotes();
-        // Nothing runs between showing the entries so far and subscribing, so no entry is lost or shown twice.
-        this.show(call.timeline, this.details, this.notes);
-        call.subscribe(this.follower(call));
+        this.follow(await this.options.caller.dial({ from: step.from ?? DEFAULT_CALLER, to: this.options.hotlineNumber, ...(step.at === undefined ? {} : { at: step.at }) }));
         return;
       }
       case 'press':
@@ -195,10 +199,7 @@ export class TerminalPhone {
         if (step.kind === 'decline') return ringing.decline();
         this.ringing = undefined;
         ringing.answer();
-        this.call = ringing;
-        this.notes = this.newNotes();
-        this.show(ringing.timeline, this.details, this.notes);
-        ringing.subscribe(this.follower(ringing));
+        this.follow(ringing);
         return;
       }
       case 'noAnswer':

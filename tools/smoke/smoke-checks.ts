@@ -1,6 +1,6 @@
 // Owns the smoke test's checks of a real deployment, each with the Azure CLI commands it runs, so that a dry
 // run can print exactly what a real run would do.
-import { CALLBACK_ROUTE } from '../../src/app/composition-root';
+import { CALLBACK_ROUTE } from '../../src/app/routes';
 import type { SmokeOptions } from './smoke-args';
 
 /** What the checks need from the outside world: the signed-in Azure CLI and HTTP. */

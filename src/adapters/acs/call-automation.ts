@@ -13,8 +13,10 @@ import {
 import { createIdentifierFromRawId, type PhoneNumberIdentifier } from '@azure/communication-common';
 import type { TokenCredential } from '@azure/core-auth';
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
+import type { ActionResult, AnswerResult, PlaceResult } from '../../app/ports';
 import type { CallAction, RecognizeSpec, SpokenPrompt } from '../../domain/call-action';
 import type { ToneKey } from '../../flow/flow-schema';
+import { actionFailure, answerFailure, placeFailure } from './acs-failure';
 
 const TONE_WORDS: Record<ToneKey, string> = {
   '0': 'zero', '1': 'one', '2': 'two', '3': 'three', '4': 'four', '5': 'five', '6': 'six', '7': 'seven', '8': 'eight', '9': 'nine',
@@ -59,11 +61,7 @@ function recognizeWirePolicy({ endSilenceTimeoutInMs, ...options }: RecognizeWir
   };
 }
 
-export interface AcsConnection {
-  readonly endpoint: string;
-  readonly connectionString?: string;
-  readonly credential?: TokenCredential;
-}
+export type AcsConnection = { readonly endpoint: string; readonly connectionString: string } | { readonly endpoint: string; readonly credential: TokenCredential };
 
 export interface PlaceRequest {
   readonly calleeRawId: string;
@@ -128,9 +126,9 @@ export class AcsCallAutomation {
         // Plain http is only ever the local emulator; the SDK refuses it otherwise.
         allowInsecureConnection: isLoopbackHttp(connection.endpoint),
       };
-      return connection.connectionString
+      return 'connectionString' in connection
         ? new CallAutomationClient(connection.connectionString, options)
-        : new CallAutomationClient(connection.endpoint, requireCredential(connection.credential), options);
+        : new CallAutomationClient(connection.endpoint, connection.credential, options);
     };
     this.client = this.newClient(ACTION_RETRY);
     this.answering = this.newClient(ANSWER_RETRY);
@@ -144,33 +142,51 @@ export class AcsCallAutomation {
     return client;
   }
 
-  async answer(request: AnswerRequest): Promise<{ callConnectionId: string }> {
-    const result = await this.answering.answerCall(request.incomingCallContext, request.callbackUrl, {
-      callIntelligenceOptions: { cognitiveServicesEndpoint: request.cognitiveServicesEndpoint },
-      operationContext: request.operationContext,
-      abortSignal: request.abortSignal,
-    });
-    return { callConnectionId: result.callConnectionProperties.callConnectionId ?? '' };
+  async answer(request: AnswerRequest): Promise<AnswerResult> {
+    try {
+      const result = await this.answering.answerCall(request.incomingCallContext, request.callbackUrl, {
+        callIntelligenceOptions: { cognitiveServicesEndpoint: request.cognitiveServicesEndpoint },
+        operationContext: request.operationContext,
+        abortSignal: request.abortSignal,
+      });
+      return { kind: 'answered', callConnectionId: result.callConnectionProperties.callConnectionId ?? '' };
+    } catch (error) {
+      return answerFailure(error);
+    }
   }
 
   /**
    * createCall from the hotline's number. Like answerCall, the SDK gives each request one repeatability id its own
    * retries reuse, so those cannot ring the callee twice; the caller id goes on the invite, where the SDK reads it.
    */
-  async place(request: PlaceRequest): Promise<{ callConnectionId: string; correlationId: string | undefined }> {
-    if (!this.hotlinePhoneNumber) throw new Error('outbound calls need HOTLINE_PHONE_NUMBER as their caller id');
-    const invite = {
-      targetParticipant: createIdentifierFromRawId(request.calleeRawId) as PhoneNumberIdentifier,
-      sourceCallIdNumber: { phoneNumber: this.hotlinePhoneNumber },
-    };
-    const result = await this.answering.createCall(invite, request.callbackUrl, {
-      callIntelligenceOptions: { cognitiveServicesEndpoint: request.cognitiveServicesEndpoint },
-      operationContext: request.operationContext,
-    });
-    return { callConnectionId: result.callConnectionProperties.callConnectionId ?? '', correlationId: result.callConnectionProperties.correlationId };
+  async place(request: PlaceRequest): Promise<PlaceResult> {
+    try {
+      if (!this.hotlinePhoneNumber) throw new Error('outbound calls need HOTLINE_PHONE_NUMBER as their caller id');
+      const invite = {
+        targetParticipant: createIdentifierFromRawId(request.calleeRawId) as PhoneNumberIdentifier,
+        sourceCallIdNumber: { phoneNumber: this.hotlinePhoneNumber },
+      };
+      const result = await this.answering.createCall(invite, request.callbackUrl, {
+        callIntelligenceOptions: { cognitiveServicesEndpoint: request.cognitiveServicesEndpoint },
+        operationContext: request.operationContext,
+      });
+      const { callConnectionId, correlationId } = result.callConnectionProperties;
+      return { kind: 'placed', callConnectionId: callConnectionId ?? '', correlationId };
+    } catch (error) {
+      return placeFailure(error);
+    }
   }
 
-  async execute(callConnectionId: string, callerRawId: string, action: CallAction, abortSignal: AbortSignal): Promise<void> {
+  async execute(callConnectionId: string, callerRawId: string, action: CallAction, abortSignal: AbortSignal): Promise<ActionResult> {
+    try {
+      await untilAborted(this.request(callConnectionId, callerRawId, action, abortSignal), abortSignal);
+      return { kind: 'done' };
+    } catch (error) {
+      return actionFailure(error);
+    }
+  }
+
+  private async request(callConnectionId: string, callerRawId: string, action: CallAction, abortSignal: AbortSignal): Promise<void> {
     // A Recognize the SDK cannot express goes through the client whose policy sets its fields; the rest through the plain one.
     const client = action.type === 'recognize' ? this.recognizingClient(wireFieldsOf(action.input)) : this.client;
     const connection = client.getCallConnection(callConnectionId);
@@ -289,7 +305,12 @@ export function isLoopbackHttp(url: string): boolean {
   return protocol === 'http:' && (hostname === '127.0.0.1' || hostname === 'localhost' || hostname === '[::1]');
 }
 
-function requireCredential(credential: TokenCredential | undefined): TokenCredential {
-  if (!credential) throw new Error('ACS endpoint given without a credential');
-  return credential;
+/** The SDK drops the abort signal of some requests (startRecognizing), so the deadline is also enforced on the wait. */
+function untilAborted<T>(request: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    request.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }

@@ -2,7 +2,8 @@
 // ACS's token covers neither the body nor the URL and is valid for every call of the resource for five minutes, so the
 // token alone would let traffic taken from one call drive another. The signature is checked in constant time.
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { isSafeKey } from '../tables/call-store';
+import type { CallBindings } from '../../app/ports';
+import { isSafeKey } from '../wire-id';
 
 /** The query parameters of a callback URL. The Functions host strips query strings from its request telemetry. */
 export const CALL_PARAMETER = 'call';
@@ -19,7 +20,7 @@ export const outboundRequestOf = (subject: string) => (subject.startsWith(OUTBOU
 
 export type BindingResult = { readonly ok: true; readonly correlationId: string } | { readonly ok: false; readonly reason: string };
 
-export class CallbackBinding {
+export class CallbackBinding implements CallBindings {
   constructor(
     private readonly key: Buffer,
     /** The callback endpoint, without a query string. */
@@ -30,6 +31,10 @@ export class CallbackBinding {
   urlFor(correlationId: string): string {
     const query = new URLSearchParams({ [CALL_PARAMETER]: correlationId, [SIGNATURE_PARAMETER]: this.signature(correlationId) });
     return `${this.endpoint}?${query.toString()}`;
+  }
+
+  outboundRequestOf(subject: string): string | undefined {
+    return outboundRequestOf(subject);
   }
 
   /** Which call a callback's URL was issued for, if its signature is ours. Never says why a signature was wrong. */

@@ -1,9 +1,10 @@
 // Owns reading ACS callback bodies: the CloudEvent array checked, each event mapped to the app's own terms.
 // The SDK's parseCallAutomationEvent reads only element [0] and throws on unknown types, so it is not used.
+import type { CallbackEvent } from '../../app/ports';
 import * as z from '../../zod-mini';
 import type { CallEvent, RecognizeFailureReason, RecognizedInput } from '../../domain/call-event';
-import { SENTIMENTS, type Sentiment } from '../../flow/flow-schema';
-import { isSafeKey } from '../tables/call-store';
+import { LANGUAGE_TAG, SENTIMENTS, type Sentiment } from '../../flow/flow-schema';
+import { isSafeKey } from '../wire-id';
 import { toneKeys } from './call-automation';
 
 const PREFIX = 'Microsoft.Communication.';
@@ -21,19 +22,6 @@ const cloudEvent = z.object({
   }),
 });
 const callbackBody = z.array(cloudEvent).check(z.minLength(1, 'must hold at least one event'), z.maxLength(100, 'must hold at most 100 events'));
-
-export interface CallbackEvent {
-  readonly id: string;
-  /** The type without the `Microsoft.Communication.` prefix, for logs and metrics. */
-  readonly type: string;
-  readonly callConnectionId: string;
-  readonly correlationId: string | undefined;
-  /** What the request that caused it was stamped with; an outbound call's CallConnected carries its request's. */
-  readonly operationContext: string | undefined;
-  /** `undefined` for events the hotline does not act on (PlayStarted, ParticipantsUpdated, unknown types). */
-  readonly event: CallEvent | undefined;
-  readonly known: boolean;
-}
 
 export type ParsedCallbacks = { readonly ok: true; readonly events: readonly CallbackEvent[] } | { readonly ok: false; readonly error: string };
 
@@ -180,8 +168,6 @@ function recognizedInput(data: EventData): RecognizedInput | undefined {
   return undefined;
 }
 
-const languageTag = /^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/;
-
 /** Language identification and sentiment, read leniently: a missing or malformed one is dropped, never fatal. */
 function identificationResults(data: EventData): { language: string | undefined; sentiment: Sentiment | undefined } {
   const result = (data['choiceResult'] ?? data['speechResult']) as Record<string, unknown> | null | undefined;
@@ -193,7 +179,7 @@ function identificationResults(data: EventData): { language: string | undefined;
       ? analysis.sentiment.toLowerCase()
       : undefined;
   return {
-    language: typeof language === 'string' && languageTag.test(language) ? language : undefined,
+    language: typeof language === 'string' && LANGUAGE_TAG.test(language) ? language : undefined,
     sentiment: SENTIMENTS.find((known) => known === sentiment),
   };
 }

@@ -1,6 +1,7 @@
 // Owns reading Microsoft.Communication.IncomingCall from Event Grid (Event Grid or CloudEvents schema).
+import type { IncomingCall } from '../../app/ports';
 import * as z from '../../zod-mini';
-import { isSafeKey } from '../tables/call-store';
+import { isSafeKey } from '../wire-id';
 
 export const INCOMING_CALL = 'Microsoft.Communication.IncomingCall';
 
@@ -12,14 +13,6 @@ const incomingCallData = z.looseObject({
   from: identifier,
   to: z.optional(identifier),
 });
-
-export interface IncomingCall {
-  readonly eventId: string;
-  readonly eventTime: string;
-  readonly correlationId: string;
-  readonly incomingCallContext: string;
-  readonly callerRawId: string;
-}
 
 export type IncomingCallParse =
   | { readonly kind: 'incomingCall'; readonly call: IncomingCall }

@@ -1,10 +1,11 @@
 // Owns the caller's number at rest: a keyed pseudonym for logs and analytics, a sealed copy for Recognize.
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
+import type { CallerPrivacy } from '../../app/ports';
 
 /** Separate keys for separate purposes, both derived from the one configured secret. */
 const derive = (secret: Buffer, purpose: string) => Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), `hotline/${purpose}`, 32));
 
-export class CallerIdentity {
+export class CallerIdentity implements CallerPrivacy {
   private readonly pseudonymKey: Buffer;
   private readonly sealKey: Buffer;
 

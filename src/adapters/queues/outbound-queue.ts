@@ -1,14 +1,9 @@
 // Owns the outbound-calls queue: one message per attempt to place, base64 JSON as the Functions queue trigger reads it.
 import { QueueClient } from '@azure/storage-queue';
 import type { TokenCredential } from '@azure/core-auth';
+import type { PlacementMessage, PlacementQueue } from '../../app/ports';
 import type { OutboundSettings } from '../../config';
 import * as z from '../../zod-mini';
-
-/** What the queue trigger is told: which request, and which attempt of it, is due. */
-export interface PlacementMessage {
-  readonly requestId: string;
-  readonly attempt: number;
-}
 
 const placementMessage = z.strictObject({
   requestId: z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a request id')),
@@ -30,12 +25,13 @@ function safeJson(text: string): unknown {
 }
 
 /** Storage queues hide a message for at most 7 days. */
-export const MAX_VISIBILITY_DELAY_SECONDS = 7 * 24 * 3600;
+const MAX_VISIBILITY_DELAY_SECONDS = 7 * 24 * 3600;
 const SEND_TIMEOUT_MS = 5_000;
 
 export const poisonQueueName = (queueName: string) => `${queueName}-poison`;
 
-export class OutboundQueue {
+export class OutboundQueue implements PlacementQueue {
+  readonly maxDelaySeconds = MAX_VISIBILITY_DELAY_SECONDS;
   private ensured: Promise<unknown> | undefined;
 
   /** `createIfMissing`: locally Azurite starts empty; in Azure the Bicep creates the queue (and the app may not). */
@@ -44,14 +40,14 @@ export class OutboundQueue {
     private readonly createIfMissing = false,
   ) {}
 
-  static fromSettings(settings: OutboundSettings, credential: TokenCredential | undefined): OutboundQueue {
+  /** `credential` is asked for only when the settings name an endpoint rather than a connection string. */
+  static fromSettings(settings: OutboundSettings, credential: () => TokenCredential): OutboundQueue {
     const retryOptions = { maxTries: 3, retryDelayInMs: 200, maxRetryDelayInMs: 1_000 };
     if (settings.queue.kind === 'connectionString') {
       return new OutboundQueue(new QueueClient(settings.queue.connectionString, settings.queueName, { retryOptions }), true);
     }
-    if (!credential) throw new Error('a managed identity credential was expected for the queue');
     const url = `${settings.queue.endpoint.replace(/\/+$/, '')}/${settings.queueName}`;
-    return new OutboundQueue(new QueueClient(url, credential, { retryOptions }));
+    return new OutboundQueue(new QueueClient(url, credential(), { retryOptions }));
   }
 
   /** Visible after `delaySeconds` (whole seconds, capped at the queue's 7 days): how notBefore and retry spacing wait. */

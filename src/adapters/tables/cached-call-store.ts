@@ -2,7 +2,9 @@
 import { LRUCache } from 'lru-cache';
 import type { TableClient } from '@azure/data-tables';
 import type { CallState } from '../../domain/call-state';
-import { CallStore, statusOf, type CommitResult, type StoredCall } from './call-store';
+import type { CommitResult, StoredCall } from '../../app/ports';
+import { statusOf } from '../rest-errors';
+import { CallStore } from './call-store';
 
 export interface CacheLimits {
   readonly maxEntries: number;

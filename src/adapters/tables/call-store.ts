@@ -1,7 +1,10 @@
 // Owns call state in Table Storage: one partition per call, ETag-guarded writes, per-event marker rows.
 import { randomUUID } from 'node:crypto';
 import { odata, RestError, TableClient, TableTransaction, type TableEntity, type TableTransactionEntityResponse } from '@azure/data-tables';
-import type { CallPhase, CallState } from '../../domain/call-state';
+import type { CallStorage, CleanupResult, CommitResult, IncomingCallClaim, StoredCall, WaitingCall, WaitingPhase } from '../../app/ports';
+import type { CallState } from '../../domain/call-state';
+import { isTimeout, statusOf } from '../rest-errors';
+import { deleteIfPresent, isTableMissing, TableMissing } from './storage-failure';
 
 const STATE_ROW = 'state';
 const CLAIM_ROW = 'claim';
@@ -23,28 +26,6 @@ const MAX_TRANSACTION_OPERATIONS = 100;
 /** Calls cleaned up at once by retention: enough to finish a backlog, few enough not to flood the partition servers. */
 const CLEANUP_CONCURRENCY = 25;
 
-/**
- * The call-state table is not there (deleted, a storage account restored empty, a fresh Azurite): an outage, never
- * "no such row", or every callback would be dropped as a call this hotline does not know.
- */
-export class TableMissing extends Error {
-  constructor(cause: unknown) {
-    super('the call-state table does not exist', { cause });
-    this.name = 'TableMissing';
-  }
-}
-
-/** The service names the error in its body (`odata.error.code`) and header; the SDK does not always copy it to `code`. */
-export function isTableMissing(error: unknown): boolean {
-  if (error instanceof TableMissing) return true;
-  if (!(error instanceof RestError) || error.statusCode !== 404) return false;
-  return (
-    error.code === 'TableNotFound' ||
-    error.response?.headers.get('x-ms-error-code') === 'TableNotFound' ||
-    /"code"\s*:\s*"TableNotFound"/.test(error.response?.bodyAsText ?? error.message)
-  );
-}
-
 /** A call's state that no longer fits its row: a flow or input far beyond what the hotline is built for. */
 export class StateTooLarge extends Error {
   constructor(callConnectionId: string, length: number) {
@@ -52,61 +33,6 @@ export class StateTooLarge extends Error {
     this.name = 'StateTooLarge';
   }
 }
-
-export interface StoredCall {
-  readonly state: CallState;
-  readonly etag: string;
-}
-
-/**
- * `committed` includes our own write that landed although the client saw an error (a lost response, then 409/412
- * on the SDK's retry): the marker row names the writer, so the two cases are told apart.
- */
-export type CommitResult = 'committed' | 'duplicate' | 'conflict';
-
-export type WaitingPhase = Extract<CallPhase['name'], 'connecting' | 'awaitingInput' | 'playing' | 'transferring' | 'hangingUp'>;
-export const WAITING_PHASES: readonly WaitingPhase[] = ['connecting', 'awaitingInput', 'playing', 'transferring', 'hangingUp'];
-
-/** A call that has waited in one phase since `updatedAt`, as the watchdog's query finds it. */
-export interface WaitingCall {
-  readonly callConnectionId: string;
-  readonly phase: WaitingPhase;
-  readonly operationContext: string | undefined;
-  /** The menu the call waits in, when it waits for input or a transfer from one. */
-  readonly menuId: string | undefined;
-  readonly updatedAt: string;
-  readonly flowVersion: string | undefined;
-}
-
-export interface CleanupResult {
-  readonly calls: number;
-  readonly claims: number;
-  readonly rows: number;
-}
-
-export interface IncomingCallClaim {
-  readonly correlationId: string;
-  readonly eventId: string;
-  readonly callerPseudonym: string;
-  readonly callerSealed: string;
-  /**
-   * `answerThrottled`: ACS refused the answer (429) before acting on it; `answerTimedOut`: the owner's deadline came
-   * first. Either way the owner has stopped and the next delivery may take the claim.
-   */
-  readonly status: 'answering' | 'answered' | 'answerFailed' | 'answerThrottled' | 'answerTimedOut';
-  readonly callConnectionId?: string;
-  /** Until when the owner may still be answering (ISO): no takeover before it. */
-  readonly deadline?: string;
-}
-
-/** Table keys forbid `/ \ # ?` and control characters; ids from the wire are checked before use. */
-const FORBIDDEN_KEY_CHARACTER = /[/\\#?\p{Cc}]/u;
-/**
- * A key holds at most 1 KiB, and the app prefixes wire ids (`evt|`, `incoming|`). ACS's ids are GUIDs (36 characters);
- * a longer one is malformed input to refuse at the edge, never a write that fails with a 500.
- */
-export const MAX_KEY_CHARS = 255;
-export const isSafeKey = (value: string) => value.length > 0 && value.length <= MAX_KEY_CHARS && !FORBIDDEN_KEY_CHARACTER.test(value);
 
 interface StateEntity {
   state: string;
@@ -118,7 +44,9 @@ interface StateEntity {
 
 type ClaimEntity = IncomingCallClaim & { writer: string; at: string };
 
-export class CallStore {
+const WAITING_PHASES: readonly WaitingPhase[] = ['connecting', 'awaitingInput', 'playing', 'transferring', 'hangingUp'];
+
+export class CallStore implements CallStorage {
   constructor(private readonly table: TableClient) {}
 
   async load(callConnectionId: string): Promise<StoredCall | undefined> {
@@ -175,10 +103,6 @@ export class CallStore {
   distrust(stored: StoredCall): boolean {
     void stored;
     return false;
-  }
-
-  async wasApplied(callConnectionId: string, eventId: string): Promise<boolean> {
-    return (await this.getEntity(callConnectionId, markerRow(eventId))) !== undefined;
   }
 
   /**
@@ -268,7 +192,7 @@ export class CallStore {
     }
     let claims = 0;
     for await (const page of this.pagesOf(odata`RowKey eq ${CLAIM_ROW} and at lt ${cutoff}`)) {
-      await Promise.all(page.map((partitionKey) => this.deleteIfPresent(partitionKey, CLAIM_ROW)));
+      await Promise.all(page.map((partitionKey) => deleteIfPresent(this.table, partitionKey, CLAIM_ROW, this.options().abortSignal)));
       claims += page.length;
     }
     return { calls, claims, rows: rows + claims };
@@ -292,14 +216,6 @@ export class CallStore {
       await this.submit(transaction);
     }
     return rowKeys.length;
-  }
-
-  private async deleteIfPresent(partitionKey: string, rowKey: string): Promise<void> {
-    try {
-      await this.table.deleteEntity(partitionKey, rowKey, this.options());
-    } catch (error) {
-      if (statusOf(error) !== 404 || isTableMissing(error)) throw error;
-    }
   }
 
   /** A transaction's failure can come back as a sub-response instead of a thrown error. */
@@ -342,13 +258,4 @@ export class CallStore {
 /** Claims written before owners recorded their deadline were taken over 10 s after they were made. */
 const legacyDeadline = (at: string) => new Date(Date.parse(at) + 10_000).toISOString();
 
-/** What AbortSignal.timeout raises through the SDK: the operation may or may not have reached the service. */
-const isTimeout = (error: unknown) => error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError');
-
 const isWaitingPhase = (phase: string): phase is WaitingPhase => (WAITING_PHASES as readonly string[]).includes(phase);
-
-export function statusOf(error: unknown): number | undefined {
-  if (error instanceof RestError) return error.statusCode;
-  if (typeof error === 'object' && error !== null && 'statusCode' in error && typeof error.statusCode === 'number') return error.statusCode;
-  return undefined;
-}

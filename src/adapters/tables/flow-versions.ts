@@ -1,6 +1,9 @@
 // Owns the flow versions the hotline has served, in the call-state table: one row per version, written once, read by
 // every instance, so a call goes on with the flow it started on after a deploy, on any instance, cold or warm.
-import { odata, RestError, type TableClient, type TableEntity } from '@azure/data-tables';
+import { odata, type TableClient, type TableEntity } from '@azure/data-tables';
+import type { FlowVersionStorage, StoredVersion } from '../../app/ports';
+import { statusOf } from '../rest-errors';
+import { deleteIfPresent } from './storage-failure';
 
 const VERSION_ROW = 'flow';
 const versionPartition = (version: string) => `flow|${version}`;
@@ -18,15 +21,9 @@ export class FlowTooLarge extends Error {
   }
 }
 
-export interface StoredVersion {
-  readonly version: string;
-  /** When an instance last announced it serves this version (at start-up, and again hourly while it runs). */
-  readonly servedAt: string;
-}
-
 type VersionEntity = { servedAt: string; parts: number } & Record<string, string | number>;
 
-export class FlowVersionStore {
+export class FlowVersionStore implements FlowVersionStorage {
   constructor(private readonly table: TableClient) {}
 
   /**
@@ -47,7 +44,7 @@ export class FlowVersionStore {
       const entity = await this.table.getEntity<VersionEntity>(versionPartition(version), VERSION_ROW, this.options());
       return Array.from({ length: Number(entity.parts) }, (_, i) => String(entity[`part${i}`] ?? '')).join('');
     } catch (error) {
-      if (error instanceof RestError && error.statusCode === 404) return undefined;
+      if (statusOf(error) === 404) return undefined;
       throw error;
     }
   }
@@ -73,12 +70,8 @@ export class FlowVersionStore {
     return used;
   }
 
-  async delete(version: string): Promise<void> {
-    try {
-      await this.table.deleteEntity(versionPartition(version), VERSION_ROW, this.options());
-    } catch (error) {
-      if (!(error instanceof RestError && error.statusCode === 404)) throw error;
-    }
+  delete(version: string): Promise<void> {
+    return deleteIfPresent(this.table, versionPartition(version), VERSION_ROW, this.options().abortSignal);
   }
 
   private options() {

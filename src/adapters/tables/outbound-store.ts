@@ -1,46 +1,8 @@
 // Owns outbound requests in Table Storage: one row per request (ETag-guarded), and the rate limiter's time slots.
 import { odata, TableClient, type TableEntity } from '@azure/data-tables';
-import { statusOf } from './call-store';
-
-export type RequestStatus = 'queued' | 'placing' | 'calling' | 'completed' | 'failed';
-
-export interface AttemptRecord {
-  readonly attempt: number;
-  readonly outcome: string;
-  readonly code: string;
-  readonly at: string;
-}
-
-export interface OutboundRequest {
-  readonly id: string;
-  readonly campaign: string;
-  /** The callee, sealed (for createCall) and pseudonymised (for logs): never in the clear at rest. */
-  readonly toSealed: string;
-  readonly toPseudonym: string;
-  readonly variables: Readonly<Record<string, string>>;
-  readonly language: string | undefined;
-  readonly notBefore: string | undefined;
-  /** Keyed hash of the request's content: a reused idempotency key with different content is refused. */
-  readonly fingerprint: string;
-  readonly createdAt: string;
-  readonly updatedAt: string;
-  readonly status: RequestStatus;
-  /** The attempt queued, being placed or in progress; the last one once the request has ended. */
-  readonly attempt: number;
-  /** Whether the message for `attempt` is known to be on the queue (a sweep re-sends it otherwise). */
-  readonly enqueued: boolean;
-  /** When the current attempt's createCall started: its ring time counts from here. */
-  readonly placedAt: string | undefined;
-  readonly callConnectionId: string | undefined;
-  readonly outcome: string | undefined;
-  readonly code: string | undefined;
-  readonly attempts: readonly AttemptRecord[];
-}
-
-export interface StoredRequest {
-  readonly request: OutboundRequest;
-  readonly etag: string;
-}
+import type { OutboundRequest, OutboundRequests, RequestStatus, StoredRequest } from '../../app/ports';
+import { statusOf } from '../rest-errors';
+import { deleteIfPresent } from './storage-failure';
 
 const REQUEST_ROW = 'request';
 const requestPartition = (id: string) => `outbound|${id}`;
@@ -54,7 +16,7 @@ interface RequestEntity {
   updatedAt: string;
 }
 
-export class OutboundStore {
+export class OutboundStore implements OutboundRequests {
   constructor(private readonly table: TableClient) {}
 
   /** Insert-if-absent: a repeated idempotency key finds the first request's row. */
@@ -90,12 +52,8 @@ export class OutboundStore {
     }
   }
 
-  async delete(id: string): Promise<void> {
-    try {
-      await this.table.deleteEntity(requestPartition(id), REQUEST_ROW, this.options());
-    } catch (error) {
-      if (statusOf(error) !== 404) throw error;
-    }
+  delete(id: string): Promise<void> {
+    return deleteIfPresent(this.table, requestPartition(id), REQUEST_ROW, this.options().abortSignal);
   }
 
   /** Requests in one of these statuses, last changed before `before`: what the sweep checks for lost messages. */
