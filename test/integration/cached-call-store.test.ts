@@ -60,6 +60,19 @@ describe('CachedCallStore against Azurite', () => {
     expect((await new CallStore(table).load('k2'))?.state.sequence).toBe(2);
   });
 
+  it('drops the copy of a call that ended: only a late duplicate would read it, and that one reads the row', async () => {
+    const { table, reads } = await countedTable();
+    const store = new CachedCallStore(table);
+    await store.create(call('k4'), at);
+    const live = await store.load('k4');
+    const ended: CallState = { ...advanced(live!.state, 1), phase: { name: 'ended', outcome: 'abandoned' } };
+    expect(await store.commit(live!, ended, 'event-end', at)).toBe('committed');
+    expect(store.size.entries).toBe(0);
+    const late = await store.load('k4');
+    expect(late?.state.phase.name).toBe('ended');
+    expect(reads.count).toBe(1);
+  });
+
   it('distrusts only copies it handed out, and reads the row after distrusting one', async () => {
     const { table, reads } = await countedTable();
     const store = new CachedCallStore(table);

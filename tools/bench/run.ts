@@ -1,6 +1,7 @@
 // Owns `npm run bench`: one run on loopback that prints cold start, requests per event, a dial burst, load, overhead
 // over the floor and saturation, each next to its target. `--profile` profiles the app under load instead; `--level`
-// measures one load level with the memory figures; `--per-event`, `--burst [callers]` and `--cold-start` run one part.
+// measures one load level with the memory figures; `--per-event`, `--burst [callers]`, `--alongside [rounds]` and
+// `--cold-start` run one part.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -67,6 +68,8 @@ async function main(): Promise<void> {
   if (process.argv.includes('--per-event')) return perEventOnly();
   const burst = process.argv.indexOf('--burst');
   if (burst >= 0) return burstOnly(Number(process.argv[burst + 1] ?? BURST_CALLERS));
+  const alongside = process.argv.indexOf('--alongside');
+  if (alongside >= 0) return alongsideOnly(Number(process.argv[alongside + 1] ?? 3));
   const level = process.argv.indexOf('--level');
   if (level >= 0) return focus((process.argv[level + 1] ?? '').split(',').map(Number), process.argv.slice(level + 2));
   say('One run on loopback. Azurite, the ACS emulator and the callers share this machine with the app, which runs in a host process of');
@@ -284,6 +287,35 @@ function printBursts(bursts: { app: Burst; floor: Burst }): void {
   say(`From the IncomingCall (the dial) to the answer reaching ACS; a caller not answered within the ${RING_WINDOW_MS / 1000} s ring is lost.`);
   const row = (name: string, burst: Burst) => [name, String(burst.answered), String(burst.lost), fixed(burst.p50Ms, 0), fixed(burst.p99Ms, 0), fixed(burst.maxMs, 0)];
   say(table([['side', 'answered', 'lost', 'p50 ms', 'p99 ms', 'max ms'], row('app', app), row('floor', floor)]));
+}
+
+/**
+ * `--alongside [rounds]`: only the app-against-the-floor window, repeated, each round on the same two warmed hosts: the
+ * CPU ratio moves by a third between runs on a shared machine, so a change is judged on several rounds of one run.
+ */
+async function alongsideOnly(rounds: number): Promise<void> {
+  if (!Number.isInteger(rounds) || rounds < 1) throw new Error('--alongside takes a number of rounds (1 or more)');
+  const hostScript = await buildHostScript(ROOT, 'hotline-bench-alongside');
+  const azurite = await startAzurite();
+  const flags = workerNodeArguments();
+  const sides = [await startSide('app', hostScript, azurite, flags), await startSide('floor', hostScript, azurite, flags)] as const;
+  try {
+    await Promise.all(sides.map((side) => warmUp(side, 100, 6_000)));
+    const ratios: number[] = [];
+    for (let round = 1; round <= rounds; round++) {
+      const [app, floor] = await measureLevel([...sides], ALONGSIDE_CALLS, azurite.pid, ALONGSIDE_WINDOW_MS);
+      printAlongside(app && floor ? { app, floor } : undefined);
+      if (app && floor) ratios.push(app.cpuMsPerCallback / floor.cpuMsPerCallback);
+    }
+    const sorted = [...ratios].sort((a, b) => a - b);
+    say(`\nCPU per callback, app over floor, by round: ${ratios.map((ratio) => fixed(ratio, 2)).join(', ')}; median ${fixed(sorted[Math.floor(sorted.length / 2)] ?? Number.NaN, 2)}`);
+  } finally {
+    for (const side of sides) {
+      await side.host.stop();
+      await side.emulator.close();
+    }
+    await azurite.stop();
+  }
 }
 
 /** `--per-event`: only the requests-per-event table, on a fresh app host. */

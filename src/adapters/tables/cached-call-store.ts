@@ -110,8 +110,13 @@ export class CachedCallStore extends CallStore {
     if (this.rows.peek(id)?.etag === stored.etag) this.rows.delete(id);
   }
 
+  /**
+   * An ended call's copy is dropped, not kept: nothing advances it any more, and at 500 callers the ended calls'
+   * copies filled the cache (and the old space the collector marks) with rows only a late duplicate would read.
+   */
   private keep(stored: StoredCall): void {
-    this.rows.set(stored.state.callConnectionId, stored);
+    if (stored.state.phase.name === 'ended') this.rows.delete(stored.state.callConnectionId);
+    else this.rows.set(stored.state.callConnectionId, stored);
   }
 }
 

@@ -1,5 +1,6 @@
 // Owns call state in Table Storage: one partition per call, ETag-guarded writes, per-event marker rows.
 import { randomUUID } from 'node:crypto';
+import { SharedDeadline } from '../deadline-slots';
 import { odata, RestError, TableClient, TableTransaction, type TableEntity, type TableTransactionEntityResponse } from '@azure/data-tables';
 import type { CallStorage, CleanupResult, CommitResult, IncomingCallClaim, StoredCall, WaitingCall, WaitingPhase } from '../../app/ports';
 import type { CallState } from '../../domain/call-state';
@@ -14,6 +15,7 @@ const claimPartition = (correlationId: string) => `incoming|${correlationId}`;
 
 /** Keeps a hung socket from eating the callback's time budget; the SDK's retries still apply per try. */
 const OPERATION_TIMEOUT_MS = 2_000;
+const OPERATION_DEADLINE = new SharedDeadline(OPERATION_TIMEOUT_MS);
 /** Table Storage holds at most 64 KiB of UTF-16 in one string property: 32K characters. */
 const MAX_STATE_CHARS = 32_000;
 /** Tries of an incoming-call claim whose insert timed out (each up to OPERATION_TIMEOUT_MS). */
@@ -251,7 +253,7 @@ export class CallStore implements CallStorage {
   }
 
   private options() {
-    return { abortSignal: AbortSignal.timeout(OPERATION_TIMEOUT_MS) };
+    return { abortSignal: OPERATION_DEADLINE.signal() };
   }
 }
 

@@ -1,0 +1,47 @@
+// Shared deadlines: operations that start within one slot share one timeout signal, and every slot's signal times out.
+import { once } from 'node:events';
+import { describe, expect, it } from 'vitest';
+import { SharedDeadline, SLOT_MS } from '../../src/adapters/deadline-slots';
+
+describe('SharedDeadline', () => {
+  it('hands operations that start within one slot the same signal, and the next slot a new one', () => {
+    // Just past a slot's start, so that half a slot later is still within it.
+    let now = 1_001;
+    const deadline = new SharedDeadline(2_000, () => now);
+    const first = deadline.signal();
+    now += SLOT_MS / 2;
+    expect(deadline.signal()).toBe(first);
+    now += SLOT_MS;
+    const next = deadline.signal();
+    expect(next).not.toBe(first);
+    expect(first.aborted || next.aborted).toBe(false);
+  });
+
+  it('times out like AbortSignal.timeout, and the slot after it gets a fresh signal', async () => {
+    const deadline = new SharedDeadline(1);
+    const signal = deadline.signal();
+    await once(signal, 'abort');
+    expect(signal.reason).toBeInstanceOf(DOMException);
+    expect((signal.reason as DOMException).name).toBe('TimeoutError');
+    const later = deadline.signal();
+    expect(later).not.toBe(signal);
+    expect(later.aborted).toBe(false);
+  });
+
+  it('lets every operation of a slot listen without a listener-leak warning', async () => {
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on('warning', onWarning);
+    try {
+      const signal = new SharedDeadline(60_000, () => 0).signal();
+      const listeners = Array.from({ length: 50 }, () => () => undefined);
+      for (const listener of listeners) signal.addEventListener('abort', listener);
+      for (const listener of listeners) signal.removeEventListener('abort', listener);
+      // Node emits its warnings on a later tick.
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings.map((warning) => warning.name)).not.toContain('MaxListenersExceededWarning');
+  });
+});
