@@ -1,6 +1,7 @@
 // The validator on what joins a flow's parts: its start, its default voice, campaigns' variables and goodbyes.
 import { describe, expect, it } from 'vitest';
-import { parseFlow, type FlowProblem } from '../../src/flow/validate-flow';
+import type { FlowProblem } from '../../src/flow/validate-flow';
+import { problemsAfter } from '../support/flow-problems';
 
 /** A valid flow with a main menu and a campaign that reads {{time}}; each case breaks it in one place. */
 const base = () => ({
@@ -25,12 +26,7 @@ const base = () => ({
   campaigns: { appointment: { start: 'reminder', variables: ['time'] } as Record<string, unknown> },
 });
 type Draft = ReturnType<typeof base>;
-const problemsOf = (change: (flow: Draft) => void): FlowProblem[] => {
-  const flow = base();
-  change(flow);
-  const result = parseFlow(flow);
-  return result.ok ? [] : [...result.problems];
-};
+const problemsOf = (change: (flow: Draft) => void): FlowProblem[] => problemsAfter(base, change);
 const campaign = (flow: Draft) => flow.campaigns.appointment;
 
 describe('parseFlow: how the parts of a flow join', () => {

@@ -1,6 +1,7 @@
 // The flow checks one by one, each with a flow that breaks it or relies on it: exact messages, paths, and what is allowed.
 import { describe, expect, it } from 'vitest';
 import { checkedFlow, FlowError, parseFlow, type FlowProblem } from '../../src/flow/validate-flow';
+import { problemsAfter } from '../support/flow-problems';
 
 const base = () => ({
   voices: { 'en-US': 'en-US-NancyNeural' } as Record<string, string>,
@@ -21,12 +22,7 @@ const base = () => ({
   } as unknown as Record<string, Record<string, unknown> & { input: Record<string, unknown> }>,
 });
 type Draft = ReturnType<typeof base> & Record<string, unknown>;
-const problemsOf = (change: (flow: Draft) => void): FlowProblem[] => {
-  const flow = base() as Draft;
-  change(flow);
-  const result = parseFlow(flow);
-  return result.ok ? [] : [...result.problems];
-};
+const problemsOf = (change: (flow: Draft) => void): FlowProblem[] => problemsAfter(() => base() as Draft, change);
 const main = (f: Draft) => f.menus['main'] as Record<string, unknown> & { input: Record<string, unknown> };
 const pin = (f: Draft) => f.menus['pin'] as Record<string, unknown> & { input: Record<string, unknown> };
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseFlow, type FlowProblem } from '../../src/flow/validate-flow';
+import { problemsAfter } from '../support/flow-problems';
 
 /** A small valid flow that each case breaks in one place. */
 const base = () => ({
@@ -22,12 +23,7 @@ const base = () => ({
 });
 type Draft = ReturnType<typeof base> & Record<string, unknown>;
 
-const problemsOf = (change: (flow: Draft) => void): FlowProblem[] => {
-  const flow = base() as Draft;
-  change(flow);
-  const result = parseFlow(flow);
-  return result.ok ? [] : [...result.problems];
-};
+const problemsOf = (change: (flow: Draft) => void): FlowProblem[] => problemsAfter(() => base() as Draft, change);
 const menu = (flow: Draft, id: 'main' | 'pin') => flow.menus[id] as Record<string, unknown> & { input: Record<string, unknown> };
 
 describe('parseFlow', () => {

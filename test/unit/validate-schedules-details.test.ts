@@ -1,6 +1,6 @@
 // Schedules in detail: every place a flow can name one, and the special dates and ranges the validator checks.
 import { describe, expect, it } from 'vitest';
-import { parseFlow, type FlowProblem } from '../../src/flow/validate-flow';
+import { problemsIn } from '../support/flow-problems';
 import { scheduleReferences, type ScheduleUsers } from '../../src/flow/validate-schedules';
 
 const say = (text: string) => ({ kind: 'text', text });
@@ -76,10 +76,7 @@ const withHours = (weekly: Record<string, string[]>, special: Record<string, str
     },
   },
 });
-const problemsOf = (flow: unknown): FlowProblem[] => {
-  const result = parseFlow(flow);
-  return result.ok ? [] : [...result.problems];
-};
+const problemsOf = problemsIn;
 
 describe('parseFlow: hours in detail', () => {
   it('given special hours on a real date, not closed, then nothing is wrong with them', () => {

@@ -1,6 +1,7 @@
 // The validator on schedules: zones, ranges, dates, and schedules named but missing or defined but unused.
 import { describe, expect, it } from 'vitest';
-import { parseFlow, type FlowProblem } from '../../src/flow/validate-flow';
+import type { FlowProblem } from '../../src/flow/validate-flow';
+import { problemsAfter } from '../support/flow-problems';
 
 /** A valid flow with one schedule, used by a route, a step and a prompt; each case breaks it in one place. */
 const base = () => ({
@@ -32,12 +33,7 @@ const base = () => ({
 type Draft = ReturnType<typeof base>;
 const office = (flow: Draft) => flow.schedules['office'] as { weekly: Record<string, string[]>; special: Record<string, string[]>; closed: string[]; timeZone: string };
 
-const problemsOf = (change: (flow: Draft) => void): FlowProblem[] => {
-  const flow = base();
-  change(flow);
-  const result = parseFlow(flow);
-  return result.ok ? [] : [...result.problems];
-};
+const problemsOf = (change: (flow: Draft) => void): FlowProblem[] => problemsAfter(base, change);
 
 describe('parseFlow: schedules', () => {
   it('accepts a flow whose schedule is used by a route, a step and prompts', () => {
