@@ -107,7 +107,7 @@ export class CallEvents {
 
   /** An outbound call's first state comes from its request; an answered call's from its claim. */
   private async firstState(received: EventTarget, log: Log): Promise<CallState | 'forked' | undefined> {
-    const outbound = await this.deps.outbound?.initialState(received.callConnectionId, received.correlationId, received.operationContext);
+    const outbound = await this.deps.outbound?.initialState(received.callConnectionId, received.correlationId, received.operationContext, log);
     if (outbound) return outbound;
     if (!received.correlationId) return undefined;
     const claim = await this.deps.store.loadClaim(received.correlationId);

@@ -103,11 +103,13 @@ export function createApp(settings: Settings, telemetry: Telemetry, overrides: O
   const clock = overrides.clock ?? systemClock;
   const timers = overrides.timers ?? systemTimers;
   const binding = callbackBinding(settings);
+  // One library for the hotline and outbound calls: the current version is stored once, and read versions are shared.
+  const flows = new FlowLibrary(flow, flowVersion(flow), new FlowVersionStore(table), clock);
   const outbound = settings.outbound && outboundCalls(settings.outbound, credential);
   function outboundCalls(outboundSettings: NonNullable<Settings['outbound']>, queueCredential: DefaultAzureCredential | undefined) {
     const queue = OutboundQueue.fromSettings(outboundSettings, () => requireCredential(queueCredential));
     const outboundCalls = new OutboundCalls({
-      flow,
+      flows,
       requests: new OutboundStore(table),
       calls: store,
       queue,
@@ -127,7 +129,7 @@ export function createApp(settings: Settings, telemetry: Telemetry, overrides: O
   }
   const hotline = new Hotline({
     flow,
-    flows: new FlowLibrary(flow, flowVersion(flow), new FlowVersionStore(table), clock),
+    flows,
     store,
     calls,
     callers,

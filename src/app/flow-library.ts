@@ -47,6 +47,11 @@ export class FlowLibrary {
   async flowFor(state: CallState, log: Log): Promise<FlowLookup> {
     const version = state.flowVersion;
     if (version === undefined) return positionExists(this.current, state.phase) ? { kind: 'found', flow: this.current } : { kind: 'missing', version };
+    return this.flowOfVersion(version, log);
+  }
+
+  /** A version's flow: the current one, one kept in memory, or read from the store and checked under this deploy's rules. */
+  async flowOfVersion(version: string, log: Log): Promise<FlowLookup> {
     if (version === this.currentVersion) return { kind: 'found', flow: this.current };
     const cached = this.cache.get(version);
     if (cached) return { kind: 'found', flow: cached };

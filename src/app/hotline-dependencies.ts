@@ -7,7 +7,7 @@ import type { CallBindings, CallControl, CallerPrivacy, CallStorage, Clock, Log,
 
 /** What the shell asks of outbound calls: a first state for an early callback, and a word when a call ends. */
 export interface OutboundHooks {
-  initialState(callConnectionId: string, correlationId: string | undefined, operationContext: string | undefined): Promise<CallState | undefined>;
+  initialState(callConnectionId: string, correlationId: string | undefined, operationContext: string | undefined, log: Log): Promise<CallState | undefined>;
   onMilestones(milestones: readonly CallMilestone[], log: Log): Promise<void>;
 }
 

@@ -7,6 +7,7 @@ import { newCallState, type CallState } from '../domain/call-state';
 import { decide } from '../domain/decide';
 import { attemptOutcome, nextAttempt } from '../domain/outbound';
 import type { Flow } from '../flow/flow-schema';
+import { storeCurrentVersion, type FlowLibrary } from './flow-library';
 import { E164 } from '../config';
 import * as z from '../zod-mini';
 import { unreachable } from './unreachable';
@@ -56,7 +57,8 @@ const MAX_RACES = 5;
 const OPERATION_CONTEXT = /^outbound:([A-Za-z0-9_-]{1,64}):(\d{1,3})$/;
 
 export interface OutboundDependencies {
-  readonly flow: Flow;
+  /** The current flow checks requests and places calls; a call whose first callback comes after a deploy runs on the version it was placed on. */
+  readonly flows: FlowLibrary;
   readonly requests: OutboundRequests;
   readonly calls: Pick<CallStorage, 'create' | 'load'>;
   readonly queue: PlacementQueue;
@@ -169,7 +171,7 @@ export class OutboundCalls {
       log.info('placement for an attempt that moved on dropped', { ...context, status: request.status, current: request.attempt });
       return 'stale';
     }
-    const campaign = this.deps.flow.campaigns[request.campaign];
+    const campaign = this.deps.flows.current.campaigns[request.campaign];
     if (!campaign) {
       await this.finish(stored, 'failed', 'unknownCampaign', log);
       return 'failed';
@@ -185,8 +187,11 @@ export class OutboundCalls {
     if (waitMs > 0) await this.deps.timers.untilElapsed(waitMs);
 
     const placedAt = this.deps.clock.now().toISOString();
-    const placing = await this.deps.requests.replace(stored, { ...request, status: 'placing', placedAt, updatedAt: placedAt });
+    const { flows } = this.deps;
+    const placing = await this.deps.requests.replace(stored, { ...request, status: 'placing', placedAt, flowVersion: flows.currentVersion, updatedAt: placedAt });
     if (placing === 'conflict') return 'conflict';
+    // Stored while ACS dials, so the call's first callback finds its version on any instance (as for an answered call).
+    const versionStored = storeCurrentVersion(flows, log);
     const placed = await this.deps.dialer.place({
       calleeRawId: this.deps.callers.unseal(request.toSealed),
       callbackUrl: this.deps.callbackUrlFor(request.id),
@@ -217,7 +222,8 @@ export class OutboundCalls {
     }
     const { callConnectionId } = placed;
     // Written before the request moves on, so a callback that beats this finds the call (or builds it the same way).
-    await this.deps.calls.create(this.placedState(placing.request, callConnectionId, placed.correlationId), placedAt);
+    await versionStored;
+    await this.deps.calls.create(this.placedState(placing.request, callConnectionId, placed.correlationId, { flow: flows.current, version: flows.currentVersion }), placedAt);
     const calling = await this.revise(placing, (current) =>
       current.status === 'placing' && current.attempt === request.attempt ? { ...current, status: 'calling', callConnectionId, updatedAt: this.deps.clock.now().toISOString() } : undefined,
     );
@@ -243,12 +249,26 @@ export class OutboundCalls {
    * A callback for a call this app has no row for yet: if it answers one of our createCalls (its operationContext says
    * which), the call's first state is built from the request, exactly as the placement would have.
    */
-  async initialState(callConnectionId: string, correlationId: string | undefined, operationContext: string | undefined): Promise<CallState | undefined> {
+  async initialState(callConnectionId: string, correlationId: string | undefined, operationContext: string | undefined, log: Log): Promise<CallState | undefined> {
     const match = OPERATION_CONTEXT.exec(operationContext ?? '');
     if (!match?.[1]) return undefined;
     const stored = await this.deps.requests.load(match[1]);
     if (!stored || stored.request.attempt !== Number(match[2]) || isFinal(stored.request)) return undefined;
-    return this.placedState(stored.request, callConnectionId, correlationId);
+    return this.placedState(stored.request, callConnectionId, correlationId, await this.placementFlow(stored.request, log));
+  }
+
+  /**
+   * The flow the attempt was placed on. Should that version be gone (it cannot be while the attempt is live: retention
+   * keeps every version an instance served within the hour), the call starts on the current flow: it has not begun, so
+   * no position of the old flow is lost.
+   */
+  private async placementFlow(request: OutboundRequest, log: Log): Promise<{ readonly flow: Flow; readonly version: string }> {
+    const { flows } = this.deps;
+    const version = request.flowVersion ?? flows.currentVersion;
+    const lookup = await flows.flowOfVersion(version, log);
+    if (lookup.kind === 'found') return { flow: lookup.flow, version };
+    log.warn('outbound call\'s flow version not found; it starts on the current flow', { requestId: request.id, flowVersion: version });
+    return { flow: flows.current, version: flows.currentVersion };
   }
 
   /** Called once the core has ended an outbound call: the attempt's outcome on the request, and the retry if one is due. */
@@ -293,7 +313,7 @@ export class OutboundCalls {
   }
 
   private async attemptEnded(stored: StoredRequest, outcome: string, code: string, log: Log): Promise<'done' | 'conflict'> {
-    const campaign = this.deps.flow.campaigns[stored.request.campaign];
+    const campaign = this.deps.flows.current.campaigns[stored.request.campaign];
     const next = campaign ? nextAttempt(campaign, outcome, stored.request.attempt) : ({ kind: 'final' } as const);
     const at = this.deps.clock.now().toISOString();
     const attempts = [...stored.request.attempts, { attempt: stored.request.attempt, outcome, code, at }];
@@ -304,6 +324,7 @@ export class OutboundCalls {
       attempt: next.attempt,
       enqueued: false,
       placedAt: undefined,
+      flowVersion: undefined,
       callConnectionId: undefined,
       outcome,
       code,
@@ -373,16 +394,17 @@ export class OutboundCalls {
   }
 
   /** The call's first state: a fresh call that the core's `callPlaced` event makes this request's attempt. */
-  private placedState(request: OutboundRequest, callConnectionId: string, correlationId: string | undefined): CallState {
+  private placedState(request: OutboundRequest, callConnectionId: string, correlationId: string | undefined, placedOn: { readonly flow: Flow; readonly version: string }): CallState {
     const fresh = newCallState({
       callConnectionId,
       correlationId: correlationId ?? callConnectionId,
       callerPseudonym: request.toPseudonym,
       callerSealed: request.toSealed,
-      language: this.deps.flow.defaultLanguage,
+      language: placedOn.flow.defaultLanguage,
+      flowVersion: placedOn.version,
       nonce: newNonce(),
     });
-    const decision = decide(this.deps.flow, fresh, {
+    const decision = decide(placedOn.flow, fresh, {
       type: 'callPlaced',
       at: request.placedAt ?? request.updatedAt,
       requestId: request.id,
@@ -402,8 +424,8 @@ export class OutboundCalls {
     }
     const input = parsed.data;
     const problems: string[] = [];
-    const campaign = this.deps.flow.campaigns[input.campaign];
-    if (!campaign) problems.push(`campaign: "${input.campaign}" is not a campaign of this hotline (${Object.keys(this.deps.flow.campaigns).join(', ') || 'none'})`);
+    const campaign = this.deps.flows.current.campaigns[input.campaign];
+    if (!campaign) problems.push(`campaign: "${input.campaign}" is not a campaign of this hotline (${Object.keys(this.deps.flows.current.campaigns).join(', ') || 'none'})`);
     for (const name of campaign?.variables ?? []) {
       const value = input.variables[name];
       if (value === undefined || value.trim() === '') problems.push(`variables.${name}: is required by campaign ${input.campaign}`);
@@ -412,8 +434,8 @@ export class OutboundCalls {
     if (campaign) {
       for (const name of Object.keys(input.variables)) if (!campaign.variables.includes(name)) problems.push(`variables.${name}: is not a variable of campaign ${input.campaign}`);
     }
-    if (input.language !== undefined && !this.deps.flow.voices[input.language]) {
-      problems.push(`language: must be one the hotline speaks (${Object.keys(this.deps.flow.voices).join(', ')})`);
+    if (input.language !== undefined && !this.deps.flows.current.voices[input.language]) {
+      problems.push(`language: must be one the hotline speaks (${Object.keys(this.deps.flows.current.voices).join(', ')})`);
     }
     if (input.notBefore !== undefined && Date.parse(input.notBefore) - this.deps.clock.now().getTime() > this.deps.queue.maxDelaySeconds * 1_000) {
       problems.push(`notBefore: must be at most ${this.deps.queue.maxDelaySeconds / 86_400} days ahead`);

@@ -218,6 +218,11 @@ export interface OutboundRequest {
   readonly enqueued: boolean;
   /** When the current attempt's createCall started: its ring time counts from here. */
   readonly placedAt: string | undefined;
+  /**
+   * The flow version the current attempt was placed on: its call runs on it, on whichever instance its first callback
+   * lands, even when a deploy comes between the createCall and that callback. Absent on rows from before versions.
+   */
+  readonly flowVersion?: string | undefined;
   readonly callConnectionId: string | undefined;
   readonly outcome: string | undefined;
   readonly code: string | undefined;
