@@ -206,22 +206,23 @@ const OWNER_PAUSE_MS = 1_000;
 
 /**
  * Answer tries that `refuse` picks (given the try's time into the ring, on the app's clock) get ACS's 429 without
- * Retry-After. The try after a refusal first moves the app's clock on by the owner's pause, which the scaled timers
- * make 20 ms of real time: the ring passes on the app's clock as it would in Azure. `ringMs` lists every try's time.
+ * Retry-After. Each refusal moves the app's clock on by the owner's pause that follows it, which the scaled timers make
+ * 20 ms of real time: the ring passes on the app's clock as it would in Azure. `ringMs` lists every try's time.
  */
 function throttleAnswers(refuse: (ringMs: number, st: TestStack) => boolean | Promise<boolean>) {
-  const tries = { eventTime: Number.NaN, ringMs: [] as number[], refused: false };
+  const tries = { eventTime: Number.NaN, ringMs: [] as number[] };
   const policy: PipelinePolicy = {
     name: 'throttleAnswers',
     async sendRequest(request, next) {
       const st = s;
       if (!request.url.includes(':answer') || !st) return next(request);
-      if (tries.refused) st.advanceClock(OWNER_PAUSE_MS);
       const ringMs = st.now().getTime() - tries.eventTime;
       tries.ringMs.push(ringMs);
-      tries.refused = await refuse(ringMs, st);
-      if (tries.refused) st.emulator.faults.inject({ path: /:answer$/, status: 429 });
-      return next(request);
+      if (!(await refuse(ringMs, st))) return next(request);
+      st.emulator.faults.inject({ path: /:answer$/, status: 429 });
+      const refusal = await next(request);
+      st.advanceClock(OWNER_PAUSE_MS);
+      return refusal;
     },
   };
   return { tries, policy };
