@@ -11,17 +11,12 @@ import { unreachable } from './unreachable';
 export const RING_WINDOW_MS = 30_000;
 /** Event Grid retries a failed first delivery 10 s later; its later retries come 30 s, 1 min, ... apart. */
 const EVENT_GRID_RETRY_MS = 10_000;
-/**
- * What a redelivery needs to claim the call and answer it: handing over later than this before the ring ends is futile.
- * Generous, because a burst that slows the first delivery slows its redelivery too (a 300-call burst on a loaded
- * 2-core machine lost calls handed over at 18 s).
- */
-const REDELIVERY_NEEDS_MS = 5_000;
 /** An answer sent in the ring's last second may reach ACS too late: the last try starts before it. */
 const LAST_ANSWER_MARGIN_MS = 1_000;
 /**
- * An owner's first answer ends by then, and it has recorded it (or extended its claim) 2 s later: before Event Grid's
- * first retry (10 s), so a dead owner's claim is free for it.
+ * An owner's first answer ends by then, and its claim is extended (one storage write, which gives up within about
+ * 2 s) by the claim's first deadline 2 s later: before Event Grid's first retry (10 s), so a dead owner's claim is free
+ * for it, and a live owner's extension lands before anyone may take its claim over.
  */
 const CLAIM_START_BY_MS = 6_000;
 const FIRST_WRAP_UP_MS = 2_000;
@@ -30,6 +25,12 @@ const OWNER_WRAP_UP_MS = 5_000;
 
 /** `retryLater` asks for Event Grid's redelivery (10 s on, still inside the ring window): the trigger throws. */
 export type IncomingCallOutcome = 'answered' | 'expired' | 'duplicate' | 'answerFailed' | 'retryLater';
+
+/** ACS's last answer, and whether its owner stopped before the ring's end because it could not extend its claim. */
+interface Answering {
+  readonly answer: AnswerResult;
+  readonly claimNotExtended: boolean;
+}
 
 export class IncomingCalls {
   constructor(private readonly deps: HotlineDependencies) {}
@@ -51,19 +52,19 @@ export class IncomingCalls {
       return 'expired';
     }
 
-    // Every answer path fits the ring window, measured from the event's time, not from when it reached us.
+    // Every answer path fits the ring window, measured from the event's time, not from when it reached us. An owner
+    // that is throttled or whose try timed out goes on trying until the ring ends: handing over would add Event Grid's
+    // 10 s before anyone tried again, and under a dial burst the redelivery came after the caller had gone.
     const ringEndsAt = Date.parse(call.eventTime) + RING_WINDOW_MS;
-    const handOverBy = ringEndsAt - EVENT_GRID_RETRY_MS - REDELIVERY_NEEDS_MS;
-    // Only the first try can arrive within Event Grid's first 10 s, and only its retry comes 10 s after it fails; a
-    // later delivery is a retry (or late), and Event Grid's next try is 30 s away: it answers until the ring ends.
-    const canHandOver = now.getTime() < handOverBy && ringMs < EVENT_GRID_RETRY_MS;
-    // Until the last moment a redelivery could still answer, or, when that has passed, until the ring ends.
-    const deadline = canHandOver ? handOverBy : ringEndsAt - LAST_ANSWER_MARGIN_MS;
+    const deadline = ringEndsAt - LAST_ANSWER_MARGIN_MS;
 
     // The claim is what makes a redelivered IncomingCall harmless: the SDK's repeatability id is fresh per request.
-    // It names its owner's deadline: nobody takes the call over while its owner may still be answering it. At first
-    // that is short (before Event Grid's retry), so an owner that dies before answering does not cost the caller; an
-    // owner that needs longer (throttled, slow) extends it before going on.
+    // It names its owner's deadline, and nobody takes the call over before it. At first that is short (before Event
+    // Grid's retry), so an owner that dies before answering does not cost the caller; an owner that must retry
+    // (throttled, slow) first extends it past the ring's end, so a delivery that comes while it retries is a duplicate,
+    // never a second answer. An owner that dies after extending costs its caller (no redelivery may take over before the
+    // ring ends). That is the right trade: a live owner retrying is what a burst brings and a death in those seconds is
+    // rare, while a claim that a redelivery could take from a live owner would answer the call twice.
     const startBy = Math.min(deadline, now.getTime() + CLAIM_START_BY_MS);
     const claim = {
       correlationId: callKey,
@@ -86,7 +87,7 @@ export class IncomingCalls {
       operationContext: `answer:${callKey}`,
     };
     const extend = () => store.updateClaim(callKey, { status: 'answering', deadline: new Date(deadline + OWNER_WRAP_UP_MS).toISOString() });
-    const answer = await this.answerBy(startBy, deadline, request, extend);
+    const { answer, claimNotExtended } = await this.answerBy(startBy, deadline, request, extend);
     switch (answer.kind) {
       case 'answered':
         break;
@@ -94,17 +95,19 @@ export class IncomingCalls {
       case 'timedOut': {
         const reason = answer.kind;
         const statusCode = String(answer.statusCode ?? 'none');
-        if (canHandOver) {
-          // Refused (429) before ACS acted on it, or not answered by our deadline: a redelivery may try again, and
-          // Event Grid's (10 s on) still lands inside the ring window. The claim is released for it.
+        // Storage failing stops the owner: going on under its short claim could answer twice. Only a first try hands
+        // over, one that arrived within Event Grid's first 10 s: its first answer ended by 16 s and the extension
+        // failed by 18 s, so Event Grid's retry (10 s on) comes before the last answer and takes the claim, released
+        // here or free after its first deadline. A later delivery is a retry (or late), whose own retry is 30 s away.
+        if (claimNotExtended && ringMs < EVENT_GRID_RETRY_MS) {
           telemetry.trackEvent('CallNotAnswered', { callKey, reason, statusCode, flowVersion });
-          log.warn('answer not done in time; handing over to Event Grid\'s redelivery', { callKey, reason });
+          log.warn('answer not done and the claim could not be extended; handing over to Event Grid\'s redelivery', { callKey, reason });
           await store.updateClaim(callKey, { status: reason === 'throttled' ? 'answerThrottled' : 'answerTimedOut' }).catch(() => undefined);
           return 'retryLater';
         }
-        // A redelivery would land after the ring window: the caller is gone, so the failure is recorded, not retried.
+        // The ring has ended, or a redelivery would land after it: the caller is gone, so the failure is recorded.
         telemetry.trackEvent('CallNotAnswered', { callKey, reason: 'ringWindow', statusCode, flowVersion });
-        log.error('answer not done inside the ring window', { callKey, reason });
+        log.error('answer not done inside the ring window', { callKey, reason, claimNotExtended });
         await store.updateClaim(callKey, { status: 'answerFailed' }).catch(() => undefined);
         return 'answerFailed';
       }
@@ -136,37 +139,35 @@ export class IncomingCalls {
   /**
    * Answers, with the SDK's retries (one repeatability id) and a second apart after a 429 without Retry-After (which
    * the SDK does not retry, and ACS did not act on). The first answer ends by `startBy` (the claim's first deadline);
-   * retrying past a 429 or a try that timed out takes `extend` (the claim's deadline moved to `deadline`), and every
-   * retry ends by `deadline`.
+   * retrying past a 429 or a try that timed out takes `extend` (the claim's deadline moved past `deadline`), and every
+   * retry ends by `deadline`, the ring's end.
    */
   private async answerBy(
     startBy: number,
     deadline: number,
     request: Omit<Parameters<CallControl['answer']>[0], 'abortSignal'>,
     extend: () => Promise<void>,
-  ): Promise<AnswerResult> {
+  ): Promise<Answering> {
     const remaining = (until: number) => until - this.deps.clock.now().getTime();
     let abortSignal = AbortSignal.timeout(Math.max(0, remaining(startBy)));
     let extended = startBy >= deadline;
     for (;;) {
       const answer = await this.deps.calls.answer({ ...request, abortSignal });
       // A refusal is retried, and so is a try that timed out (a hung socket, or the claim's first deadline): this
-      // owner is alive, and a hand-over would add Event Grid's 10 s before anyone tried again (under a dial burst,
-      // those redeliveries came too late). A try that timed out may have landed; a fresh answerCall (ours now, or a
-      // redelivery's later) then meets ACS's refusal of a second answer, and the call starts from the claim when its
-      // CallConnected comes.
-      if ((answer.kind !== 'throttled' && answer.kind !== 'timedOut') || remaining(deadline) < THROTTLE_PAUSE_MS) return answer;
+      // owner is alive. A try that timed out may have landed; a fresh answerCall then meets ACS's refusal of a second
+      // answer, and the call starts from the claim when its CallConnected comes.
+      if ((answer.kind !== 'throttled' && answer.kind !== 'timedOut') || remaining(deadline) < THROTTLE_PAUSE_MS) return { answer, claimNotExtended: false };
       if (!extended) {
-        // Storage failing here stops the owner with ACS's answer, so that it hands over (its short deadline lets the
-        // redelivery take over): a storage error read as a failed answer would lose the caller.
-        if (!(await extend().then(() => true, () => false))) return answer;
+        // A storage error is not read as a failed answer (that would lose the caller): the owner stops with ACS's
+        // answer, and its short deadline lets a redelivery take over.
+        if (!(await extend().then(() => true, () => false))) return { answer, claimNotExtended: true };
         extended = true;
         abortSignal = AbortSignal.timeout(Math.max(0, remaining(deadline)));
       }
       if (answer.kind === 'timedOut') continue;
       // The pause ends early when the deadline's abort signal fires.
       await this.deps.timers.sleep(THROTTLE_PAUSE_MS, abortSignal);
-      if (abortSignal.aborted) return answer;
+      if (abortSignal.aborted) return { answer, claimNotExtended: false };
     }
   }
 }

@@ -136,8 +136,9 @@ export interface IncomingCallClaim {
   readonly callerPseudonym: string;
   readonly callerSealed: string;
   /**
-   * `answerThrottled`: ACS refused the answer (429) before acting on it; `answerTimedOut`: the owner's deadline came
-   * first. Either way the owner has stopped and the next delivery may take the claim.
+   * `answerThrottled`: ACS refused the answer (429) before acting on it; `answerTimedOut`: the answer was not done in
+   * time. Either way the owner could not extend its claim to go on trying, so it stopped and handed the call over: the
+   * next delivery may take the claim.
    */
   readonly status: 'answering' | 'answered' | 'answerFailed' | 'answerThrottled' | 'answerTimedOut';
   readonly callConnectionId?: string;

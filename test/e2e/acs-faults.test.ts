@@ -182,8 +182,9 @@ describe('answering (R-03, R-04, R-05)', () => {
 });
 
 /**
- * The ring window is measured from the event's time (issue 13, items 4 and 5). The app's clock is moved forward, so a
- * delivery looks as late as Event Grid's redeliveries are; the times checked are the app's, never the machine's speed.
+ * The ring window is measured from the event's time (issue 13, items 4, 5 and 13). The app's clock is moved forward, so
+ * a delivery looks as late as Event Grid's redeliveries are, and so a throttled owner's pauses pass on it as they
+ * would in Azure; the times checked are the app's, never the machine's speed.
  */
 /** Answer tries for which `hangs()` says so get no reply until their abort signal fires (a dead socket). */
 function hangAnswerTries(hangs: () => boolean): PipelinePolicy {
@@ -200,53 +201,97 @@ function hangAnswerTries(hangs: () => boolean): PipelinePolicy {
   };
 }
 
+/** The owner's pause after a 429 without Retry-After (THROTTLE_PAUSE_MS), which the SDK does not retry. */
+const OWNER_PAUSE_MS = 1_000;
+
+/**
+ * Answer tries that `refuse` picks (given the try's time into the ring, on the app's clock) get ACS's 429 without
+ * Retry-After. Each refusal moves the app's clock on by the owner's pause that follows it, which the scaled timers make
+ * 20 ms of real time: the ring passes on the app's clock as it would in Azure. `ringMs` lists every try's time.
+ */
+function throttleAnswers(refuse: (ringMs: number, st: TestStack) => boolean | Promise<boolean>) {
+  const tries = { eventTime: Number.NaN, ringMs: [] as number[] };
+  const policy: PipelinePolicy = {
+    name: 'throttleAnswers',
+    async sendRequest(request, next) {
+      const st = s;
+      if (!request.url.includes(':answer') || !st) return next(request);
+      const ringMs = st.now().getTime() - tries.eventTime;
+      tries.ringMs.push(ringMs);
+      if (!(await refuse(ringMs, st))) return next(request);
+      st.emulator.faults.inject({ path: /:answer$/, status: 429 });
+      const refusal = await next(request);
+      st.advanceClock(OWNER_PAUSE_MS);
+      return refusal;
+    },
+  };
+  return { tries, policy };
+}
+
 describe('answering against the ring window', () => {
   const answers = (st: TestStack) => st.emulator.requests.filter((r) => r.path.endsWith(':answer'));
-  /** When the app sent each answer request, on the app's clock, in ms after the IncomingCall's event time. */
-  const sentAfterEvent = (st: TestStack, offsetMs: number, eventTime: string) => answers(st).map((r) => Date.parse(r.at) + offsetMs - Date.parse(eventTime));
-  const eventTimeOf = (handle: { incomingCallEvent: Record<string, unknown> }) => String(handle.incomingCallEvent['eventTime'] ?? handle.incomingCallEvent['time']);
+  const eventTimeOf = (handle: { incomingCallEvent: Record<string, unknown> }) => Date.parse(String(handle.incomingCallEvent['eventTime'] ?? handle.incomingCallEvent['time']));
+  const notAnswered = (st: TestStack) => st.telemetry.filter((e) => e.name === 'CallNotAnswered').map((e) => e.properties['reason']);
+  const stateRows = async (st: TestStack) => (await st.rows()).filter(([, rk]) => rk === 'state');
 
-  it('throttled with Retry-After until a redelivery can no longer help: retried up to then, handed to Event Grid, and the redelivery answers', async () => {
-    const st = await stack({ timeScale: 0.02 });
-    st.emulator.faults.inject({ path: /:answer$/, status: 429, retryAfterSeconds: 1, times: 1_000 });
-    st.advanceClock(9_500); // the first delivery arrives 9.5 s into the ring (a first try: Event Grid retries 10 s on)
+  async function throttledStack(refuse: Parameters<typeof throttleAnswers>[0], ringMs = 0) {
+    const throttle = throttleAnswers(refuse);
+    const st = await stack({ timeScale: 0.02, overrides: { acsPolicies: [{ policy: throttle.policy, position: 'perRetry' }] } });
+    st.advanceClock(ringMs);
     const handle = await st.emulator.caller.dial({ from: CALLER_NUMBER, to: HOTLINE_NUMBER, deliver: false });
-    expect(await st.emulator.caller.redeliverIncomingCall(handle.callId)).toBe(500);
-    const tried = sentAfterEvent(st, 9_500, eventTimeOf(handle));
-    expect(tried.length).toBeGreaterThanOrEqual(2);
-    // Every try before the hand-over point: 30 s ring - 10 s until Event Grid redelivers - 5 s to claim and answer.
-    expect(Math.max(...tried)).toBeLessThan(15_000);
-    // Released for the redelivery: throttled, or cut short at the deadline while the SDK waited out a Retry-After.
-    expect(await st.store.loadClaim(handle.correlationId)).toMatchObject({ status: expect.stringMatching(/^answer(Throttled|TimedOut)$/) as string });
+    throttle.tries.eventTime = eventTimeOf(handle);
+    return { st, handle, tries: throttle.tries };
+  }
 
-    st.emulator.faults.clear();
-    st.advanceClock(10_000); // Event Grid's redelivery, 10 s later
+  it('throttled on its first delivery until 20 s into the ring: the owner retries past 15 s under its extended claim and answers, no hand-over', async () => {
+    const { st, handle, tries } = await throttledStack((ringMs) => ringMs < 20_000);
+    // Before, the owner handed over at 15 s (500), and under a burst Event Grid's redelivery came after the caller had gone.
     expect(await st.emulator.caller.redeliverIncomingCall(handle.callId)).toBe(202);
+    expect(answers(st).map((r) => r.status)).toEqual([...tries.ringMs.slice(1).map(() => 429), 200]);
+    expect(tries.ringMs.at(-1)).toBeGreaterThanOrEqual(20_000);
+    expect(notAnswered(st)).toEqual([]);
+    const claim = await st.store.loadClaim(handle.correlationId);
+    expect(claim).toMatchObject({ status: 'answered' });
+    // Extended past the ring's end, so no redelivery takes the call from its owner while it retries.
+    expect(Date.parse(claim?.deadline ?? '') - eventTimeOf(handle)).toBeGreaterThan(30_000);
     expect((await handle.nextPrompt()).text).toContain('Welcome to Contoso');
-    expect(answers(st).filter((r) => r.status === 200)).toHaveLength(1);
   });
 
-  it('a delivery 12 s into the ring is a retry, whose next try would be 30 s away: it answers past the hand-over point instead of handing over', async () => {
-    const st = await stack({ timeScale: 0.02 });
-    // Throttled for about 4 s (the SDK waits out each Retry-After): past 15 s, where a first try would hand over.
-    st.emulator.faults.inject({ path: /:answer$/, status: 429, retryAfterSeconds: 1, times: 4 });
-    st.advanceClock(12_000);
-    const handle = await st.emulator.caller.dial({ from: CALLER_NUMBER, to: HOTLINE_NUMBER, deliver: false });
+  it('a redelivery while the owner retries under its extended claim (22 s, past where it ended before) is a duplicate: one answer, one state row', async () => {
+    let redelivery: number | undefined;
+    let callId = '';
+    const { st, handle } = await throttledStack(async (ringMs, stack) => {
+      // Event Grid's retry of a delivery that looked failed (or an at-least-once duplicate), mid-retry of the owner.
+      if (ringMs >= 22_000 && redelivery === undefined) redelivery = await stack.emulator.caller.redeliverIncomingCall(callId);
+      return ringMs < 25_000;
+    });
+    callId = handle.callId;
     expect(await st.emulator.caller.redeliverIncomingCall(handle.callId)).toBe(202);
-    expect(answers(st).map((r) => r.status)).toEqual([429, 429, 429, 429, 200]);
-    expect(Math.max(...sentAfterEvent(st, 12_000, eventTimeOf(handle)))).toBeGreaterThan(15_000);
-    expect(st.telemetry.filter((e) => e.name === 'CallNotAnswered')).toEqual([]);
+    expect(redelivery).toBe(202);
+    expect(notAnswered(st)).toEqual(['duplicate']);
+    expect(answers(st).filter((r) => r.status === 200)).toHaveLength(1);
     expect((await handle.nextPrompt()).text).toContain('Welcome to Contoso');
+    expect(await stateRows(st)).toHaveLength(1);
+    expect(st.telemetry.filter((e) => e.name === 'CallAnswered')).toHaveLength(1);
+  });
+
+  it('throttled to the ring\'s end: no try starts in its last second, then acknowledged (202) as ringWindow, not handed over', async () => {
+    const { st, handle, tries } = await throttledStack(() => true);
+    expect(await st.emulator.caller.redeliverIncomingCall(handle.callId)).toBe(202);
+    expect(answers(st).every((r) => r.status === 429)).toBe(true);
+    // It went on until the end (not handing over at 15 s), and nothing went out past the last answer's margin.
+    expect(Math.max(...tries.ringMs)).toBeGreaterThanOrEqual(27_000);
+    expect(Math.max(...tries.ringMs)).toBeLessThan(29_000);
+    expect(await st.store.loadClaim(handle.correlationId)).toMatchObject({ status: 'answerFailed' });
+    expect(notAnswered(st)).toEqual(['ringWindow']);
   });
 
   it('throttled while the claim cannot be extended: handed over (500) with the claim, and the redelivery answers, not lost as a failed answer', async () => {
-    const st = await stack({ timeScale: 0.02 });
-    st.emulator.faults.inject({ path: /:answer$/, status: 429, times: 1 });
+    const { st, handle } = await throttledStack((_, stack) => stack.emulator.requests.length === 0);
     // Every claim update fails (past the SDK's retries): the extension the retry needs, and the hand-over's status.
     st.storageFaults.inject({ fault: 'unavailable', operations: ['update'], times: 1_000 });
-    const handle = await st.emulator.caller.dial({ from: CALLER_NUMBER, to: HOTLINE_NUMBER, deliver: false });
     expect(await st.emulator.caller.redeliverIncomingCall(handle.callId)).toBe(500);
-    expect(st.telemetry.filter((e) => e.name === 'CallNotAnswered').map((e) => e.properties['reason'])).toEqual(['throttled']);
+    expect(notAnswered(st)).toEqual(['throttled']);
     st.storageFaults.clear();
     st.advanceClock(10_000); // Event Grid's retry, after the claim's first deadline
     expect(await st.emulator.caller.redeliverIncomingCall(handle.callId)).toBe(202);
@@ -254,56 +299,55 @@ describe('answering against the ring window', () => {
     expect(answers(st).map((r) => r.status)).toEqual([429, 200]);
   });
 
-  it('throttled when no redelivery could still answer: retried until the ring ends, then acknowledged (202), not handed over', async () => {
-    const st = await stack({ timeScale: 0.02 });
-    st.emulator.faults.inject({ path: /:answer$/, status: 429, retryAfterSeconds: 1, times: 1_000 });
-    st.advanceClock(27_000);
-    const handle = await st.emulator.caller.dial({ from: CALLER_NUMBER, to: HOTLINE_NUMBER, deliver: false });
+  it('throttled while the claim cannot be extended, 12 s into the ring (a retry, whose own retry is 30 s away): recorded as ringWindow (202), not handed over', async () => {
+    const { st, handle } = await throttledStack((_, stack) => stack.emulator.requests.length === 0, 12_000);
+    st.storageFaults.inject({ fault: 'unavailable', operations: ['update'], times: 1_000 });
     expect(await st.emulator.caller.redeliverIncomingCall(handle.callId)).toBe(202);
-    const tried = sentAfterEvent(st, 27_000, eventTimeOf(handle));
-    expect(tried.length).toBeGreaterThanOrEqual(1);
-    expect(Math.max(...tried)).toBeLessThan(30_000);
-    expect(await st.store.loadClaim(handle.correlationId)).toMatchObject({ status: 'answerFailed' });
-    expect(st.telemetry.filter((e) => e.name === 'CallNotAnswered').map((e) => e.properties['reason'])).toEqual(['ringWindow']);
+    expect(answers(st).map((r) => r.status)).toEqual([429]);
+    expect(notAnswered(st)).toEqual(['ringWindow']);
   });
 
-  it('a first answer cut off at the claim\'s first deadline (a slow instance): the owner extends its claim and answers, no hand-over', async () => {
+  it('a first answer that hangs until the claim\'s first deadline, 9.5 s into the ring: the owner extends its claim and answers, no hand-over', async () => {
     let tries = 0;
     // The first answer try hangs, as one does when a dial burst saturates the instance; the next goes through.
     const hangFirstAnswer = hangAnswerTries(() => tries++ === 0);
     const st = await stack({ timeScale: 0.02, overrides: { acsPolicies: [{ policy: hangFirstAnswer, position: 'perRetry' }] } });
+    st.advanceClock(9_500);
     const handle = await st.emulator.caller.dial({ from: CALLER_NUMBER, to: HOTLINE_NUMBER, deliver: false });
-    // Without the retry the owner handed over (500) and the caller waited Event Grid's 10 s for the next try.
+    // Before, the owner stopped at 15 s and handed over (500), and the caller waited Event Grid's 10 s for the next try.
     expect(await st.emulator.caller.redeliverIncomingCall(handle.callId)).toBe(202);
     expect(tries).toBe(2);
     expect(answers(st).map((r) => r.status)).toEqual([200]);
     const claim = await st.store.loadClaim(handle.correlationId);
     expect(claim).toMatchObject({ status: 'answered' });
-    // Extended past the first deadline (8 s) to the hand-over point's (15 s) plus the time to record the call (5 s).
-    expect(Date.parse(claim?.deadline ?? '') - Date.parse(eventTimeOf(handle))).toBeGreaterThan(15_000);
-    expect(st.telemetry.filter((e) => e.name === 'CallNotAnswered')).toEqual([]);
+    // Extended past the first deadline (15.5 s + 2 s) and past the ring's end.
+    expect(Date.parse(claim?.deadline ?? '') - eventTimeOf(handle)).toBeGreaterThan(30_000);
+    expect(notAnswered(st)).toEqual([]);
     expect((await handle.nextPrompt()).text).toContain('Welcome to Contoso');
   });
 
-  it('hanging: each answer ends at the deadline, the owner hands over, and a redelivery before that deadline does not take over', async () => {
+  it('hanging while the claim cannot be extended: a redelivery before the first deadline is a duplicate, the owner hands over, Event Grid\'s retry answers', async () => {
     let hanging = true;
     const hangAnswers = hangAnswerTries(() => hanging);
     const st = await stack({ timeScale: 0.02, overrides: { acsPolicies: [{ policy: hangAnswers, position: 'perRetry' }] } });
-    st.advanceClock(9_500);
+    st.storageFaults.inject({ fault: 'unavailable', operations: ['update'], times: 1_000 });
     const handle = await st.emulator.caller.dial({ from: CALLER_NUMBER, to: HOTLINE_NUMBER, deliver: false });
     const owner = st.emulator.caller.redeliverIncomingCall(handle.callId);
     // A redelivery while the owner hangs on ACS: the owner's deadline has not passed, so no second answer.
     await waitForClaim(st, handle.correlationId);
     expect(await st.emulator.caller.redeliverIncomingCall(handle.callId)).toBe(202);
-    expect(st.telemetry.filter((e) => e.name === 'CallNotAnswered').map((e) => e.properties['reason'])).toEqual(['duplicate']);
-    // The owner gives up at its deadline (it would otherwise hang for good) and hands over.
+    expect(notAnswered(st)).toEqual(['duplicate']);
+    // Cut off at the claim's first deadline, it cannot extend the claim to go on: it hands over.
     expect(await owner).toBe(500);
-    expect(await st.store.loadClaim(handle.correlationId)).toMatchObject({ status: 'answerTimedOut' });
+    expect(notAnswered(st)).toEqual(['duplicate', 'timedOut']);
+    // The hand-over's status could not be written either: the claim's first deadline frees it for Event Grid's retry.
+    expect(await st.store.loadClaim(handle.correlationId)).toMatchObject({ status: 'answering' });
+    st.storageFaults.clear();
     hanging = false;
     st.advanceClock(10_000);
     expect(await st.emulator.caller.redeliverIncomingCall(handle.callId)).toBe(202);
     expect((await handle.nextPrompt()).text).toContain('Welcome to Contoso');
-    expect((await st.rows()).filter(([, rk]) => rk === 'state')).toHaveLength(1);
+    expect(await stateRows(st)).toHaveLength(1);
   });
 });
 

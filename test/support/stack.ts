@@ -37,6 +37,8 @@ export interface TestStack extends LocalStack {
   readonly logs: Array<{ level: string; functionName: string; message: string }>;
   /** Moves the app's clock (not the emulator's): how tests make a call look stalled or a claim look old. */
   advanceClock(ms: number): void;
+  /** The app's clock, as advanceClock has moved it. */
+  now(): Date;
   /** Dials the hotline and waits for the first prompt, so the call is answered and its state row exists. */
   dial(options?: { from?: string }): Promise<{ handle: CallHandle; callConnectionId: string; correlationId: string }>;
   /**
@@ -64,6 +66,7 @@ export async function startTestStack(
   const logs: TestStack['logs'] = [];
   const storageFaults = new StorageFaults();
   let offsetMs = 0;
+  const now = () => new Date(Date.now() + offsetMs);
   const stack = await startLocalStack({
     tablesConnectionString: inject('tablesConnectionString'),
     // Outbound calls only where a test asks: each stack with a queue polls it.
@@ -75,7 +78,7 @@ export async function startTestStack(
     emulator: { callsAt: OFFICE_HOURS_AT, ...options.emulator },
     overrides: {
       ...options.overrides,
-      clock: { now: () => new Date(Date.now() + offsetMs) },
+      clock: { now },
       storagePolicies: [storageFaults.extraPolicy],
     },
   });
@@ -94,6 +97,7 @@ export async function startTestStack(
     telemetry,
     logs,
     advanceClock: (ms) => (offsetMs += ms),
+    now,
     async dial({ from = CALLER_NUMBER } = {}) {
       const handle = await stack.emulator.caller.dial({ from, to: HOTLINE_NUMBER });
       await handle.nextPrompt();

@@ -114,8 +114,8 @@ async function main(): Promise<number> {
     if (probability > 0) storageFaults.inject({ fault: storageMix[i]?.[0] ?? 'unavailable', probability });
   });
 
-  // A share of answer tries hang (as a dead socket does) until the client's try timeout: the owner must give up by its
-  // deadline and hand the call over, and no redelivery may take it over before then.
+  // A share of answer tries hang (as a dead socket does) until the client's try timeout: the owner must try again under
+  // its extended claim before the ring ends, and no redelivery may take the call over meanwhile.
   let hungAnswers = 0;
   const hangAnswers: PipelinePolicy = {
     name: 'soakHangAnswers',
@@ -156,7 +156,7 @@ async function main(): Promise<number> {
   inOrder(acsFaultRate, acsMix.map(([, share]) => share)).forEach((probability, i) => {
     if (probability > 0) emulator.faults.inject({ path: /:(answer|recognize|play|transferToParticipant|terminate)$/, status: acsMix[i]?.[0] ?? 500, probability });
   });
-  // Throttled answers with Retry-After, which the SDK waits out: retried inside the ring window, or handed over.
+  // Throttled answers with Retry-After, which the SDK waits out: retried by their owner inside the ring window.
   if (acsFaultRate > 0) emulator.faults.inject({ path: /:answer$/, status: 429, retryAfterSeconds: 1, probability: acsFaultRate / 2 });
   Object.assign(emulator.callbackQuirks, { duplicateRate, reorderRate, reorderHoldMs: 100 });
 
