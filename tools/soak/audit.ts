@@ -1,7 +1,7 @@
 // Owns the soak's verdict: from what the emulator saw, what the app stored and what it tracked, the figures that say
 // whether any call was lost, any ACS action doubled, any call stuck, any transition lost, anything private leaked.
 import type { TableEntityResult } from '@azure/data-tables';
-import type { AcsEmulator, RecordedRequest } from '../acs-emulator/index.js';
+import type { CallHandle, RecordedRequest } from '../acs-emulator/index.js';
 import type { CallState } from '../../src/domain/call-state';
 import { ACCOUNT_NUMBER, SCRIPTED_END, type CallerResult } from './callers';
 
@@ -25,6 +25,11 @@ export interface Audit {
    * for: the invocation that saved it never carried out its actions, and the caller waited for the watchdog.
    */
   readonly unactedTransitions: string[];
+  /**
+   * Events answered `applied` after the table was read, whose marker the listing could not show: the caller reads
+   * each by key, and those still missing are lost transitions.
+   */
+  readonly lateMarkers: Array<{ readonly callId: string; readonly partitionKey: string; readonly rowKey: string; readonly finding: string }>;
   /** The emulator's call ids of every call any finding above names, for the report to explain from their start. */
   readonly flaggedCalls: string[];
   readonly fiveHundredsByCause: Record<string, number>;
@@ -41,6 +46,12 @@ export interface Audit {
   readonly callbackLatencyMs: { p50: number; p95: number; max: number };
 }
 
+/** What the audit reads of the emulator: each call's timeline, and every REST request it was sent. */
+export interface AuditedEmulator {
+  readonly caller: { readonly calls: readonly Pick<CallHandle, 'callId' | 'callConnectionId' | 'timeline'>[] };
+  readonly requests: readonly RecordedRequest[];
+}
+
 /** The outcomes the app may record for each way the emulator saw a call end. */
 const CONSISTENT: Readonly<Record<string, readonly string[]>> = {
   hungUpByApp: ['completed', 'failed'],
@@ -50,8 +61,17 @@ const CONSISTENT: Readonly<Record<string, readonly string[]>> = {
   missed: [],
 };
 
-/** `rows` is the whole table, read once by the caller (Azurite scans every row for each page of a listing). */
-export function audit(emulator: AcsEmulator, rows: Iterable<TableEntityResult<Record<string, unknown>>>, results: readonly CallerResult[], telemetry: readonly Tracked[]): Audit {
+/**
+ * `rows` is the whole table, read once by the caller from `listedAt` (epoch ms) on (Azurite scans every row for each
+ * page of a listing).
+ */
+export function audit(
+  emulator: AuditedEmulator,
+  rows: Iterable<TableEntityResult<Record<string, unknown>>>,
+  listedAt: number,
+  results: readonly CallerResult[],
+  telemetry: readonly Tracked[],
+): Audit {
   const states = new Map<string, CallState>();
   const markers = new Set<string>();
   for (const row of rows) {
@@ -106,6 +126,7 @@ export function audit(emulator: AcsEmulator, rows: Iterable<TableEntityResult<Re
   let duplicateDeliveries = 0;
   let redeliveries = 0;
   const unactedTransitions: string[] = [];
+  const lateMarkers: Audit['lateMarkers'] = [];
   for (const call of emulator.caller.calls) {
     // Per event: whether some delivery was answered `applied`, or went unanswered (then nobody knows).
     const answered = new Map<string, { type: string; acted: boolean }>();
@@ -126,7 +147,10 @@ export function audit(emulator: AcsEmulator, rows: Iterable<TableEntityResult<Re
       answered.set(eventId, { ...seen, acted: seen.acted || applied || status === 0 });
       // An event the app says it applied must have left its marker: otherwise the transition was lost.
       if (applied && !markers.has(`${call.callConnectionId ?? ''}/evt|${eventId}`)) {
-        flag(call.callId, lostTransitions, `call ${call.callId}: ${String(details['type'])} ${eventId} acknowledged as applied, but no marker`);
+        const finding = `call ${call.callId}: ${String(details['type'])} ${eventId} acknowledged as applied, but no marker`;
+        // Its marker was written before the answer; an answer before the listing began must have shown it.
+        if (Date.parse(entry.at) >= listedAt) lateMarkers.push({ callId: call.callId, partitionKey: call.callConnectionId ?? '', rowKey: `evt|${eventId}`, finding });
+        else flag(call.callId, lostTransitions, finding);
       }
     }
     for (const [eventId, { type, acted }] of answered) {
@@ -170,6 +194,7 @@ export function audit(emulator: AcsEmulator, rows: Iterable<TableEntityResult<Re
     doubledActions,
     stuckCalls,
     unactedTransitions,
+    lateMarkers,
     flaggedCalls: [...flagged],
     fiveHundredsByCause,
     deliveriesByStatus,

@@ -224,12 +224,20 @@ async function main(): Promise<number> {
   storageFaults.clear();
 
   // The table is read once, for the audit and the privacy scan alike.
+  const listedAt = Date.now();
   const rows = await timed('table read', async () => {
     const all: TableEntityResult<Record<string, unknown>>[] = [];
     for await (const row of table.listEntities()) all.push(row);
     return all;
   });
-  const figures = await timed('audit', () => audit(emulator, rows, results, telemetry));
+  const figures = await timed('audit', () => audit(emulator, rows, listedAt, results, telemetry));
+  // An event applied while the table was being read is judged by its own marker, read by key.
+  for (const late of figures.lateMarkers) {
+    const found = await table.getEntity(late.partitionKey, late.rowKey).then(() => true, () => false);
+    if (found) continue;
+    figures.lostTransitions.push(late.finding);
+    figures.flaggedCalls.push(late.callId);
+  }
   const troubled = new Set([...results.filter((result) => result.stuck || !result.end || !result.callConnectionId).map((result) => result.callId), ...figures.flaggedCalls]);
   const explained = [...[...troubled].slice(0, MAX_EXPLAINED), ...(args['explain-rescued'] ? figures.rescuedCalls.slice(0, MAX_EXPLAINED) : [])];
   const diagnosis = await timed('diagnosis', () => explained.map((callId) => explainCall(emulator, callId, rows, storageTrace, logs)));
