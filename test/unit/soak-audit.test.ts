@@ -45,7 +45,7 @@ describe('the soak audit of transitions', () => {
 
   it('finds a saved event that no delivery was answered applied for: its actions never ran', () => {
     const figures = auditOf([callback(before, 'e1', 503), callback(before, 'e1', 200, 'ignored')], ['e1']);
-    expect(figures.unactedTransitions).toEqual(['call call-1: PlayCompleted e1 saved, but no delivery was answered applied: its actions never ran']);
+    expect(figures.unactedTransitions).toEqual(['call call-1: PlayCompleted e1 saved, but no delivery was answered applied: what follows its commit (ACS actions, milestones) never ran']);
     expect(figures.flaggedCalls).toEqual(['call-1']);
   });
 

@@ -22,7 +22,8 @@ export interface Audit {
   readonly stuckCalls: string[];
   /**
    * Callback events whose transition was saved (their marker is there) but that no delivery was answered `applied`
-   * for: the invocation that saved it never carried out its actions, and the caller waited for the watchdog.
+   * for: the invocation that saved it never carried out its actions or reported its milestones, and a caller left
+   * waiting for a prompt waited for the watchdog.
    */
   readonly unactedTransitions: string[];
   /**
@@ -155,7 +156,7 @@ export function audit(
     }
     for (const [eventId, { type, acted }] of answered) {
       if (!acted && markers.has(`${call.callConnectionId ?? ''}/evt|${eventId}`)) {
-        flag(call.callId, unactedTransitions, `call ${call.callId}: ${type} ${eventId} saved, but no delivery was answered applied: its actions never ran`);
+        flag(call.callId, unactedTransitions, `call ${call.callId}: ${type} ${eventId} saved, but no delivery was answered applied: what follows its commit (ACS actions, milestones) never ran`);
       }
     }
   }
