@@ -85,6 +85,24 @@ describe('a commit that landed while the client saw a 503 (R-14)', () => {
     expect((await s.postCallbacks([call.answer])).body?.outcomes).toEqual(['ignored']);
     expect(call.recognizes() - call.recognizesBefore).toBe(1);
   });
+
+  // Issue 13's burst soak: such a commit answered 503, its redelivery found the event applied and ignored it, and the
+  // caller heard nothing until the watchdog (45 s; 90 s for a transfer, which it then ends with an apology).
+  it.each([
+    ['every SDK retry then gets a 503', [{ fault: 'unavailable', operations: ['transaction'], times: 2 }]],
+    ['the SDK retry then hangs', [{ fault: 'hang', operations: ['transaction'] }]],
+    // The first read is the callback's own of the state row (this stack keeps no copies).
+    ['the marker read that would tell then hangs', [{ fault: 'hang', operations: ['read'], skip: 1 }]],
+  ] as const)('is recognised as ours by its marker when %s: 200 and the ACS action at once, not after the watchdog', async (_, after) => {
+    const call = await callAtMainMenu();
+    s.storageFaults.inject({ fault: 'lostResponse', operations: ['transaction'] });
+    for (const rule of after) s.storageFaults.inject(rule);
+    expect(await s.postCallbacks([call.answer])).toMatchObject({ status: 200, body: { outcomes: ['applied'] } });
+    expect((await s.stateOf(call.callConnectionId))?.phase).toMatchObject({ name: 'awaitingInput', menuId: 'account', attempt: 1 });
+    expect(call.recognizes() - call.recognizesBefore).toBe(1);
+    expect((await s.postCallbacks([call.answer])).body?.outcomes).toEqual(['ignored']);
+    expect(call.recognizes() - call.recognizesBefore).toBe(1);
+  });
 });
 
 describe('the watchdog (R-24)', () => {
@@ -92,9 +110,11 @@ describe('the watchdog (R-24)', () => {
     const stack = await startTestStack({ timeScale: 5 });
     try {
       const call = await callAtMainMenu(stack);
-      // The commit lands, then storage stays down through the SDK's retries: the callback fails after saving.
+      // The commit lands, then storage stays down through the SDK's retries and through both reads of the event's
+      // marker (three tries each) that would have told the commit was ours: the callback fails after saving.
       stack.storageFaults.inject({ fault: 'lostResponse', operations: ['transaction'] });
       stack.storageFaults.inject({ fault: 'unavailable', operations: ['transaction'], times: 2 });
+      stack.storageFaults.inject({ fault: 'unavailable', operations: ['read'], times: 6 });
       expect((await stack.postCallbacks([call.answer])).status).toBe(503);
       expect((await stack.stateOf(call.callConnectionId))?.phase).toMatchObject({ name: 'awaitingInput', menuId: 'account', attempt: 1 });
       // The redelivery finds the event already applied, so it cannot start the prompt either.

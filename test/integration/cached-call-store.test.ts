@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { CachedCallStore } from '../../src/adapters/tables/cached-call-store';
 import { CallStore } from '../../src/adapters/tables/call-store';
 import { newCallState, type CallState } from '../../src/domain/call-state';
+import { StorageFaults } from '../../tools/local/storage-faults';
 import { freshTable } from '../support/tables';
 
 const at = '2026-11-22T10:00:00.0000000Z';
@@ -11,7 +12,7 @@ const call = (id: string): CallState =>
 const advanced = (state: CallState, sequence: number): CallState => ({ ...state, sequence });
 
 /** A table client that counts the reads it sends, so a test sees which loads reached the table. */
-async function countedTable() {
+async function countedTable(faults?: StorageFaults) {
   const reads = { count: 0 };
   const policy: PipelinePolicy = {
     name: 'countReads',
@@ -20,7 +21,10 @@ async function countedTable() {
       return next(request);
     },
   };
-  const table = await freshTable({ additionalPolicies: [{ policy, position: 'perRetry' }] });
+  const table = await freshTable({
+    retryOptions: { maxRetries: 2, retryDelayInMs: 10, maxRetryDelayInMs: 20 },
+    additionalPolicies: [...(faults ? [faults.extraPolicy] : []), { policy, position: 'perRetry' }],
+  });
   return { table, reads };
 }
 
@@ -98,6 +102,28 @@ describe('CachedCallStore against Azurite', () => {
     for (const id of ['b1', 'b2', 'b3', 'b4']) await byBytes.create(call(id), at);
     expect(byBytes.size.entries).toBe(2);
     expect(byBytes.size.bytes).toBeLessThanOrEqual(2.5 * oneState);
+  });
+});
+
+describe('CachedCallStore when a commit landed but the client saw it fail', () => {
+  it('says committed (the marker is its own), keeps no copy of unknown ETag, and goes on from the row', async () => {
+    const faults = new StorageFaults();
+    const { table, reads } = await countedTable(faults);
+    const store = new CachedCallStore(table);
+    await store.create(call('u1'), at);
+    const kept = await store.load('u1');
+    // Issue 13's burst: the write lands behind a lost response, and the SDK's retries all get a 503.
+    faults.inject({ fault: 'lostResponse', operations: ['transaction'] });
+    faults.inject({ fault: 'unavailable', operations: ['transaction'], times: 2 });
+    expect(await store.commit(kept!, advanced(kept!.state, 1), 'event-1', at)).toBe('committed');
+    const readsBefore = reads.count;
+    const next = await store.load('u1');
+    expect(next?.state.sequence).toBe(1);
+    expect(reads.count).toBe(readsBefore + 1);
+    expect(await store.commit(next!, advanced(next!.state, 2), 'event-2', at)).toBe('committed');
+    // A redelivery of the first event, decided on a copy from before it, is a duplicate.
+    expect(await store.commit(kept!, advanced(kept!.state, 1), 'event-1', at)).toBe('duplicate');
+    expect((await new CallStore(table).load('u1'))?.state.sequence).toBe(2);
   });
 });
 

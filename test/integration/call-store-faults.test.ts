@@ -40,6 +40,47 @@ describe('a write that landed while the client saw a 503 (R-14)', () => {
     expect(await store.commit(again!, { ...again!.state, sequence: 2 }, 'event-1', at)).toBe('duplicate');
   });
 
+  // The four ways the soak's burst lost a transition's actions (issue 13): the commit landed, but what the client got
+  // in the end was an error, so the callback answered 503 and the redelivery found the event already applied.
+  it.each([
+    ['then the retry hangs', [{ fault: 'hang', operations: ['transaction'] }]],
+    ['then the retry is refused (412) and the marker read hangs', [{ fault: 'hang', operations: ['read'] }]],
+    ['then every retry gets a 503', [{ fault: 'unavailable', operations: ['transaction'], times: 2 }]],
+    ['then a reset, then the refused retry’s answer is lost too', [{ fault: 'reset', operations: ['transaction'] }, { fault: 'lostResponse', operations: ['transaction'] }]],
+  ] as const)('is recognised as our own commit when the client saw a lost response %s', async (_, after) => {
+    const { faults, table, store } = await faultyStore();
+    await store.create(call('c2'), at);
+    const loaded = await store.load('c2');
+    faults.inject({ fault: 'lostResponse', operations: ['transaction'] });
+    for (const rule of after) faults.inject(rule);
+    expect(await store.commit(loaded!, { ...loaded!.state, sequence: 1 }, 'event-1', at)).toBe('committed');
+    expect(faults.count()).toBe(1 + after.reduce((sum, rule) => sum + ('times' in rule ? rule.times : 1), 0));
+    expect(await allRows(table)).toEqual([
+      ['c2', 'evt|event-1'],
+      ['c2', 'state'],
+    ]);
+  });
+
+  it('still fails, and writes nothing, when storage never took the write (503s throughout)', async () => {
+    const { faults, table, store } = await faultyStore();
+    await store.create(call('c3'), at);
+    const loaded = await store.load('c3');
+    faults.inject({ fault: 'unavailable', operations: ['transaction'], times: 3 });
+    await expect(store.commit(loaded!, { ...loaded!.state, sequence: 1 }, 'event-1', at)).rejects.toMatchObject({ statusCode: 503 });
+    expect(await allRows(table)).toEqual([['c3', 'state']]);
+    expect((await store.load('c3'))?.state.sequence).toBe(0);
+  });
+
+  it('is a duplicate, not ours, when the marker that landed is another delivery’s', async () => {
+    const { faults, store } = await faultyStore();
+    await store.create(call('c4'), at);
+    const loaded = await store.load('c4');
+    expect(await store.commit(loaded!, { ...loaded!.state, sequence: 1 }, 'event-1', at)).toBe('committed');
+    // A late copy of the same event whose own write never reached storage.
+    faults.inject({ fault: 'unavailable', operations: ['transaction'], times: 3 });
+    expect(await store.commit(loaded!, { ...loaded!.state, sequence: 1 }, 'event-1', at)).toBe('duplicate');
+  });
+
   it('claims an incoming call whose insert landed behind a lost response', async () => {
     const { faults, store } = await faultyStore();
     faults.inject({ fault: 'lostResponse', operations: ['insert'] });

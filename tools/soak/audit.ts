@@ -1,7 +1,7 @@
 // Owns the soak's verdict: from what the emulator saw, what the app stored and what it tracked, the figures that say
 // whether any call was lost, any ACS action doubled, any call stuck, any transition lost, anything private leaked.
 import type { TableEntityResult } from '@azure/data-tables';
-import type { AcsEmulator, RecordedRequest } from '../acs-emulator/index.js';
+import type { CallHandle, RecordedRequest } from '../acs-emulator/index.js';
 import type { CallState } from '../../src/domain/call-state';
 import { ACCOUNT_NUMBER, SCRIPTED_END, type CallerResult } from './callers';
 
@@ -20,14 +20,37 @@ export interface Audit {
   readonly lostTransitions: string[];
   readonly doubledActions: string[];
   readonly stuckCalls: string[];
+  /**
+   * Callback events whose transition was saved (their marker is there) but that no delivery was answered `applied`
+   * for: the invocation that saved it never carried out its actions or reported its milestones, and a caller left
+   * waiting for a prompt waited for the watchdog.
+   */
+  readonly unactedTransitions: string[];
+  /**
+   * Events answered `applied` after the table was read, whose marker the listing could not show: the caller reads
+   * each by key, and those still missing are lost transitions.
+   */
+  readonly lateMarkers: Array<{ readonly callId: string; readonly partitionKey: string; readonly rowKey: string; readonly finding: string }>;
+  /** The emulator's call ids of every call any finding above names, for the report to explain from their start. */
+  readonly flaggedCalls: string[];
   readonly fiveHundredsByCause: Record<string, number>;
   readonly deliveriesByStatus: Record<string, number>;
   readonly duplicateDeliveries: number;
   readonly redeliveries: number;
   readonly watchdogRecoveries: number;
+  /** The watchdog's recoveries by the phase each call was stalled in. */
+  readonly recoveriesByPhase: Record<string, number>;
+  /** The emulator's call ids of the calls the watchdog recovered or that ended off script: not failures, but each one waited. */
+  readonly rescuedCalls: string[];
   readonly acsFaultsInjected: number;
   readonly acsRequests: number;
   readonly callbackLatencyMs: { p50: number; p95: number; max: number };
+}
+
+/** What the audit reads of the emulator: each call's timeline, and every REST request it was sent. */
+export interface AuditedEmulator {
+  readonly caller: { readonly calls: readonly Pick<CallHandle, 'callId' | 'callConnectionId' | 'timeline'>[] };
+  readonly requests: readonly RecordedRequest[];
 }
 
 /** The outcomes the app may record for each way the emulator saw a call end. */
@@ -39,46 +62,62 @@ const CONSISTENT: Readonly<Record<string, readonly string[]>> = {
   missed: [],
 };
 
-/** `rows` is the whole table, read once by the caller (Azurite scans every row for each page of a listing). */
-export function audit(emulator: AcsEmulator, rows: Iterable<TableEntityResult<Record<string, unknown>>>, results: readonly CallerResult[], telemetry: readonly Tracked[]): Audit {
+/**
+ * `rows` is the whole table, read once by the caller from `listedAt` (epoch ms) on (Azurite scans every row for each
+ * page of a listing).
+ */
+export function audit(
+  emulator: AuditedEmulator,
+  rows: Iterable<TableEntityResult<Record<string, unknown>>>,
+  listedAt: number,
+  results: readonly CallerResult[],
+  telemetry: readonly Tracked[],
+): Audit {
   const states = new Map<string, CallState>();
   const markers = new Set<string>();
   for (const row of rows) {
     if (row.rowKey === 'state' && typeof row['state'] === 'string') states.set(row.partitionKey ?? '', JSON.parse(row['state']) as CallState);
     if (row.rowKey?.startsWith('evt|')) markers.add(`${row.partitionKey ?? ''}/${row.rowKey}`);
   }
+  const flagged = new Set<string>();
+  const flag = (callId: string, findings: string[], finding: string) => {
+    flagged.add(callId);
+    findings.push(finding);
+  };
 
   const lostCalls: string[] = [];
   const lostTransitions: string[] = [];
   const stuckCalls: string[] = [];
   const offScript: string[] = [];
+  const rescued = new Set<string>();
   let completed = 0;
   let completedAsScripted = 0;
   for (const result of results) {
     const label = `${result.scenario} call ${result.callId}`;
-    if (result.stuck) stuckCalls.push(`${label}: ${result.stuck}`);
+    if (result.stuck) flag(result.callId, stuckCalls, `${label}: ${result.stuck}`);
     const state = result.callConnectionId ? states.get(result.callConnectionId) : undefined;
     if (!result.end || !state) {
-      lostCalls.push(`${label}: ${!result.callConnectionId ? 'never answered' : !result.end ? 'never ended' : 'no state row'}`);
+      flag(result.callId, lostCalls, `${label}: ${!result.callConnectionId ? 'never answered' : !result.end ? 'never ended' : 'no state row'}`);
       continue;
     }
     if (state.phase.name !== 'ended') {
-      lostTransitions.push(`${label}: ended (${result.end.kind}) but its row says ${state.phase.name}`);
+      flag(result.callId, lostTransitions, `${label}: ended (${result.end.kind}) but its row says ${state.phase.name}`);
       continue;
     }
     if (!CONSISTENT[result.end.kind]?.includes(state.phase.outcome)) {
-      lostCalls.push(`${label}: ended ${result.end.kind} but recorded ${state.phase.outcome}`);
+      flag(result.callId, lostCalls, `${label}: ended ${result.end.kind} but recorded ${state.phase.outcome}`);
       continue;
     }
     completed += 1;
     const scripted = SCRIPTED_END[result.scenario];
     if (result.end.kind !== scripted.kind || state.phase.outcome !== scripted.outcome) {
+      rescued.add(result.callId);
       offScript.push(`${label}: ${result.end.kind}, recorded ${state.phase.outcome}, last failure ${state.lastFailure ?? 'none'}, path ${state.path.join(' > ')}`);
     } else {
       completedAsScripted += 1;
       const account = state.collected['account'];
       if (result.scenario === 'account' && (account?.kind !== 'dtmf' || account.tones !== ACCOUNT_NUMBER)) {
-        lostTransitions.push(`${label}: the account number the caller entered is not in its row`);
+        flag(result.callId, lostTransitions, `${label}: the account number the caller entered is not in its row`);
       }
     }
   }
@@ -87,7 +126,11 @@ export function audit(emulator: AcsEmulator, rows: Iterable<TableEntityResult<Re
   const latencies: number[] = [];
   let duplicateDeliveries = 0;
   let redeliveries = 0;
+  const unactedTransitions: string[] = [];
+  const lateMarkers: Audit['lateMarkers'] = [];
   for (const call of emulator.caller.calls) {
+    // Per event: whether some delivery was answered `applied`, or went unanswered (then nobody knows).
+    const answered = new Map<string, { type: string; acted: boolean }>();
     for (const entry of call.timeline) {
       // A try that got no reply says why (a reset, a timeout): those are the ones a burst makes.
       const noReply = entry.details['status'] === 0 && typeof entry.details['error'] === 'string' ? ` (${entry.details['error']})` : '';
@@ -99,10 +142,21 @@ export function audit(emulator: AcsEmulator, rows: Iterable<TableEntityResult<Re
       if (details['duplicate'] === true) duplicateDeliveries += 1;
       if (Number(details['attempt']) > 0) redeliveries += 1;
       latencies.push(Number(details['durationMs']));
+      const eventId = String(details['eventId']);
+      const applied = status === 200 && outcomesOf(String(details['responseBody']))[0] === 'applied';
+      const seen = answered.get(eventId) ?? { type: String(details['type']), acted: false };
+      answered.set(eventId, { ...seen, acted: seen.acted || applied || status === 0 });
       // An event the app says it applied must have left its marker: otherwise the transition was lost.
-      if (status === 200 && outcomesOf(String(details['responseBody']))[0] === 'applied') {
-        const marker = `${call.callConnectionId ?? ''}/evt|${String(details['eventId'])}`;
-        if (!markers.has(marker)) lostTransitions.push(`call ${call.callId}: ${String(details['type'])} acknowledged as applied, but no marker`);
+      if (applied && !markers.has(`${call.callConnectionId ?? ''}/evt|${eventId}`)) {
+        const finding = `call ${call.callId}: ${String(details['type'])} ${eventId} acknowledged as applied, but no marker`;
+        // Its marker was written before the answer; an answer before the listing began must have shown it.
+        if (Date.parse(entry.at) >= listedAt) lateMarkers.push({ callId: call.callId, partitionKey: call.callConnectionId ?? '', rowKey: `evt|${eventId}`, finding });
+        else flag(call.callId, lostTransitions, finding);
+      }
+    }
+    for (const [eventId, { type, acted }] of answered) {
+      if (!acted && markers.has(`${call.callConnectionId ?? ''}/evt|${eventId}`)) {
+        flag(call.callId, unactedTransitions, `call ${call.callId}: ${type} ${eventId} saved, but no delivery was answered applied: what follows its commit (ACS actions, milestones) never ran`);
       }
     }
   }
@@ -116,6 +170,20 @@ export function audit(emulator: AcsEmulator, rows: Iterable<TableEntityResult<Re
     if (event.name === 'CallNotAnswered' && event.properties['reason'] === 'timedOut') count(fiveHundredsByCause, 'IncomingCall: answer timed out');
   }
 
+  const recoveriesByPhase: Record<string, number> = {};
+  const stuck = new Set<string>();
+  for (const event of telemetry) {
+    if (event.name !== 'CallStuck') continue;
+    count(recoveriesByPhase, event.properties['phase'] ?? '?');
+    stuck.add(event.properties['callConnectionId'] ?? '');
+  }
+  for (const call of emulator.caller.calls) if (call.callConnectionId && stuck.has(call.callConnectionId)) rescued.add(call.callId);
+
+  const doubledActions = doubled(emulator.requests);
+  for (const call of emulator.caller.calls) {
+    if (call.callConnectionId && doubledActions.some((action) => action.startsWith(`${call.callConnectionId ?? ''} `))) flagged.add(call.callId);
+  }
+
   latencies.sort((a, b) => a - b);
   return {
     calls: results.length,
@@ -124,13 +192,18 @@ export function audit(emulator: AcsEmulator, rows: Iterable<TableEntityResult<Re
     offScript,
     lostCalls,
     lostTransitions,
-    doubledActions: doubled(emulator.requests),
+    doubledActions,
     stuckCalls,
+    unactedTransitions,
+    lateMarkers,
+    flaggedCalls: [...flagged],
     fiveHundredsByCause,
     deliveriesByStatus,
     duplicateDeliveries,
     redeliveries,
     watchdogRecoveries: telemetry.filter((event) => event.name === 'CallStuck').length,
+    recoveriesByPhase,
+    rescuedCalls: [...rescued].filter((callId) => !flagged.has(callId)),
     acsFaultsInjected: emulator.requests.filter((request) => request.faultInjected).length,
     acsRequests: emulator.requests.length,
     callbackLatencyMs: { p50: percentile(latencies, 0.5), p95: percentile(latencies, 0.95), max: latencies.at(-1) ?? 0 },

@@ -71,7 +71,13 @@ export async function runCaller(emulator: AcsEmulator, scenario: Scenario, from:
       ),
     ]);
     if (next.kind === 'ended') return result(next.end, undefined);
-    if (next.kind === 'silent') return result(handle.ended, `waited over a minute for ${hungUp ? 'the end of the call' : heard === 0 ? 'the first prompt' : 'the next prompt'}`);
+    if (next.kind === 'silent') {
+      const waited = `waited over a minute for ${hungUp ? 'the end of the call' : heard === 0 ? 'the first prompt' : 'the next prompt'}`;
+      // As a person would. Left on the line, the call went on in the app (a watchdog's apology, its goodbye) while the
+      // soak judged the table, and events applied after the table was read looked lost.
+      handle.hangUp();
+      return result(handle.ended, waited);
+    }
     heard += 1;
     if (heard >= MAX_PROMPTS) {
       handle.hangUp();

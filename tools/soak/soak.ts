@@ -5,7 +5,6 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { TableClient, type TableEntityResult } from '@azure/data-tables';
 import type { ExtraPolicy } from '../../src/app/composition-root';
-import type { CallState } from '../../src/domain/call-state';
 import { EVENT_GRID_RETRY_DELAYS_MS, type AcsEmulator, type CallHandle } from '../acs-emulator/index.js';
 import { startAzurite } from '../local/azurite';
 import { OPERATOR_NUMBER, HOTLINE_NUMBER, startLocalStack } from '../local/local-stack';
@@ -14,10 +13,13 @@ import { StorageFaults } from '../local/storage-faults';
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import { audit, type Tracked } from './audit';
 import { runCaller, SCENARIOS, SCENARIOS_AT, type CallerResult } from './callers';
+import { explainCall } from './explain';
+import { StorageTrace } from './storage-trace';
 
 const USAGE = `npm run soak -- [--calls 500] [--concurrency 50] [--storage-faults 0.1] [--acs-faults 0.1]
                       [--duplicates 0.2] [--reorders 0.1] [--forgeries 0.1] [--time-scale 0.2] [--hosts 2, 1 in a burst] [--seed <n>]
-                      [--burst]   (every call dials within 2 s, whatever --concurrency says)`;
+                      [--burst]   (every call dials within 2 s, whatever --concurrency says)
+                      [--explain-rescued]   (also explain the calls the watchdog recovered or that ended off script)`;
 
 const { values: args } = parseArgs({
   options: {
@@ -29,6 +31,7 @@ const { values: args } = parseArgs({
     reorders: { type: 'string', default: '0.1' },
     forgeries: { type: 'string', default: '0.1' },
     burst: { type: 'boolean', default: false },
+    'explain-rescued': { type: 'boolean', default: false },
     'time-scale': { type: 'string', default: '0.2' },
     // Two instances on one table, every request to either at random: each instance's cached rows go stale.
     // Two by default; one in a burst (below).
@@ -108,6 +111,7 @@ async function main(): Promise<number> {
   const logs: string[] = [];
   const storageFaults = new StorageFaults(random);
   const etagRefusals = transactionRefusals();
+  const storageTrace = new StorageTrace();
   // 10% of storage tries fail: mostly busy, some lost responses (the write landed), some resets, a few hangs.
   const storageMix = [['unavailable', 0.4], ['lostResponse', 0.3], ['reset', 0.2], ['hang', 0.1]] as const;
   inOrder(storageFaultRate, storageMix.map(([, share]) => share)).forEach((probability, i) => {
@@ -146,7 +150,8 @@ async function main(): Promise<number> {
     settings: { WATCHDOG_STALL_SECONDS: String(burst ? BURST_WATCHDOG_STALL_SECONDS : WATCHDOG_STALL_SECONDS) },
     telemetry: { trackEvent: (name, properties) => telemetry.push({ name, properties }) },
     log: (level, functionName, message) => logs.push(`${level} ${functionName} ${message}`),
-    overrides: { storagePolicies: [storageFaults.extraPolicy, etagRefusals.extraPolicy], acsPolicies: [{ policy: hangAnswers, position: 'perRetry' }] },
+    // The trace around the faults: outside, what the app saw; inside, what reached Azurite.
+    overrides: { storagePolicies: [storageTrace.outer, storageFaults.extraPolicy, storageTrace.inner, etagRefusals.extraPolicy], acsPolicies: [{ policy: hangAnswers, position: 'perRetry' }] },
     hosts: hostCount,
     spread: random,
   });
@@ -219,14 +224,23 @@ async function main(): Promise<number> {
   storageFaults.clear();
 
   // The table is read once, for the audit and the privacy scan alike.
+  const listedAt = Date.now();
   const rows = await timed('table read', async () => {
     const all: TableEntityResult<Record<string, unknown>>[] = [];
     for await (const row of table.listEntities()) all.push(row);
     return all;
   });
-  const figures = await timed('audit', () => audit(emulator, rows, results, telemetry));
-  const troubled = results.filter((result) => result.stuck || !result.end || !result.callConnectionId);
-  const diagnosis = await timed('diagnosis', () => Promise.all(troubled.slice(0, 5).map((result) => diagnose(table, emulator, result, logs))));
+  const figures = await timed('audit', () => audit(emulator, rows, listedAt, results, telemetry));
+  // An event applied while the table was being read is judged by its own marker, read by key.
+  for (const late of figures.lateMarkers) {
+    const found = await table.getEntity(late.partitionKey, late.rowKey).then(() => true, () => false);
+    if (found) continue;
+    figures.lostTransitions.push(late.finding);
+    figures.flaggedCalls.push(late.callId);
+  }
+  const troubled = new Set([...results.filter((result) => result.stuck || !result.end || !result.callConnectionId).map((result) => result.callId), ...figures.flaggedCalls]);
+  const explained = [...[...troubled].slice(0, MAX_EXPLAINED), ...(args['explain-rescued'] ? figures.rescuedCalls.slice(0, MAX_EXPLAINED) : [])];
+  const diagnosis = await timed('diagnosis', () => explained.map((callId) => explainCall(emulator, callId, rows, storageTrace, logs)));
   const secrets = [
     ...results.flatMap((result) => numberForms(emulator.caller.get(result.callId)?.from ?? '')),
     ...numberForms(OPERATOR_NUMBER),
@@ -258,6 +272,7 @@ async function main(): Promise<number> {
     `lost transitions           ${figures.lostTransitions.length}`,
     `doubled ACS actions        ${figures.doubledActions.length}`,
     `stuck calls                ${figures.stuckCalls.length}`,
+    `unacted transitions        ${figures.unactedTransitions.length}`,
     `privacy leaks              ${leaks.length}`,
     `5xx by cause               ${formatTally(figures.fiveHundredsByCause)}`,
     `elapsed                    ${(elapsedMs / 1000).toFixed(1)} s`,
@@ -266,7 +281,7 @@ async function main(): Promise<number> {
     `ACS faults injected        ${figures.acsFaultsInjected} of ${figures.acsRequests} requests (${pct(figures.acsFaultsInjected / Math.max(1, figures.acsRequests))})`,
     `deliveries                 ${formatTally(figures.deliveriesByStatus)}`,
     `duplicate deliveries       ${figures.duplicateDeliveries} callbacks; redeliveries after a failure ${figures.redeliveries}`,
-    `watchdog recoveries        ${figures.watchdogRecoveries}`,
+    `watchdog recoveries        ${figures.watchdogRecoveries}${figures.watchdogRecoveries > 0 ? ` (${formatTally(figures.recoveriesByPhase)})` : ''}`,
     `requests per host          ${stack.proxy ? stack.proxy.served.join(' / ') : 'one host'}`,
     `stale-ETag refusals        ${etagRefusals.count} transactions (a cached row another host overtook, or a race)`,
     `callback latency           p50 ${figures.callbackLatencyMs.p50} ms, p95 ${figures.callbackLatencyMs.p95} ms, max ${figures.callbackLatencyMs.max} ms`,
@@ -285,7 +300,7 @@ async function main(): Promise<number> {
       `after the last call        ${(afterLastCallMs / 1000).toFixed(1)} s (the calls took ${((lastCallAt - started) / 1000).toFixed(1)} s): ${phases.map(([name, ms]) => `${name} ${(ms / 1000).toFixed(1)} s`).join(', ')}`,
     ].join('\n'),
   );
-  const problems = [...forged.accepted.map((what) => `forged callback accepted: ${what}`), ...figures.lostCalls, ...figures.lostTransitions, ...figures.doubledActions.map((d) => `doubled: ${d}`), ...figures.stuckCalls, ...leaks.map((l) => `leak: ${l.kind} in ${l.where}`)];
+  const problems = [...forged.accepted.map((what) => `forged callback accepted: ${what}`), ...figures.lostCalls, ...figures.lostTransitions, ...figures.unactedTransitions, ...figures.doubledActions.map((d) => `doubled: ${d}`), ...figures.stuckCalls, ...leaks.map((l) => `leak: ${l.kind} in ${l.where}`)];
   for (const problem of problems.slice(0, 20)) console.log(`  ! ${problem}`);
   if (problems.length > 20) console.log(`  ! ... and ${problems.length - 20} more`);
   for (const call of figures.offScript.slice(0, 5)) console.log(`  ~ off script: ${call}`);
@@ -293,25 +308,8 @@ async function main(): Promise<number> {
   return problems.length === 0 ? 0 : 1;
 }
 
-/** What a troubled call's row says and what its last moments looked like from the emulator, for the report. */
-async function diagnose(table: TableClient, emulator: AcsEmulator, result: CallerResult, logs: readonly string[]): Promise<string[]> {
-  const call = emulator.caller.get(result.callId);
-  const ids = [call?.correlationId, call?.callConnectionId].filter((id): id is string => id !== undefined);
-  const row = result.callConnectionId
-    ? await table.getEntity<{ state: string; updatedAt: string }>(result.callConnectionId, 'state').catch(() => undefined)
-    : undefined;
-  const phase = row ? JSON.stringify((JSON.parse(row.state) as CallState).phase) : 'no row';
-  return [
-    `  ? ${result.scenario} call ${result.callId}: row ${phase} since ${row?.updatedAt ?? '-'}`,
-    // Not the dial: its summary names the caller's number.
-    ...(call?.timeline.filter((entry) => entry.kind !== 'dialed').slice(-10) ?? []).map((entry) => `      ${entry.elapsedMs} ms ${entry.kind}: ${entry.summary}`),
-    ...logs.filter((line) => ids.some((id) => line.includes(id))).slice(-8).map((line) => `      log: ${line.slice(0, 300)}`),
-    `      answers: ${answersOf(emulator, call?.incomingCallContext).map((request) => `${request.at.slice(11, 23)} ${request.status}`).join(', ') || 'none'}`,
-  ];
-}
-
-const answersOf = (emulator: AcsEmulator, incomingCallContext: string | undefined) =>
-  emulator.requests.filter((request) => request.path.endsWith(':answer') && (request.body as { incomingCallContext?: string } | undefined)?.incomingCallContext === incomingCallContext);
+/** Flagged calls explained in full in the report; the rest are only named. */
+const MAX_EXPLAINED = 5;
 
 const BURST_MS = 2_000;
 

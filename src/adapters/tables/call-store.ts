@@ -5,7 +5,7 @@ import { odata, RestError, TableClient, TableTransaction, type TableEntity, type
 import type { CallStorage, CleanupResult, CommitResult, IncomingCallClaim, StoredCall, WaitingCall, WaitingPhase } from '../../app/ports';
 import type { CallState } from '../../domain/call-state';
 import { isTimeout, statusOf } from '../rest-errors';
-import { deleteIfPresent, isTableMissing, TableMissing } from './storage-failure';
+import { deleteIfPresent, isTableMissing, storageFailure, TableMissing } from './storage-failure';
 
 const STATE_ROW = 'state';
 const CLAIM_ROW = 'claim';
@@ -18,6 +18,8 @@ const OPERATION_TIMEOUT_MS = 2_000;
 const OPERATION_DEADLINE = new SharedDeadline(OPERATION_TIMEOUT_MS);
 /** Table Storage holds at most 64 KiB of UTF-16 in one string property: 32K characters. */
 const MAX_STATE_CHARS = 32_000;
+/** Reads of an event's marker when a commit's outcome is in doubt (each up to OPERATION_TIMEOUT_MS). */
+const MARKER_READS = 2;
 /** Tries of an incoming-call claim whose insert timed out (each up to OPERATION_TIMEOUT_MS). */
 const CLAIM_ATTEMPTS = 3;
 /** A sweep's whole scan must end, or one hung page would stall every later sweep (timer runs never overlap). */
@@ -89,12 +91,29 @@ export class CallStore implements CallStorage {
       const etag = (await this.submit(transaction))[0]?.etag;
       return { result: 'committed', ...(etag ? { stored: { state: next, etag } } : {}) };
     } catch (error) {
-      const status = statusOf(error);
-      if (status !== 409 && status !== 412) throw error;
-      // A 409/412 after an SDK retry can hide our own landed write: the marker tells whose it is.
-      const marker = await this.getEntity<{ writer?: string }>(next.callConnectionId, markerRow(eventId));
+      const refused = isRefusal(error);
+      if (!refused && !mayHaveLanded(error)) throw error;
+      // A 409/412 after an SDK retry can hide our own landed write, and so can a timeout or a 5xx that ended the
+      // retries: the marker tells whose it is. Unresolved, the callback would answer 503 and its redelivery find the
+      // event already applied and ignore it, so the transition's actions would never run (issue 13's burst soak).
+      const marker = await this.markerOf(next.callConnectionId, eventId);
       if (marker) return { result: marker.writer === writer ? 'committed' : 'duplicate' };
-      return { result: 'conflict' };
+      if (refused) return { result: 'conflict' };
+      throw error;
+    }
+  }
+
+  /**
+   * The event's marker, read more than once: it is read when storage is already failing, and a read that fails too
+   * would leave a landed commit unknown (its actions never run). Each read has its own deadline.
+   */
+  private async markerOf(callConnectionId: string, eventId: string): Promise<{ writer?: string } | undefined> {
+    for (let read = 1; ; read++) {
+      try {
+        return await this.getEntity<{ writer?: string }>(callConnectionId, markerRow(eventId));
+      } catch (error) {
+        if (read >= MARKER_READS || isTableMissing(error) || storageFailure(error) === undefined) throw error;
+      }
     }
   }
 
@@ -256,6 +275,19 @@ export class CallStore implements CallStorage {
     return { abortSignal: OPERATION_DEADLINE.signal() };
   }
 }
+
+/** The table refused the write as it stood (a stale ETag, an existing marker): nothing of this try landed. */
+const isRefusal = (error: unknown) => statusOf(error) === 409 || statusOf(error) === 412;
+
+/**
+ * A write that failed this way may still have been carried out: it timed out, or the connection broke, or the service
+ * answered 5xx (an earlier try may have landed behind a lost response, the SDK's later tries failing). A missing table
+ * is an outage in which nothing was written.
+ */
+const mayHaveLanded = (error: unknown) => {
+  const failure = storageFailure(error);
+  return failure !== undefined && failure !== 'tableMissing';
+};
 
 /** Claims written before owners recorded their deadline were taken over 10 s after they were made. */
 const legacyDeadline = (at: string) => new Date(Date.parse(at) + 10_000).toISOString();
