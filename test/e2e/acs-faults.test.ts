@@ -51,24 +51,49 @@ describe('an action on a call ACS no longer knows (R-16)', () => {
 });
 
 describe('a throttled action (R-17)', () => {
-  it('429 without Retry-After once: retried once by the app after a second, and the call goes on', async () => {
-    const st = await stack();
+  /** A stack whose app pauses take no real time: each moves the app's clock instead, and is recorded. */
+  async function pausingStack() {
+    const pauses: number[] = [];
+    let moveClock: (ms: number) => void = () => undefined;
+    const st = await stack({
+      overrides: {
+        timers: {
+          sleep: (ms: number) => {
+            pauses.push(ms);
+            moveClock(ms);
+            return Promise.resolve();
+          },
+          untilElapsed: () => Promise.resolve(),
+          random: () => 0.5,
+        },
+      },
+    });
+    moveClock = (ms) => st.advanceClock(ms);
+    return { st, pauses };
+  }
+
+  it('429 without Retry-After three times: tried again after 1, 2 and 4 s, and the call goes on', async () => {
+    const { st, pauses } = await pausingStack();
     const call = await callAnswering(st, 'account');
-    st.emulator.faults.inject({ path: /:recognize$/, status: 429 });
+    pauses.length = 0;
+    st.emulator.faults.inject({ path: /:recognize$/, status: 429, times: 3 });
     expect((await st.postCallbacks([call.answer])).status).toBe(200);
-    expect(call.requests(':recognize').map((r) => r.status)).toEqual([429, 202]);
+    expect(call.requests(':recognize').map((r) => r.status)).toEqual([429, 429, 429, 202]);
+    expect(pauses).toEqual([1_000, 2_000, 4_000]);
+    expect(st.telemetry.filter((e) => e.name === 'ActionFailed')).toEqual([]);
     expect((await st.stateOf(call.callConnectionId))?.phase).toMatchObject({ name: 'awaitingInput', menuId: 'account' });
   });
 
-  it('429 twice: no third try; 200; the watchdog re-prompts later', async () => {
-    const st = await stack();
+  it('429 on every try: four tries inside the actions deadline, then 200, ActionFailed, and the watchdog re-prompts later', async () => {
+    const { st } = await pausingStack();
     const call = await callAnswering(st, 'account');
-    st.emulator.faults.inject({ path: /:recognize$/, status: 429, times: 2 });
+    st.emulator.faults.inject({ path: /:recognize$/, status: 429, times: 4 });
     expect((await st.postCallbacks([call.answer])).status).toBe(200);
-    expect(call.requests(':recognize').map((r) => r.status)).toEqual([429, 429]);
+    expect(call.requests(':recognize').map((r) => r.status)).toEqual([429, 429, 429, 429]);
+    expect(st.telemetry.find((e) => e.name === 'ActionFailed')?.properties).toMatchObject({ action: 'recognize', statusCode: '429' });
     st.advanceClock(46_000);
     await st.host.runTimer('watchdog');
-    expect(call.requests(':recognize').map((r) => r.status)).toEqual([429, 429, 202]);
+    expect(call.requests(':recognize').map((r) => r.status)).toEqual([429, 429, 429, 429, 202]);
     expect((await st.stateOf(call.callConnectionId))?.phase).toMatchObject({ name: 'awaitingInput', menuId: 'account', attempt: 2 });
   });
 });
