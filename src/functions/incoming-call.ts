@@ -11,7 +11,8 @@ import { invocationLog } from './invocation-log';
 /**
  * Returns normally for everything a retry cannot fix (other event types, malformed events, expired or
  * duplicate calls, failed answers) so Event Grid does not redeliver; throws when storage is down before the
- * call was claimed, or ACS throttled or did not finish the answer while a redelivery (10 s on) can still be in time.
+ * call was claimed, or when the answer (throttled or not done in time) could not go on because its claim could not be
+ * extended, from a first delivery whose redelivery (10 s on) can still be in time.
  */
 export function incomingCallHandler(app: () => Promise<App>, telemetry: Telemetry) {
   return async (event: EventGridEvent, context: InvocationContext): Promise<void> => {
@@ -38,7 +39,7 @@ export function incomingCallHandler(app: () => Promise<App>, telemetry: Telemetr
           throw error;
         }
         // Not a failure of ours, so no IncomingCallFailed: CallNotAnswered (throttled or timed out) is already recorded.
-        if (outcome === 'retryLater') throw new Error('the answer was not done in time; Event Grid will redeliver');
+        if (outcome === 'retryLater') throw new Error('the answer was not done and its claim could not be extended; Event Grid will redeliver');
         return;
       }
     }

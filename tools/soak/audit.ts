@@ -165,7 +165,7 @@ export function audit(
   for (const event of telemetry) {
     if (event.name === 'CallbackFailed' || event.name === 'IncomingCallFailed') count(fiveHundredsByCause, `${event.name === 'CallbackFailed' ? 'callback' : 'IncomingCall'}: ${event.properties['cause'] ?? '?'}`);
     if (event.name === 'CallbackRejected' && event.properties['status'] === '503') count(fiveHundredsByCause, 'callback: signing keys unavailable');
-    // The trigger throws on purpose for an answer throttled or cut off at its deadline, so that Event Grid redelivers.
+    // The trigger throws on purpose when an answer throttled or cut off could not extend its claim, so that Event Grid redelivers.
     if (event.name === 'CallNotAnswered' && event.properties['reason'] === 'throttled') count(fiveHundredsByCause, 'IncomingCall: answer throttled');
     if (event.name === 'CallNotAnswered' && event.properties['reason'] === 'timedOut') count(fiveHundredsByCause, 'IncomingCall: answer timed out');
   }
