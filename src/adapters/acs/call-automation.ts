@@ -17,6 +17,7 @@ import type { ActionResult, AnswerResult, PlaceResult } from '../../app/ports';
 import type { CallAction, RecognizeSpec, SpokenPrompt } from '../../domain/call-action';
 import type { ToneKey } from '../../flow/flow-schema';
 import { actionFailure, answerFailure, placeFailure } from './acs-failure';
+import { CallMediaCache } from './call-media-cache';
 
 const TONE_WORDS: Record<ToneKey, string> = {
   '0': 'zero', '1': 'one', '2': 'two', '3': 'three', '4': 'four', '5': 'five', '6': 'six', '7': 'seven', '8': 'eight', '9': 'nine',
@@ -108,6 +109,7 @@ export class AcsCallAutomation {
   /** A client per distinct set of wire fields: a flow has a handful (its speech menus), built on first use. */
   private readonly wireFieldClients = new Map<string, CallAutomationClient>();
   private readonly newClient: (retryOptions: typeof ACTION_RETRY, wireFields?: RecognizeWireFields) => CallAutomationClient;
+  private readonly media = new CallMediaCache();
 
   constructor(
     connection: AcsConnection,
@@ -180,28 +182,30 @@ export class AcsCallAutomation {
   async execute(callConnectionId: string, callerRawId: string, action: CallAction, abortSignal: AbortSignal): Promise<ActionResult> {
     try {
       await untilAborted(this.request(callConnectionId, callerRawId, action, abortSignal), abortSignal);
+      if (action.type === 'hangUp') this.media.forget(callConnectionId);
       return { kind: 'done' };
     } catch (error) {
-      return actionFailure(error);
+      const failure = actionFailure(error);
+      if (failure.kind === 'callGone') this.media.forget(callConnectionId);
+      return failure;
     }
   }
 
   private async request(callConnectionId: string, callerRawId: string, action: CallAction, abortSignal: AbortSignal): Promise<void> {
     // A Recognize the SDK cannot express goes through the client whose policy sets its fields; the rest through the plain one.
-    const client = action.type === 'recognize' ? this.recognizingClient(wireFieldsOf(action.input)) : this.client;
-    const connection = client.getCallConnection(callConnectionId);
     switch (action.type) {
       case 'recognize':
-        await connection
-          .getCallMedia()
+        await this.media
+          .mediaOf(this.recognizingClient(wireFieldsOf(action.input)), callConnectionId)
           .startRecognizing(createIdentifierFromRawId(callerRawId), { ...recognizeOptions(action.input, action.operationContext, action.prompts), abortSignal });
         return;
       case 'play':
-        await connection.getCallMedia().playToAll(action.prompts.map(playSource), { operationContext: action.operationContext, abortSignal });
+        await this.media.mediaOf(this.client, callConnectionId).playToAll(action.prompts.map(playSource), { operationContext: action.operationContext, abortSignal });
         return;
+      // A transfer or a hang-up comes once a call: its CallConnection is not worth keeping.
       case 'transferToOperator': {
         const operator: PhoneNumberIdentifier = { phoneNumber: this.operatorPhoneNumber };
-        await connection.transferCallToParticipant(operator, {
+        await this.client.getCallConnection(callConnectionId).transferCallToParticipant(operator, {
           operationContext: action.operationContext,
           abortSignal,
           ...(this.hotlinePhoneNumber ? { sourceCallIdNumber: { phoneNumber: this.hotlinePhoneNumber } } : {}),
@@ -210,7 +214,7 @@ export class AcsCallAutomation {
       }
       case 'hangUp':
         // For everyone: a 1:1 IVR call has nobody left to talk to.
-        await connection.hangUp(true, { abortSignal });
+        await this.client.getCallConnection(callConnectionId).hangUp(true, { abortSignal });
         return;
     }
   }
