@@ -3,6 +3,7 @@ import type { CallAction } from '../domain/call-action';
 import type { CallEvent } from '../domain/call-event';
 import type { HotlineDependencies } from './hotline-dependencies';
 import type { ActionResult, Log, StoredCall } from './ports';
+import { SharedDeadline } from './shared-deadline';
 import { unreachable } from './unreachable';
 
 /**
@@ -10,6 +11,7 @@ import { unreachable } from './unreachable';
  * well inside ACS's patience and the Functions timeout; a call left waiting is the watchdog's.
  */
 const ACTIONS_DEADLINE_MS = 10_000;
+const ACTIONS_DEADLINE = new SharedDeadline(ACTIONS_DEADLINE_MS);
 /** How long to wait after a 429 without Retry-After (which the SDK does not retry). */
 export const THROTTLE_PAUSE_MS = 1_000;
 /**
@@ -37,7 +39,7 @@ export class CallActions {
   async run(stored: StoredCall, actions: readonly CallAction[], log: Log): Promise<CallGone | undefined> {
     const { callConnectionId, callerSealed, sequence } = stored.state;
     // One deadline for the transition's actions, retries included: a hung ACS must not hold the callback.
-    const abortSignal = AbortSignal.timeout(ACTIONS_DEADLINE_MS);
+    const abortSignal = ACTIONS_DEADLINE.signal();
     for (const action of actions) {
       const result = await this.withThrottleRetry(() => this.deps.calls.execute(callConnectionId, this.deps.callers.unseal(callerSealed), action, abortSignal), abortSignal);
       if (result.kind === 'done') continue;

@@ -1,6 +1,6 @@
 // Owns call state in Table Storage: one partition per call, ETag-guarded writes, per-event marker rows.
 import { randomUUID } from 'node:crypto';
-import { SharedDeadline } from '../deadline-slots';
+import { SharedDeadline } from '../../app/shared-deadline';
 import { odata, RestError, TableClient, TableTransaction, type TableEntity, type TableTransactionEntityResponse } from '@azure/data-tables';
 import type { CallStorage, CleanupResult, CommitResult, IncomingCallClaim, StoredCall, WaitingCall, WaitingPhase } from '../../app/ports';
 import type { CallState } from '../../domain/call-state';

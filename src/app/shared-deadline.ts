@@ -1,4 +1,4 @@
-// Owns the deadline signals of storage operations: AbortSignal.timeout, shared by the operations that start together.
+// Owns deadline signals for operations that start together: one AbortSignal.timeout per 50 ms slot, shared.
 import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 

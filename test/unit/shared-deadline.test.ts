@@ -1,7 +1,7 @@
 // Shared deadlines: operations that start within one slot share one timeout signal, and every slot's signal times out.
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { SharedDeadline, SLOT_MS } from '../../src/adapters/deadline-slots';
+import { SharedDeadline, SLOT_MS } from '../../src/app/shared-deadline';
 
 describe('SharedDeadline', () => {
   it('hands operations that start within one slot the same signal, and the next slot a new one', () => {
