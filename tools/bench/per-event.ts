@@ -10,6 +10,8 @@ export interface EventRow {
   readonly n: number;
   readonly mean: Counts;
   readonly max: Counts;
+  /** The most writes one invocation of the group had accepted (a refused write changes nothing). */
+  readonly maxLandedWrites: number;
 }
 
 type Counts = Readonly<Record<CountField, number>>;
@@ -104,6 +106,7 @@ function tabulate(details: readonly InvocationDetail[]): EventRow[] {
         n: group.length,
         mean: Object.fromEntries(FIELDS.map((field) => [field, mean(field)])) as Counts,
         max: Object.fromEntries(FIELDS.map((field) => [field, max(field)])) as Counts,
+        maxLandedWrites: Math.max(...group.map(({ counts }) => counts.tableWrites - counts.tableWritesRejected)),
       };
     })
     .sort((a, b) => a.event.localeCompare(b.event) || a.outcome.localeCompare(b.outcome));
