@@ -9,22 +9,34 @@ export interface StartedTelemetry extends Telemetry {
 }
 
 /**
- * The exporter is loaded in the background, so a cold start does not wait for it: the first events of
- * an instance are held until it is ready, then sent with their own timestamps.
+ * The exporter is loaded in the background once `loadAfter` settles (the entry passes the end of the instance's first
+ * invocation: requiring the distro holds the event loop for 300 ms and more, which would delay that caller's answer),
+ * or at shutdown if that comes first. The first events of an instance are held until it is ready, then sent with their
+ * own timestamps.
  */
 export function startTelemetry(
   settings: Pick<Settings, 'applicationInsightsConnectionString'> & Partial<Pick<Settings, 'applicationInsightsIdentity'>>,
+  loadAfter: Promise<void> = Promise.resolve(),
 ): StartedTelemetry {
   const connectionString = settings.applicationInsightsConnectionString;
   if (!connectionString) return telemetryOver(consoleSink);
   const identity = settings.applicationInsightsIdentity;
-  return telemetryOver(
+  let shuttingDown!: () => void;
+  const loadNow = new Promise<void>((resolve) => (shuttingDown = resolve));
+  const telemetry = telemetryOver(
     deferredSink(
-      import('./adapters/telemetry/azure-monitor.js').then((azure) =>
-        azure.startAzureMonitor({ connectionString, ...(identity ? { credential: azure.managedIdentityCredential(identity.clientId) } : {}) }),
-      ),
+      Promise.race([loadAfter, loadNow])
+        .then(() => import('./adapters/telemetry/azure-monitor.js'))
+        .then((azure) => azure.startAzureMonitor({ connectionString, ...(identity ? { credential: azure.managedIdentityCredential(identity.clientId) } : {}) })),
     ),
   );
+  return {
+    ...telemetry,
+    shutdown: () => {
+      shuttingDown();
+      return telemetry.shutdown();
+    },
+  };
 }
 
 /** Every event passes the redaction on its way to the sink, whichever sink that is. */

@@ -1,5 +1,6 @@
-// Owns one invocation of a published entry as the Functions worker runs it: load, wait for the telemetry to start,
-// invoke incomingCall with the host's trace context, terminate (which flushes). Prints what it saw as one JSON line.
+// Owns one invocation of a published entry as the Functions worker runs it: load, (optionally) serve the invocation that
+// woke the instance at once, wait for the telemetry to start, invoke incomingCall with the host's trace context,
+// terminate (which flushes). Prints what it saw as one JSON line.
 import { startAsTheWorker } from '../../tools/build/functions-core-stand-in';
 
 export interface InvocationReport {
@@ -8,19 +9,29 @@ export interface InvocationReport {
   readonly hooks: readonly string[];
   /** What the function logged through its InvocationContext. */
   readonly log: readonly string[];
+  /** The invocation that woke the instance, run at once: what it logged, and whether the distro was loaded when it ended. */
+  readonly cold?: { readonly log: readonly string[]; readonly telemetryLoaded: boolean };
 }
+
+const telemetryLoaded = () => Object.keys(require.cache).some((file) => file.endsWith('azure-monitor.js'));
 
 /** Only to fail rather than hang when the distro never registers its hook; no result waits on it. */
 const GIVE_UP_MS = 30_000;
 
 const [entry] = process.argv.slice(2);
 const event = process.env['INVOCATION_EVENT'];
+const coldEvent = process.env['COLD_INVOCATION_EVENT'];
 const traceParent = process.env['INVOCATION_TRACEPARENT'];
 if (!entry || !event || !traceParent) throw new Error('usage: published-invocation <entry.js>  (INVOCATION_EVENT, INVOCATION_TRACEPARENT)');
 
 async function main(): Promise<InvocationReport> {
   const app = startAsTheWorker(entry!);
   const hooksAtLoad = app.hooks();
+  let cold: InvocationReport['cold'];
+  if (coldEvent) {
+    const { log } = await app.invoke('incomingCall', JSON.parse(coldEvent), { invocationId: 'cold-invocation', traceParent: traceParent! });
+    cold = { log, telemetryLoaded: telemetryLoaded() };
+  }
   let giveUp: NodeJS.Timeout | undefined;
   await Promise.race([
     app.hookRegistered('preInvocation'),
@@ -28,7 +39,7 @@ async function main(): Promise<InvocationReport> {
   ]).finally(() => clearTimeout(giveUp));
   const { log } = await app.invoke('incomingCall', JSON.parse(event!), { invocationId: 'published-invocation', traceParent: traceParent! });
   await app.terminate();
-  return { hooksAtLoad, hooks: app.hooks(), log };
+  return { hooksAtLoad, hooks: app.hooks(), log, ...(cold ? { cold } : {}) };
 }
 
 main().then(

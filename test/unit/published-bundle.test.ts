@@ -139,7 +139,7 @@ interface Envelope {
 const run = promisify(execFile);
 
 describe('the published bundle with Application Insights on', () => {
-  it('registers the distro\'s preInvocation hook, logs no error, and sends the invocation\'s dependencies and events under its operation id', async () => {
+  it('serves the invocation that woke the instance before loading the distro, then registers its preInvocation hook, logs no error, and sends the next invocation\'s dependencies and events under its operation id', async () => {
     // Event Grid's and the app's callback receivers: 200 and nothing else.
     const receiver = createServer((request, response) => {
       request.resume();
@@ -169,6 +169,8 @@ describe('the published bundle with Application Insights on', () => {
     const emulator = await startAcsEmulator({ eventGridUrl: `${serverUrl}/runtime/webhooks/eventgrid` });
     try {
       const tablesConnectionString = inject('tablesConnectionString');
+      // The call that wakes the instance, answered at once, and the one answered once the distro has started.
+      const waking = await emulator.caller.dial({ from: '+14255550124', to: HOTLINE_NUMBER });
       const call = await emulator.caller.dial({ from: '+14255550123', to: HOTLINE_NUMBER });
       const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
       const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', path.join(root, 'test/support/published-invocation.ts'), path.join(dir, PUBLISHED_ENTRY)], {
@@ -181,6 +183,7 @@ describe('the published bundle with Application Insights on', () => {
           // Every span kept: the default keeps about 5 traces a second, so which spans of a burst remain would
           // depend on how fast this machine made them.
           OTEL_TRACES_SAMPLER: 'always_on',
+          COLD_INVOCATION_EVENT: JSON.stringify(waking.incomingCallEvent),
           INVOCATION_EVENT: JSON.stringify(call.incomingCallEvent),
           INVOCATION_TRACEPARENT: `00-${traceId}-00f067aa0ba902b7-01`,
         },
@@ -188,6 +191,9 @@ describe('the published bundle with Application Insights on', () => {
       const lines = stdout.trim().split('\n');
       const report = JSON.parse(lines.at(-1) ?? '{}') as InvocationReport;
 
+      // Requiring the distro holds the event loop for hundreds of ms: the waking caller's answer does not wait for it.
+      expect(report.cold?.log.join('\n')).toMatch(/"outcome":"answered"/);
+      expect(report.cold?.telemetryLoaded).toBe(false);
       // Registered by the distro once it started, after the entry's own appTerminate.
       expect(report.hooksAtLoad).toEqual(['appTerminate']);
       expect(report.hooks).toEqual(['appTerminate', 'preInvocation']);
