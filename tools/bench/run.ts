@@ -553,11 +553,14 @@ const isHostMode = (name: string): name is HostMode => name === 'app' || name ==
 
 async function focus(levels: readonly number[], names: readonly string[]): Promise<void> {
   if (levels.length === 0 || !levels.every((calls) => Number.isInteger(calls) && calls > 0)) throw new Error('--level needs numbers of callers, such as 1000 or 500,1000');
+  // Every host runs with the worker's flags, as in the full run; a side's own flags come after them, so they win.
+  const workerFlags = workerNodeArguments();
   const sides = (names.length > 0 ? names : ['app', 'floor']).map((name) => {
     const [mode = '', flags] = name.split(/:(.*)/s);
     if (!isHostMode(mode)) throw new Error(`--level: unknown side ${name} (app or floor, optionally :<node flags>)`);
-    return { label: name, mode, nodeFlags: flags ? flags.split(',') : [] };
+    return { label: name, mode, nodeFlags: [...workerFlags, ...(flags ? flags.split(',') : [])] };
   });
+  say(`Hosts start with the worker's Node flags from the Bicep (${workerFlags.join(' ') || 'none'}), then each side's own.`);
   const hostScript = await buildHostScript(ROOT, 'hotline-bench-level');
   const azurite = await startAzurite();
   const rows = [['side', 'calls', 'peak', 'RSS MB', 'heap used', 'heap total', 'new space', 'old space', 'external', 'arrayBuffers', 'rest', 'handled/s', 'adv p50', 'p99 ms', 'reads/adv', 'CPU ms/cb', 'open fds']];
