@@ -19,7 +19,7 @@ describe('CallMediaCache', () => {
     expect(built).toHaveBeenCalledWith('call-1');
   });
 
-  it('keeps calls apart, and a client apart from another for the same call (its pipeline sets other wire fields)', () => {
+  it('keeps calls apart, and builds again when a Recognize needs another client (its pipeline sets other wire fields)', () => {
     const cache = new CallMediaCache();
     const plain = newClient();
     const withFields = newClient();
@@ -28,10 +28,25 @@ describe('CallMediaCache', () => {
     const oneWithFields = cache.mediaOf(withFields.client, 'call-1');
     expect(new Set([one, two, oneWithFields]).size).toBe(3);
     expect(cache.mediaOf(withFields.client, 'call-1')).toBe(oneWithFields);
-    expect(cache.mediaOf(plain.client, 'call-1')).toBe(one);
-    expect(plain.built).toHaveBeenCalledTimes(2);
+    // One CallMedia a call: the plain client's was replaced by the other's.
+    expect(cache.mediaOf(plain.client, 'call-1')).not.toBe(one);
+    expect(plain.built).toHaveBeenCalledTimes(3);
     expect(withFields.built).toHaveBeenCalledTimes(1);
     expect(cache.size).toBe(2);
+  });
+
+  it("plays through whichever CallMedia the call has, and builds the fallback client's only for a call it has none of", () => {
+    const cache = new CallMediaCache();
+    const plain = newClient();
+    const withFields = newClient();
+    const recognizing = cache.mediaOf(withFields.client, 'call-1');
+    expect(cache.anyMediaOf(plain.client, 'call-1')).toBe(recognizing);
+    expect(plain.built).not.toHaveBeenCalled();
+    const playing = cache.anyMediaOf(plain.client, 'call-2');
+    expect(plain.built).toHaveBeenCalledWith('call-2');
+    expect(cache.anyMediaOf(plain.client, 'call-2')).toBe(playing);
+    expect(cache.mediaOf(plain.client, 'call-2')).toBe(playing);
+    expect(plain.built).toHaveBeenCalledTimes(1);
   });
 
   it('forgets an ended call, so its next media action (none should come) builds afresh', () => {

@@ -42,7 +42,8 @@ interface RecognizeWireFields {
 }
 
 /**
- * Writes the fields into the Recognize body. Runs per call before the HMAC policy, so the signature covers them.
+ * Writes the fields into the Recognize body. Runs per call before the HMAC policy, so the signature covers them. Every
+ * other request of the client goes out as the SDK wrote it: a Play through a call's kept CallMedia may use this client.
  * Bound to one set of fields, on a client of its own: an AsyncLocalStorage to pass them per request would turn on async
  * hooks for every promise in the process (about 5 % of the app's CPU under load).
  */
@@ -200,7 +201,7 @@ export class AcsCallAutomation {
           .startRecognizing(createIdentifierFromRawId(callerRawId), { ...recognizeOptions(action.input, action.operationContext, action.prompts), abortSignal });
         return;
       case 'play':
-        await this.media.mediaOf(this.client, callConnectionId).playToAll(action.prompts.map(playSource), { operationContext: action.operationContext, abortSignal });
+        await this.media.anyMediaOf(this.client, callConnectionId).playToAll(action.prompts.map(playSource), { operationContext: action.operationContext, abortSignal });
         return;
       // A transfer or a hang-up comes once a call: its CallConnection is not worth keeping.
       case 'transferToOperator': {
