@@ -1,4 +1,5 @@
-// Owns carrying out a transition's actions on ACS: one deadline for all, a throttled one tried again, failures told.
+// Owns carrying out a transition's actions on ACS: one deadline for all, a throttled one tried again, a transfer in
+// doubt settled by asking ACS, failures told.
 import type { CallAction } from '../domain/call-action';
 import type { CallEvent } from '../domain/call-event';
 import type { HotlineDependencies } from './hotline-dependencies';
@@ -22,6 +23,9 @@ export const THROTTLE_PAUSE_MS = 1_000;
  */
 const THROTTLE_PAUSES_MS: readonly number[] = [THROTTLE_PAUSE_MS, 2 * THROTTLE_PAUSE_MS, 4 * THROTTLE_PAUSE_MS];
 
+/** A failure after which ACS may have acted all the same: a 5xx, or no answer at all (a timeout, a reset). */
+const inDoubt = (result: ActionResult): boolean => result.kind === 'failed' && (result.statusCode === undefined || result.statusCode >= 500);
+
 /** The disconnect to apply when ACS no longer knows the call, and the id its marker row is named by. */
 export interface CallGone {
   readonly id: string;
@@ -41,7 +45,9 @@ export class CallActions {
     // One deadline for the transition's actions, retries included: a hung ACS must not hold the callback.
     const abortSignal = ACTIONS_DEADLINE.signal();
     for (const action of actions) {
-      const result = await this.withThrottleRetry(() => this.deps.calls.execute(callConnectionId, this.deps.callers.unseal(callerSealed), action, abortSignal), abortSignal);
+      const execute = () => this.withThrottleRetry(() => this.deps.calls.execute(callConnectionId, this.deps.callers.unseal(callerSealed), action, abortSignal), abortSignal);
+      let result = await execute();
+      if (action.type === 'transferToOperator' && inDoubt(result)) result = await this.settleTransfer(callConnectionId, result, execute, abortSignal, log);
       if (result.kind === 'done') continue;
       const { statusCode, code, error } = result;
       this.deps.telemetry.trackEvent('ActionFailed', {
@@ -65,6 +71,29 @@ export class CallActions {
       }
     }
     return undefined;
+  }
+
+  /**
+   * A transfer answered 5xx or cut off may have started all the same, and asking again must not ring the operator
+   * twice: ACS's view of the call decides. Under way, accepted or over: the call's own events follow (CallTransferAccepted
+   * or CallTransferFailed, CallDisconnected). Still connected: ACS did not start it, so it is asked once more, instead
+   * of the caller waiting out the watchdog's transfer allowance in silence. Unknown: the watchdog's, as before.
+   */
+  private async settleTransfer(callConnectionId: string, failed: ActionResult, again: () => Promise<ActionResult>, abortSignal: AbortSignal, log: Log): Promise<ActionResult> {
+    const state = await this.deps.calls.connectionState(callConnectionId, abortSignal);
+    switch (state) {
+      case 'transferring':
+      case 'gone':
+        log.warn('transfer request failed, but ACS took it', { callConnectionId, state });
+        return { kind: 'done' };
+      case 'connected':
+        log.warn('transfer request failed before ACS started it: asking again', { callConnectionId });
+        return again();
+      case 'unknown':
+        return failed;
+      default:
+        return unreachable(state, 'connection state');
+    }
   }
 
   /** The SDK does not retry a 429 without Retry-After: this does, after each pause, until the deadline's signal fires. */

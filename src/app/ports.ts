@@ -76,7 +76,12 @@ export interface CallControl {
   }): Promise<AnswerResult>;
   /** `abortSignal` bounds the request, retries included, inside the invocation's deadline. */
   execute(callConnectionId: string, callerRawId: string, action: CallAction, abortSignal: AbortSignal): Promise<ActionResult>;
+  /** What ACS says of the call now; `unknown` when it could not be asked or says something else. */
+  connectionState(callConnectionId: string, abortSignal: AbortSignal): Promise<ConnectionState>;
 }
+
+/** ACS's view of a call's connection, as far as a transfer in doubt needs it: under way (or accepted), not, or over. */
+export type ConnectionState = 'connected' | 'transferring' | 'gone' | 'unknown';
 
 /** What outbound calls need from ACS: createCall, from the hotline's number. */
 export interface OutboundDialer {

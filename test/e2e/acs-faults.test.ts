@@ -147,6 +147,59 @@ describe('ACS down for an action (R-19)', () => {
   });
 });
 
+describe('a transfer in doubt: answered 5xx or its response lost (R-19)', () => {
+  /** The caller asks for the operator; the app says "please hold" and then transfers. */
+  async function askForOperator(st: TestStack) {
+    const handle = await st.emulator.caller.dial({ from: CALLER_NUMBER, to: HOTLINE_NUMBER });
+    expect((await handle.nextPrompt()).text).toContain('Welcome to Contoso');
+    handle.say('operator');
+    const callConnectionId = handle.callConnectionId ?? '';
+    const requests = (suffix: string, method = 'POST') =>
+      st.emulator.requests.filter((r) => r.callConnectionId === callConnectionId && r.method === method && r.path.endsWith(suffix)).map((r) => r.status);
+    return { handle, callConnectionId, requests };
+  }
+
+  it('500 on every try of the SDK: ACS still says connected, so the transfer is asked once more and the caller reaches the operator', async () => {
+    const st = await stack({ timeScale: 0.02 });
+    st.emulator.faults.inject({ path: /:transferToParticipant$/, status: 500, times: 3 });
+    const call = await askForOperator(st);
+    expect(await call.handle.waitForEnd()).toMatchObject({ kind: 'transferred' });
+    expect(call.requests(':transferToParticipant')).toEqual([500, 500, 500, 202]);
+    expect(call.requests(call.callConnectionId, 'GET')).toEqual([200]);
+    expect(st.telemetry.filter((e) => e.name === 'ActionFailed')).toEqual([]);
+    expect(st.logs.some((entry) => entry.message.includes('transfer request failed before ACS started it'))).toBe(true);
+  });
+
+  it('carried out but its response lost: ACS says the call is transferred (or over), so it is not asked twice', async () => {
+    const loseTransferResponse: PipelinePolicy = {
+      name: 'loseTransferResponse',
+      sendRequest: async (request, next) => {
+        const response = await next(request);
+        if (!request.url.includes(':transferToParticipant')) return response;
+        throw new RestError('the connection dropped before the response arrived', { code: 'ECONNRESET', request });
+      },
+    };
+    const st = await stack({ timeScale: 0.02, overrides: { acsPolicies: [{ policy: loseTransferResponse, position: 'perCall' }] } });
+    const call = await askForOperator(st);
+    expect(await call.handle.waitForEnd()).toMatchObject({ kind: 'transferred' });
+    await waitFor(async () => (await st.stateOf(call.callConnectionId))?.phase.name === 'ended');
+    expect(call.requests(':transferToParticipant')).toEqual([202]);
+    expect(st.telemetry.filter((e) => e.name === 'ActionFailed')).toEqual([]);
+    expect((await st.stateOf(call.callConnectionId))?.phase).toEqual({ name: 'ended', outcome: 'transferred' });
+  });
+
+  it("500 on every try and ACS cannot be asked either: ActionFailed, and the watchdog's, as before", async () => {
+    const st = await stack({ timeScale: 0.02 });
+    st.emulator.faults.inject({ path: /:transferToParticipant$/, status: 500, times: 3 });
+    st.emulator.faults.inject({ method: 'GET', path: /^\/calling\/callConnections\/[^/:]+$/, status: 503, times: 3 });
+    const call = await askForOperator(st);
+    await waitFor(() => st.telemetry.some((e) => e.name === 'ActionFailed'));
+    expect(st.telemetry.find((e) => e.name === 'ActionFailed')?.properties).toMatchObject({ action: 'transferToOperator', statusCode: '500' });
+    expect(call.requests(':transferToParticipant')).toEqual([500, 500, 500]);
+    expect((await st.stateOf(call.callConnectionId))?.phase).toMatchObject({ name: 'transferring' });
+  });
+});
+
 describe('a Recognize that never leaves after the state is saved, as when the worker dies in between (R-24)', () => {
   it('leaves the caller waiting no longer than the watchdog allows: nothing before 45 s, a re-prompt after', async () => {
     let losses = 1;

@@ -13,7 +13,7 @@ import {
 import { createIdentifierFromRawId, type PhoneNumberIdentifier } from '@azure/communication-common';
 import type { TokenCredential } from '@azure/core-auth';
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
-import type { ActionResult, AnswerResult, PlaceResult } from '../../app/ports';
+import type { ActionResult, AnswerResult, ConnectionState, PlaceResult } from '../../app/ports';
 import type { CallAction, RecognizeSpec, SpokenPrompt } from '../../domain/call-action';
 import type { ToneKey } from '../../flow/flow-schema';
 import { actionFailure, answerFailure, placeFailure } from './acs-failure';
@@ -104,6 +104,15 @@ const ANSWER_RETRY = { maxRetries: 5, retryDelayInMs: 300, maxRetryDelayInMs: 2_
 
 type ExtraPolicies = ReadonlyArray<{ readonly policy: PipelinePolicy; readonly position: 'perCall' | 'perRetry' }>;
 
+/** ACS's connection states (an open set on the wire) as a transfer in doubt reads them; any other is `unknown`. */
+const CONNECTION_STATES = new Map<string, ConnectionState>([
+  ['connected', 'connected'],
+  ['transferring', 'transferring'],
+  ['transferAccepted', 'transferring'],
+  ['disconnecting', 'gone'],
+  ['disconnected', 'gone'],
+]);
+
 export class AcsCallAutomation {
   private readonly client: CallAutomationClient;
   private readonly answering: CallAutomationClient;
@@ -189,6 +198,15 @@ export class AcsCallAutomation {
       const failure = actionFailure(error);
       if (failure.kind === 'callGone') this.media.forget(callConnectionId);
       return failure;
+    }
+  }
+
+  async connectionState(callConnectionId: string, abortSignal: AbortSignal): Promise<ConnectionState> {
+    try {
+      const properties = await untilAborted(this.client.getCallConnection(callConnectionId).getCallConnectionProperties({ abortSignal }), abortSignal);
+      return CONNECTION_STATES.get(properties.callConnectionState ?? '') ?? 'unknown';
+    } catch (error) {
+      return actionFailure(error).kind === 'callGone' ? 'gone' : 'unknown';
     }
   }
 
