@@ -17,6 +17,16 @@ async function stack(options: Parameters<typeof startTestStack>[0] = {}): Promis
   return s;
 }
 
+/** ACS carries out the operation, but its response never reaches the app: the app sees `error` instead. */
+const responseLost = (operation: string, error: { statusCode?: number; code?: string }): PipelinePolicy => ({
+  name: 'responseLost',
+  sendRequest: async (request, next) => {
+    const response = await next(request);
+    if (!request.url.includes(operation)) return response;
+    throw new RestError('the connection dropped before the response arrived', { ...error, request });
+  },
+});
+
 async function callAnswering(stack: TestStack, label: 'account' | 'hours') {
   const { callConnectionId, correlationId } = await stack.dial();
   const answer = cloudEvent('RecognizeCompleted', {
@@ -171,15 +181,7 @@ describe('a transfer in doubt: answered 5xx or its response lost (R-19)', () => 
   });
 
   it('carried out but its response lost: ACS says the call is transferred (or over), so it is not asked twice', async () => {
-    const loseTransferResponse: PipelinePolicy = {
-      name: 'loseTransferResponse',
-      sendRequest: async (request, next) => {
-        const response = await next(request);
-        if (!request.url.includes(':transferToParticipant')) return response;
-        throw new RestError('the connection dropped before the response arrived', { code: 'ECONNRESET', request });
-      },
-    };
-    const st = await stack({ timeScale: 0.02, overrides: { acsPolicies: [{ policy: loseTransferResponse, position: 'perCall' }] } });
+    const st = await stack({ timeScale: 0.02, overrides: { acsPolicies: [{ policy: responseLost(':transferToParticipant', { code: 'ECONNRESET' }), position: 'perCall' }] } });
     const call = await askForOperator(st);
     expect(await call.handle.waitForEnd()).toMatchObject({ kind: 'transferred' });
     await waitFor(async () => (await st.stateOf(call.callConnectionId))?.phase.name === 'ended');
@@ -433,15 +435,7 @@ describe('answering: failures ACS will not recover from', () => {
   const answers = (st: TestStack) => st.emulator.requests.filter((r) => r.path.endsWith(':answer'));
 
   it('an answer ACS carried out but whose response was lost: recorded as answerFailed, and CallConnected still starts the call', async () => {
-    const loseAnswerResponse: PipelinePolicy = {
-      name: 'loseAnswerResponse',
-      sendRequest: async (request, next) => {
-        const response = await next(request);
-        if (!request.url.includes(':answer')) return response;
-        throw new RestError('the connection dropped before the response arrived', { statusCode: 500, request });
-      },
-    };
-    const st = await stack({ timeScale: 0.02, overrides: { acsPolicies: [{ policy: loseAnswerResponse, position: 'perCall' }] } });
+    const st = await stack({ timeScale: 0.02, overrides: { acsPolicies: [{ policy: responseLost(':answer', { statusCode: 500 }), position: 'perCall' }] } });
     const handle = await st.emulator.caller.dial({ from: CALLER_NUMBER, to: HOTLINE_NUMBER });
     expect((await handle.nextPrompt()).text).toContain('Welcome to Contoso');
     expect(answers(st).map((r) => r.status)).toEqual([200]);
