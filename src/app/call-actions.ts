@@ -84,7 +84,7 @@ export class CallActions {
     switch (state) {
       case 'transferring':
       case 'gone':
-        log.warn('transfer request failed, but ACS took it', { callConnectionId, state });
+        log.warn('transfer request failed, but ACS says the call is transferring or over', { callConnectionId, state });
         return { kind: 'done' };
       case 'connected':
         log.warn('transfer request failed before ACS started it: asking again', { callConnectionId });

@@ -211,7 +211,8 @@ export class AcsCallAutomation {
   }
 
   private async request(callConnectionId: string, callerRawId: string, action: CallAction, abortSignal: AbortSignal): Promise<void> {
-    // A Recognize the SDK cannot express goes through the client whose policy sets its fields; the rest through the plain one.
+    // A Recognize goes through the client whose policy sets the fields the SDK cannot express; a Play through whichever
+    // CallMedia the call has; the rest through the plain client.
     switch (action.type) {
       case 'recognize':
         await this.media
