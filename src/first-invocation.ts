@@ -16,10 +16,8 @@ export function firstInvocation(idleMs: number): FirstInvocation {
   let end!: () => void;
   const over = new Promise<void>((resolve) => (end = resolve));
   let begun = false;
-  // Unref'd: a process with nothing else to do must not stay up for this timer.
-  const idle = setTimeout(() => {
-    if (!begun) end();
-  }, idleMs);
+  // Cleared when the first invocation begins; unref'd, so a process with nothing else to do does not stay up for it.
+  const idle = setTimeout(end, idleMs);
   idle.unref();
   return {
     over,

@@ -19,6 +19,11 @@ export class SharedDeadline {
     private readonly now: () => number = () => performance.now(),
   ) {}
 
+  /** Slots whose signal has not fired yet: at most `ms / SLOT_MS + 1`, since a fired slot lets its signal go. */
+  get size(): number {
+    return this.slots.size;
+  }
+
   signal(): AbortSignal {
     const now = this.now();
     const slot = Math.ceil((now + this.ms) / SLOT_MS) * SLOT_MS;

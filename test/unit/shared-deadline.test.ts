@@ -28,6 +28,15 @@ describe('SharedDeadline', () => {
     expect(later.aborted).toBe(false);
   });
 
+  it("fires at its slot's end, however far the monotonic clock has run, and then lets the slot go", async () => {
+    // A clock far from zero: the time left is the slot's end minus now, 50 ms here, never anything with now in it.
+    const deadline = new SharedDeadline(1, () => 1_000_000);
+    const signal = deadline.signal();
+    expect(deadline.size).toBe(1);
+    await once(signal, 'abort');
+    expect(deadline.size).toBe(0);
+  });
+
   it('lets every operation of a slot listen without a listener-leak warning', async () => {
     const warnings: Error[] = [];
     const onWarning = (warning: Error) => warnings.push(warning);
