@@ -30,7 +30,7 @@ export class SharedDeadline {
     if (shared) return shared;
     const signal = AbortSignal.timeout(Math.ceil(slot - now));
     // Every operation of the slot listens to it: Node 22 sets no listener limit on an AbortSignal (Node 20 warned at 11).
-    signal.addEventListener('abort', () => this.slots.delete(slot), { once: true });
+    signal.addEventListener('abort', () => this.slots.delete(slot));
     this.slots.set(slot, signal);
     return signal;
   }

@@ -1,5 +1,5 @@
-// The unit tests of the code under mutation (`npm run test:mutation`): the decision core, the flow checks and the
-// callback parser. No global setup (Azurite), and no other unit tests, since Stryker reruns them for every mutant.
+// The unit tests of the code under mutation (`npm run test:mutation`): the decision core, the flow checks, the
+// callback parser and the shell pieces stryker.config.mjs names. No global setup (Azurite), and no other unit tests, since Stryker reruns them for every mutant.
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -16,6 +16,10 @@ export default defineConfig({
       'test/unit/validate-schedules*.test.ts',
       'test/unit/flow-versions.test.ts',
       'test/unit/missing-flow.test.ts',
+      'test/unit/call-actions.test.ts',
+      'test/unit/shared-deadline.test.ts',
+      'test/unit/call-media-cache.test.ts',
+      'test/unit/first-invocation.test.ts',
     ],
     testTimeout: 20_000,
   },
