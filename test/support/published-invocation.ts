@@ -1,6 +1,7 @@
 // Owns one invocation of a published entry as the Functions worker runs it: load, (optionally) serve the invocation that
 // woke the instance at once, wait for the telemetry to start, invoke incomingCall with the host's trace context,
 // terminate (which flushes). Prints what it saw as one JSON line.
+import { PUBLISHED_TELEMETRY } from '../../tools/build/bundle';
 import { startAsTheWorker } from '../../tools/build/functions-core-stand-in';
 
 export interface InvocationReport {
@@ -13,7 +14,7 @@ export interface InvocationReport {
   readonly cold?: { readonly log: readonly string[]; readonly telemetryLoaded: boolean };
 }
 
-const telemetryLoaded = () => Object.keys(require.cache).some((file) => file.endsWith('azure-monitor.js'));
+const telemetryLoaded = () => Object.keys(require.cache).some((file) => file.endsWith(PUBLISHED_TELEMETRY));
 
 /** Only to fail rather than hang when the distro never registers its hook; no result waits on it. */
 const GIVE_UP_MS = 30_000;
